@@ -1,0 +1,103 @@
+# walkcov: one Makefile (libbpf-bootstrap style).
+#   make          build build/walkcov and build/walkcov.static (for the VM)
+#   make deps     install the Debian packages the build, tests and VM need
+#   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels
+#   make demo     the main job: a traced stress run in a VM, with a report
+#   make bench    engine throughput and memory (separate from tests)
+#   make vmlinux  regenerate vmlinux/x86/vmlinux.h from a Debian kernel's BTF
+
+OUTPUT   := build
+ARCH     := x86
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+CSTD     := -std=gnu11 -D_GNU_SOURCE
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+LIBS     := -lbpf -lelf -lz -ljson-c -lpthread
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SUITES   ?= bookworm trixie sid
+DEMO_SUITE ?= sid
+
+USER_SRCS  := $(wildcard user/*.c)
+USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
+ASAN_OBJS  := $(patsubst $(OUTPUT)/obj/%.o,$(OUTPUT)/asan/%.o,$(LIB_OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+UNIT_ASAN  := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.asan,$(UNIT_SRCS))
+UNIT_HELP  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+GUEST_SRCS := $(wildcard tests/guest/*.c)
+GUEST_BINS := $(patsubst tests/guest/%.c,$(OUTPUT)/guest/%,$(GUEST_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+SKEL       := $(OUTPUT)/walkcov.skel.h
+
+.PHONY: all deps check unit vmcheck demo bench vmlinux clean
+.DELETE_ON_ERROR:
+
+all: $(OUTPUT)/walkcov $(OUTPUT)/walkcov.static $(GUEST_BINS)
+
+deps:
+	@scripts/deps
+
+# BPF object and skeleton
+$(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c bpf/walkcov.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function \
+		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+	llvm-strip -g $@
+
+$(SKEL): $(OUTPUT)/walkcov.bpf.o
+	$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
+
+# user space
+$(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h $(SKEL) | $(OUTPUT)/obj
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h $(SKEL) | $(OUTPUT)/asan
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/walkcov: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/walkcov.static: $(USER_OBJS)
+	$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
+
+# static programs that run inside the VM
+$(OUTPUT)/guest/%: tests/guest/%.c | $(OUTPUT)/guest
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) -static $(INCLUDES) $< -lpthread -o $@
+
+# unit tests: each test links the frontend library (everything but main.o)
+$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/unit
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+
+$(OUTPUT)/unit/%.asan: tests/unit/%.c $(UNIT_HELP) $(ASAN_OBJS) | $(OUTPUT)/unit
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(ASAN_OBJS) $(LIBS) -o $@
+
+$(OUTPUT)/bench/%: tests/bench/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/bench
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+
+$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench:
+	mkdir -p $@
+
+unit: $(UNIT_BINS) $(UNIT_ASAN) $(OUTPUT)/walkcov
+
+check: deps all unit
+	tests/run --suites "$(SUITES)"
+
+unit-check: all unit
+	tests/run --unit-only
+
+demo: deps all
+	scripts/demo $(DEMO_SUITE)
+
+bench: deps $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+vmlinux:
+	scripts/gen-vmlinux-h $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new
+	mv vmlinux/$(ARCH)/vmlinux.h.new vmlinux/$(ARCH)/vmlinux.h
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Command-line behaviour on the host: bad input gets one clear line on stderr
+# and exit status 2; a host that cannot trace says why in one line.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+W=build/walkcov
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect_fail NAME PATTERN CMD...: exit 2, stdout empty, one stderr line matching PATTERN
+expect_fail() {
+	local name="$1" pattern="$2" rc lines
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$tmp/out" ] && grep -Eq "$pattern" "$tmp/err"; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name (exit $rc, $lines stderr lines)"
+		sed 's/^/# /' "$tmp/err" | head -5
+	fi
+}
+
+expect_fail "unknown command" "^walkcov: unknown command 'frobnicate'" $W frobnicate
+expect_fail "bad duration" "invalid duration" $W count -d abc
+expect_fail "negative duration" "invalid duration" $W record -d -1
+expect_fail "bad ring size" "invalid ring size" $W trace --ring-size 1000
+expect_fail "bad pid" "invalid PID" $W record -p 12x
+expect_fail "unknown option" "unrecognized option|invalid option" $W probes --frob
+expect_fail "report of a missing file" "no-such-file" $W report -i "$tmp/no-such-file"
+printf 'this is not a walkcov file, just text\n' >"$tmp/garbage"
+expect_fail "report of a garbage file" "not a walkcov file" $W report -i "$tmp/garbage"
+expect_fail "script of a garbage file" "not a walkcov file" $W script -i "$tmp/garbage"
+: >"$tmp/empty"
+expect_fail "report of an empty file" "empty|not a walkcov file|too short" $W report -i "$tmp/empty"
+
+# No usage: help on stdout and success.
+if $W --help | grep -q '^  record'; then echo "ok - --help lists commands"; else echo "not ok - --help lists commands"; fi
+$W >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] && echo "ok - no command exits 2" || echo "not ok - no command exits 2 (got $rc)"
+
+# On a host that refuses tracing (locked down, no kprobes, or not root) every
+# tracing command says why in one line and exits 2.
+if $W probes >/dev/null 2>&1; then
+	echo "skip - refusal on a locked-down host (this host can trace)"
+else
+	for cmd in "probes" "count -d 1" "record -d 1 -o $tmp/x.data" "trace -d 1" "check -d 1"; do
+		# shellcheck disable=SC2086
+		expect_fail "refused: walkcov $cmd" "^walkcov: cannot trace on this kernel: .*(fentry|kprobe)" $W $cmd
+	done
+	if [ -e "$tmp/x.data" ]; then echo "not ok - refused record leaves no file"; else echo "ok - refused record leaves no file"; fi
+fi

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* walkcov probes: the attach plan for the running kernel. */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "commands.h"
+#include "coverage.h"
+#include "ksyms.h"
+#include "probes.h"
+#include "tracer.h"
+
+static struct {
+	bool no_load;
+	bool verbose;
+} env;
+
+static const struct argp_option options[] = {
+	{ "no-load", 'n', NULL, 0, "Do not test-load a program: list the plan only (works on locked-down hosts)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case 'n':
+		env.no_load = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char *target_kind(const struct wc_target *t)
+{
+	return t->slot.role == WC_R_CALLBACK || t->slot.role == WC_R_LEVEL
+		? wc_kind_name(t->slot.kind) : "-";
+}
+
+int cmd_probes(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_arg,
+		.doc = "List each kernel function walkcov would trace on this kernel, the "
+		       "mechanism (fentry/fexit or kprobe) and why anything is skipped.",
+	};
+	int mech = WC_MECH_NONE, ret = WC_EXIT_FAIL, per_kind[8] = {};
+	struct wc_plan plan = {};
+	struct ksyms *ks = NULL;
+	char err[512] = "";
+	struct utsname u;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return WC_EXIT_FAIL;
+	ks = ksyms_load(NULL);
+	if (!ks) {
+		wc_err("cannot read /proc/kallsyms: %m");
+		return WC_EXIT_FAIL;
+	}
+	if (wc_plan_build(&plan, ks, err, sizeof(err))) {
+		wc_err("%s", err);
+		goto cleanup;
+	}
+	if (!env.no_load) {
+		const char *probe_fn = NULL;
+
+		for (int i = 0; i < plan.n && !probe_fn; i++)
+			if (plan.t[i].use && plan.t[i].slot.role == WC_R_CHUNK)
+				probe_fn = plan.t[i].name;
+		if (!probe_fn) {
+			wc_err("no page walker entry point on this kernel (__walk_page_range missing)");
+			goto cleanup;
+		}
+		(void)env.verbose;
+		mech = wc_tracer_probe_mech(probe_fn, err, sizeof(err));
+		if (mech == WC_MECH_NONE) {
+			wc_err("%s", err);
+			goto cleanup;
+		}
+	}
+
+	uname(&u);
+	for (int i = 0; i < plan.n; i++)
+		if (plan.t[i].use && plan.t[i].slot.role == WC_R_CALLBACK)
+			per_kind[plan.t[i].slot.kind & 7]++;
+	printf("# kernel %s (%s), mechanism %s\n", u.release, u.machine,
+	       env.no_load ? "not tested (--no-load)" :
+	       mech == WC_MECH_FENTRY ? "fentry/fexit" : "kprobe/kretprobe");
+	printf("# callbacks found through BTF: %d pmd_entry, %d pte_entry, %d pte_hole, "
+	       "%d hugetlb_entry, %d pud_entry\n",
+	       per_kind[WC_K_PMD_ENTRY], per_kind[WC_K_PTE_ENTRY], per_kind[WC_K_PTE_HOLE],
+	       per_kind[WC_K_HUGETLB_ENTRY], per_kind[WC_K_PUD_ENTRY]);
+	printf("%-44s %-9s %-14s %-7s %s\n", "FUNCTION", "ROLE", "KIND", "MECH", "STATUS");
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < plan.n; i++) {
+			const struct wc_target *t = &plan.t[i];
+			char name[200];
+
+			if (t->use != (pass == 0))
+				continue;
+			snprintf(name, sizeof(name), "%s%s%s%s", t->name, *t->module ? " [" : "",
+				 t->module, *t->module ? "]" : "");
+			printf("%-44s %-9s %-14s %-7s %s\n", name, wc_role_name(t->slot.role),
+			       target_kind(t), t->use ? wc_mech_name(mech) : "-",
+			       t->use ? "ok" : t->why);
+		}
+	}
+	ret = WC_EXIT_OK;
+cleanup:
+	wc_plan_free(&plan);
+	ksyms_free(ks);
+	return ret;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The coverage engine: a pure C library (no BPF) that rebuilds each page
+ * walk from a stream of struct wc_event and flags ranges handled twice,
+ * retried, visited out of order, or retried/doubled while another task split
+ * the THP. docs/coverage.md states the rules this file implements.
+ *
+ * Memory is bounded by the number of walks in flight (plus a fixed-size split
+ * history), never by the number of events.
+ */
+#ifndef WALKCOV_COVERAGE_H
+#define WALKCOV_COVERAGE_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include "walkcov.h"
+
+enum wc_anomaly_type {
+	WC_AN_DOUBLE = 1,	/* a range handled by two terminal visits of one walk */
+	WC_AN_RETRY = 2,	/* a visit repeated: ACTION_AGAIN or the walker's own retry */
+	WC_AN_OUT_OF_ORDER = 3,	/* a terminal visit below the walk's cursor, over nothing handled */
+	WC_AN_LIVELOCK = 4,	/* one range retried more than opts.livelock_retries times */
+};
+
+enum wc_split_attr {
+	WC_SPLIT_NONE = 0,	/* no split of this range during the walk */
+	WC_SPLIT_OWN = 1,	/* split by the walking task itself */
+	WC_SPLIT_OTHER = 2,	/* split by another task: a split race */
+};
+
+/* Walk flags (struct wc_walk.flags). */
+#define WC_W_NO_BEGIN	0x01	/* walk entry event was not seen (lost or skipped) */
+#define WC_W_NO_END	0x02	/* walk exit event was not seen */
+#define WC_W_INFERRED	0x04	/* walk boundary inferred (chunk went backwards, vma/walk/ops changed) */
+
+struct wc_anomaly {
+	uint32_t type;		/* enum wc_anomaly_type */
+	uint32_t split;		/* enum wc_split_attr */
+	uint64_t walk_id;	/* engine's sequence number of the walk */
+	uint32_t pid, tid;
+	char comm[WC_COMM_LEN];
+	uint64_t ops, mm;
+	uint64_t start, end;	/* the range concerned */
+	uint32_t kind;		/* enum wc_kind of the visit that raised it */
+	uint32_t count;		/* events behind it (retries: number of repeats) */
+	uint64_t first_ts, last_ts;
+	uint64_t split_tid;	/* task that split the range (split != NONE) */
+};
+
+struct wc_walk {
+	uint64_t id;		/* engine sequence number, from 1 */
+	uint32_t pid, tid;
+	char comm[WC_COMM_LEN];
+	uint64_t ops, mm, walk;	/* walk = struct mm_walk pointer */
+	uint64_t start, end;	/* bounds from the entry event (0, 0 if not seen) */
+	uint64_t begin_ts, end_ts;
+	int64_t ret;
+	uint32_t flags;		/* WC_W_* */
+	uint32_t entry_slot;	/* slot of the walk entry point, or UINT32_MAX */
+	uint64_t bytes;		/* bytes handled by terminal visits (each byte once) */
+	uint64_t pmd_huge;	/* pmd entries handled at pmd level (terminal) */
+	uint64_t pmd_down;	/* pmd entries handed down to pte level (pass-through) */
+	uint64_t pud_visits, pte_visits, holes, hugetlb, skipped_vmas;
+	uint64_t splits_own, splits_other;
+	uint64_t retries, doubles, out_of_order, livelocks;
+	uint64_t events;
+	uint64_t untracked;	/* bytes of terminal visits the engine could not judge
+				 * (its interval list was full, docs/coverage.md) */
+};
+
+struct wc_engine_opts {
+	uint32_t livelock_retries;	/* retries of one range that make a livelock (default 1000) */
+	uint32_t split_history;		/* splits remembered for attribution (default 4096) */
+	void (*on_walk)(const struct wc_walk *w, void *ctx);		/* walk closed */
+	void (*on_anomaly)(const struct wc_anomaly *a, void *ctx);	/* anomaly final */
+	void *ctx;
+	uint64_t idle_ns;	/* close a walk that saw no event for this long
+				 * (default 10 s; UINT64_MAX: never) */
+};
+
+struct wc_engine_stats {
+	uint64_t events, walks, walks_open_max;
+	uint64_t splits, splits_huge;
+	uint64_t inferred_boundaries;	/* walk boundaries the engine had to infer */
+	uint64_t orphan_events;		/* end events with no open walk */
+	uint64_t bad_events;		/* unknown type or kind, empty range: ignored */
+	uint64_t idle_closed;		/* walks closed because they went idle */
+};
+
+struct wc_engine;
+
+struct wc_engine *wc_engine_new(const struct wc_engine_opts *opts);
+/* Feed events in the order the ring buffer delivered them. */
+void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev);
+/* End of stream: close every open walk (flagged WC_W_NO_END) and report. */
+void wc_engine_flush(struct wc_engine *e);
+const struct wc_engine_stats *wc_engine_stats(const struct wc_engine *e);
+void wc_engine_free(struct wc_engine *e);
+
+const char *wc_anomaly_name(uint32_t type);
+const char *wc_kind_name(uint32_t kind);
+const char *wc_action_name(uint32_t action);
+const char *wc_class_name(uint32_t cls);
+
+#endif /* WALKCOV_COVERAGE_H */

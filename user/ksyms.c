@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksyms.h"
+
+struct ksyms {
+	struct ksym *syms;	/* sorted by address */
+	size_t n, cap;
+	struct ksym **by_name;	/* sorted by name */
+	bool have_addrs;
+};
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct ksym *x = *(struct ksym * const *)a, *y = *(struct ksym * const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static bool is_text(char type)
+{
+	return type == 't' || type == 'T' || type == 'w' || type == 'W';
+}
+
+struct ksyms *ksyms_load(const char *path)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+	char line[512], name[256], type;
+	unsigned long long addr;
+	FILE *f;
+
+	if (!ks)
+		return NULL;
+	f = fopen(path ? path : "/proc/kallsyms", "re");
+	if (!f) {
+		free(ks);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct ksym *s;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (ks->n == ks->cap) {
+			size_t cap = ks->cap ? ks->cap * 2 : 65536;
+			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
+
+			if (!p)
+				goto nomem;
+			ks->syms = p;
+			ks->cap = cap;
+		}
+		s = &ks->syms[ks->n];
+		s->name = strdup(name);
+		if (!s->name)
+			goto nomem;
+		s->addr = addr;
+		s->type = type;
+		s->module = strchr(line, '[') != NULL;
+		if (addr)
+			ks->have_addrs = true;
+		ks->n++;
+	}
+	fclose(f);
+	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
+	ks->by_name = malloc((ks->n ? ks->n : 1) * sizeof(*ks->by_name));
+	if (!ks->by_name) {
+		ksyms_free(ks);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < ks->n; i++)
+		ks->by_name[i] = &ks->syms[i];
+	qsort(ks->by_name, ks->n, sizeof(*ks->by_name), cmp_name);
+	return ks;
+nomem:
+	fclose(f);
+	ksyms_free(ks);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void ksyms_free(struct ksyms *ks)
+{
+	if (!ks)
+		return;
+	for (size_t i = 0; i < ks->n; i++)
+		free(ks->syms[i].name);
+	free(ks->syms);
+	free(ks->by_name);
+	free(ks);
+}
+
+/* Index of the first by_name entry >= NAME. */
+static size_t lower_bound(const struct ksyms *ks, const char *name)
+{
+	size_t lo = 0, hi = ks->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ks->by_name[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int ksyms_count_text(const struct ksyms *ks, const char *name)
+{
+	int n = 0;
+
+	for (size_t i = lower_bound(ks, name); i < ks->n; i++) {
+		if (strcmp(ks->by_name[i]->name, name))
+			break;
+		if (is_text(ks->by_name[i]->type))
+			n++;
+	}
+	return n;
+}
+
+const char *ksyms_renamed(const struct ksyms *ks, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = lower_bound(ks, name); i < ks->n; i++) {
+		const char *s = ks->by_name[i]->name;
+
+		if (strncmp(s, name, len))
+			break;
+		if (s[len] == '.' && is_text(ks->by_name[i]->type))
+			return s;
+	}
+	return NULL;
+}
+
+const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr)
+{
+	size_t lo = 0, hi = ks->n;
+
+	if (!addr || !ks->n || addr < ks->syms[0].addr)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &ks->syms[lo];
+}
+
+bool ksyms_have_addrs(const struct ksyms *ks)
+{
+	return ks->have_addrs;
+}

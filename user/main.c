@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* walkcov: prove that the kernel's page walker handles every range once. */
+#include <argp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+const char *argp_program_version = "walkcov 0.1";
+const char *argp_program_bug_address = "<https://github.com/walkcov/walkcov/issues>";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "probes", cmd_probes, "list the attach points walkcov uses on this kernel" },
+	{ "count",  cmd_count,  "count walks per ops struct (a quick look)" },
+	{ "record", cmd_record, "trace page walks into a file (walkcov.data)" },
+	{ "trace",  cmd_trace,  "trace live and print the report at exit" },
+	{ "report", cmd_report, "summarize a recorded file" },
+	{ "script", cmd_script, "print a recorded file one event per line" },
+	{ "stress", cmd_stress, "drive every page walker while THPs split" },
+	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
+};
+
+void wc_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("walkcov: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: walkcov COMMAND [OPTIONS...]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'walkcov COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	argp_err_exit_status = WC_EXIT_FAIL;
+	if (argc < 2) {
+		usage(stderr);
+		return WC_EXIT_FAIL;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return WC_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("%s\n", argp_program_version);
+		return WC_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	wc_err("unknown command '%s' (see 'walkcov --help')", argv[1]);
+	return WC_EXIT_FAIL;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The BPF side's lifecycle: load the tracer for an attach plan (fentry/fexit,
+ * else kprobes), attach, poll the ring buffer, count what was lost, detach. */
+#ifndef WALKCOV_TRACER_H
+#define WALKCOV_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "walkcov.h"
+#include "probes.h"
+
+struct wc_tracer_opts {
+	struct wc_plan *plan;		/* targets; skipped ones get a reason */
+	__u32 target_tgid;		/* 0: every process */
+	size_t ring_size;		/* bytes, power of two */
+	int force_mech;			/* WC_MECH_NONE: fentry, else kprobe */
+	bool verbose;			/* libbpf's messages on stderr */
+	int (*on_event)(const struct wc_event *e, void *ctx);
+	void *ctx;
+};
+
+struct wc_prog_miss {
+	char name[128];			/* traced function */
+	uint64_t misses;		/* recursion_misses of its programs */
+};
+
+struct wc_lost {
+	uint64_t ringbuf_drops;		/* reserve failed: ring buffer full */
+	uint64_t stash_drops;		/* entry state not saved */
+	uint64_t recursion_misses;	/* programs the kernel skipped */
+	uint64_t events;		/* events submitted */
+	struct wc_prog_miss *per_prog;	/* functions with misses > 0 */
+	int n_per_prog;
+};
+
+struct wc_tracer;
+
+/* Load and attach. On failure returns NULL with one line in ERR. */
+struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, size_t errlen);
+int wc_tracer_mech(const struct wc_tracer *t);
+int wc_tracer_attached(const struct wc_tracer *t);
+/* Deliver ready events (on_event); returns events consumed or -errno. */
+int wc_tracer_poll(struct wc_tracer *t, int timeout_ms);
+/* Snapshot of the lost-event counters (per_prog: caller frees). */
+void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost);
+void wc_tracer_close(struct wc_tracer *t);
+
+/* Can this kernel run the tracer at all, and with what? For `walkcov probes`:
+ * loads one program for FUNC. Returns a WC_MECH_*, with reasons in WHY. */
+int wc_tracer_probe_mech(const char *func, char *why, size_t len);
+
+#endif
