@@ -44,7 +44,7 @@ deps:
 
 # BPF object and skeleton
 $(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c bpf/walkcov.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function \
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
 		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
 	llvm-strip -g $@
 

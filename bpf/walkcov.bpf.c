@@ -24,7 +24,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define MAX_ARGS 6
 
 const volatile struct wc_slot slots[WC_MAX_SLOTS] = {};
-const volatile __u32 target_tgid = 0;	/* 0: every process */
+const volatile __u32 target_tgid = 0;	/* 0: every process, else follow tracked_tgids */
 const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
 
 struct {
@@ -38,6 +38,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wc_stats);
 } stats SEC(".maps");
+
+/* Processes traced when target_tgid is set: the target and, like perf, every
+ * process it forks (the frontend inserts the target before attaching). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} tracked_tgids SEC(".maps");
 
 /* What an entry hands to its exit, per task and slot. */
 struct stash_key {
@@ -76,9 +85,11 @@ static __always_inline struct wc_stats *my_stats(void)
 
 static __always_inline bool filtered_out(void)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
 	if (!target_tgid)
 		return false;
-	return (bpf_get_current_pid_tgid() >> 32) != target_tgid;
+	return !bpf_map_lookup_elem(&tracked_tgids, &tgid);
 }
 
 static __always_inline __u64 arg(const struct call *c, __u8 idx)
@@ -381,6 +392,17 @@ SLOTS8(3) SLOT(38) SLOT(39) SLOTS8(4) SLOT(48) SLOT(49)
 SLOTS8(5) SLOT(58) SLOT(59) SLOTS8(6) SLOT(68) SLOT(69)
 SLOTS8(7) SLOT(78) SLOT(79) SLOTS8(8) SLOT(88) SLOT(89)
 SLOT(90) SLOT(91) SLOT(92) SLOT(93) SLOT(94) SLOT(95)
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (target_tgid && ptgid != ctgid && bpf_map_lookup_elem(&tracked_tgids, &ptgid))
+		bpf_map_update_elem(&tracked_tgids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
 
 /* kprobe fallback: one program, attached once per target with the slot as cookie. */
 static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)

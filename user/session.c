@@ -244,6 +244,8 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 
 	uname(&u);
 	info.plan = &plan;
+	for (int i = 0; i < WC_MAX_SLOTS; i++)
+		info.slot_target[i] = wc_tracer_slot_target(t, i);
 	info.mech = res->mech;
 	snprintf(info.kernel, sizeof(info.kernel), "%s", u.release);
 	snprintf(info.machine, sizeof(info.machine), "%s", u.machine);

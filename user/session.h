@@ -14,6 +14,7 @@
 
 struct wc_session_info {
 	const struct wc_plan *plan;
+	int slot_target[WC_MAX_SLOTS];	/* plan index per attach slot, -1 free */
 	int mech;
 	char kernel[65];
 	char machine[65];

@@ -107,14 +107,28 @@ static int prepare(struct wc_tracer *t, int mech)
 		bpf_program__set_autoload(t->skel->progs.kprobe_entry, true);
 		bpf_program__set_autoload(t->skel->progs.kretprobe_exit, true);
 	}
+	bpf_program__set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0);
 	return slot ? 0 : -ENOENT;
 }
 
 static int attach_all(struct wc_tracer *t)
 {
-	t->links = calloc(2 * WC_MAX_SLOTS, sizeof(*t->links));
+	t->links = calloc(2 * WC_MAX_SLOTS + 1, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
+	if (t->opts->target_tgid) {
+		__u32 tgid = t->opts->target_tgid;
+		__u8 one = 1;
+		struct bpf_link *l;
+
+		/* follow the target's children before any walk is traced */
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tracked_tgids), &tgid, &one, BPF_ANY))
+			return -errno;
+		l = bpf_program__attach(t->skel->progs.follow_fork);
+		if (!l)
+			return -errno;
+		t->links[t->n_links++] = l;
+	}
 	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
 		int i = t->slot_target[slot];
 		struct bpf_link *l[2] = { NULL, NULL };
@@ -305,6 +319,11 @@ int wc_tracer_mech(const struct wc_tracer *t)
 int wc_tracer_attached(const struct wc_tracer *t)
 {
 	return t->attached;
+}
+
+int wc_tracer_slot_target(const struct wc_tracer *t, int slot)
+{
+	return slot >= 0 && slot < WC_MAX_SLOTS ? t->slot_target[slot] : -1;
 }
 
 int wc_tracer_poll(struct wc_tracer *t, int timeout_ms)

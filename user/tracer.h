@@ -41,6 +41,8 @@ struct wc_tracer;
 struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, size_t errlen);
 int wc_tracer_mech(const struct wc_tracer *t);
 int wc_tracer_attached(const struct wc_tracer *t);
+/* Plan index of the target in SLOT, or -1 if the slot is free. */
+int wc_tracer_slot_target(const struct wc_tracer *t, int slot);
 /* Deliver ready events (on_event); returns events consumed or -errno. */
 int wc_tracer_poll(struct wc_tracer *t, int timeout_ms);
 /* Snapshot of the lost-event counters (per_prog: caller frees). */

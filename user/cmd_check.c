@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* walkcov check: trace a workload (default: walkcov stress) and give a
+ * verdict: exit 0 when every walk handled every range exactly once, 1 on any
+ * double, out-of-order visit or livelock, 2 when walkcov could not run. */
+#include <argp.h>
+#include <stdio.h>
+#include "commands.h"
+#include "recorder.h"
+
+static const struct argp_option check_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document", 0 },
+	{ "livelock", OPT_LIVELOCK, "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
+	{},
+};
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = check_options,
+		.parser = wc_recorder_parse,
+		.args_doc = "[CMD [ARGS...]]",
+		.doc = "Trace while CMD runs (default: 'walkcov stress' for --duration seconds, "
+		       "10 by default) and give a verdict. Exit status: 0 every range handled "
+		       "exactly once (retries are reported), 1 any double, out-of-order visit or "
+		       "livelock, 2 walkcov could not run.",
+		.children = wc_recorder_children,
+	};
+	struct recorder r = { .live = true, .verdict = true };
+	char duration[32], *stress[] = { "/proc/self/exe", "stress", "-q", "--duration",
+					 duration, NULL };
+	int ret;
+
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r))
+		return WC_EXIT_FAIL;
+	if (!r.s.cmd) {
+		/* the stress run ends by itself; tracing follows it */
+		snprintf(duration, sizeof(duration), "%g", r.s.duration > 0 ? r.s.duration : 10.0);
+		r.s.duration = 0;
+		r.s.cmd = stress;
+	}
+	ret = wc_run_recorder(&r, argc, argv);
+	return ret;
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* walkcov script: a recorded file, one event per line. */
+#include <argp.h>
+#include <stdio.h>
+#include "commands.h"
+#include "recfile.h"
+#include "script.h"
+
+static struct {
+	const char *input;
+	bool json;
+} env = { .input = WC_DEFAULT_FILE };
+
+static const struct argp_option options[] = {
+	{ "input", 'i', "FILE", 0, "Read FILE (default walkcov.data, '-' for stdin)", 0 },
+	{ "json", 'j', NULL, 0, "JSON Lines: one object per line", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'i':
+		env.input = arg;
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s' (the file is given with -i)", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int cmd_script(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_arg,
+		.doc = "Print every event of a file written by 'walkcov record', one per line.",
+	};
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return WC_EXIT_FAIL;
+	return wc_script_replay(env.input, env.json, stdout) < 0 ? WC_EXIT_FAIL : WC_EXIT_OK;
+}
