@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Synthetic wc_event streams: see evgen.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evgen.h"
+
+void eg_init(struct evgen *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->ts = 1000;
+	g->step = 100;
+	g->tmpl.pid = g->tmpl.tid = 100;
+	g->tmpl.mm = 0xffff888001000000ULL;
+	g->tmpl.ops = 0xffffffff82000000ULL;
+	g->tmpl.vma = 0xffff888002000000ULL;
+	g->tmpl.slot = 1;
+	strcpy(g->tmpl.comm, "test");
+}
+
+void eg_free(struct evgen *g)
+{
+	free(g->ev);
+	g->ev = NULL;
+	g->n = g->cap = 0;
+}
+
+struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t end)
+{
+	struct wc_event *ev;
+
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 1024;
+		struct wc_event *n = realloc(g->ev, cap * sizeof(*n));
+
+		if (!n) {
+			fprintf(stderr, "evgen: out of memory\n");
+			abort();
+		}
+		g->ev = n;
+		g->cap = cap;
+	}
+	ev = &g->ev[g->n++];
+	*ev = g->tmpl;
+	ev->type = type;
+	ev->start = start;
+	ev->end = end;
+	ev->ts_ns = g->ts;
+	g->ts += g->step;
+	return ev;
+}
+
+void eg_begin(struct evgen *g, uint64_t start, uint64_t end)
+{
+	struct wc_event *ev = eg_add(g, WC_EV_WALK_BEGIN, start, end);
+
+	ev->walk = 0;	/* the entry point has no mm_walk yet */
+	ev->vma = 0;
+}
+
+void eg_end(struct evgen *g, int64_t ret)
+{
+	struct wc_event *ev = eg_add(g, WC_EV_WALK_END, 0, 0);
+
+	ev->walk = 0;
+	ev->vma = 0;
+	ev->ret = ret;
+}
+
+void eg_chunk(struct evgen *g, uint64_t start, uint64_t end)
+{
+	eg_add(g, WC_EV_CHUNK_BEGIN, start, end);
+}
+
+void eg_chunk_end(struct evgen *g, int64_t ret)
+{
+	eg_add(g, WC_EV_CHUNK_END, 0, 0)->ret = ret;
+}
+
+void eg_skip(struct evgen *g, uint64_t start, uint64_t end)
+{
+	eg_add(g, WC_EV_VMA_SKIP, start, end);
+}
+
+struct wc_event *eg_visit(struct evgen *g, uint8_t kind, uint64_t start, uint64_t end,
+			  uint8_t action, uint8_t cls, uint8_t flags)
+{
+	struct wc_event *ev = eg_add(g, WC_EV_VISIT, start, end);
+
+	ev->kind = kind;
+	ev->action = action;
+	ev->cls = cls;
+	ev->flags = flags | (cls != WC_CLS_UNKNOWN ? WC_F_ENTRY_SEEN : 0);
+	return ev;
+}
+
+struct wc_event *eg_pmd(struct evgen *g, uint64_t addr, uint8_t action, uint8_t cls,
+			uint8_t flags)
+{
+	return eg_visit(g, WC_K_PMD_ENTRY, addr, (addr & ~(EG_PMD - 1)) + EG_PMD,
+			action, cls, flags);
+}
+
+void eg_ptes(struct evgen *g, uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a < end; a += EG_PAGE)
+		eg_visit(g, WC_K_PTE_ENTRY, a, a + EG_PAGE, WC_ACT_SUBTREE, WC_CLS_UNKNOWN, 0);
+}
+
+struct wc_event *eg_hole(struct evgen *g, uint64_t start, uint64_t end, int32_t depth)
+{
+	struct wc_event *ev = eg_visit(g, WC_K_PTE_HOLE, start, end, WC_ACT_SUBTREE,
+				       WC_CLS_UNKNOWN, g->tmpl.vma ? 0 : WC_F_NO_VMA);
+
+	ev->depth = depth;
+	return ev;
+}
+
+void eg_split(struct evgen *g, uint32_t tid, uint64_t addr, int huge)
+{
+	struct wc_event *ev = eg_add(g, WC_EV_SPLIT, addr & ~(EG_PMD - 1), 0);
+
+	ev->tid = tid;
+	ev->walk = 0;
+	ev->cls = huge ? WC_CLS_HUGE : WC_CLS_TABLE;
+}
+
+void eg_feed(struct wc_engine *e, const struct evgen *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		wc_engine_feed(e, &g->ev[i]);
+}
+
+/* ---- the model ---- */
+
+uint64_t eg_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+int eg_chance(uint64_t *s, double p)
+{
+	return (eg_rand(s) >> 11) * (1.0 / 9007199254740992.0) < p;
+}
+
+void eg_layout_random(struct eg_layout *l, uint64_t *rng, uint64_t base, uint64_t span,
+		      int allow_special)
+{
+	uint64_t a = base;
+
+	memset(l, 0, sizeof(*l));
+	l->start = base;
+	l->end = base + span;
+	for (int i = 0; i < 8 && a < l->end; i++) {
+		struct eg_vma *v = &l->vma[l->nvma];
+		uint64_t len;
+
+		if (eg_chance(rng, 0.5))	/* a gap before the VMA */
+			a += (1 + eg_rand(rng) % 64) * EG_PAGE;
+		len = (1 + eg_rand(rng) % 1024) * EG_PAGE;
+		if (eg_chance(rng, 0.3))	/* THP-friendly: whole, aligned pmds */
+			a = (a + EG_PMD - 1) & ~(EG_PMD - 1), len = (1 + eg_rand(rng) % 3) * EG_PMD;
+		if (a + len > l->end)
+			break;
+		v->start = a;
+		v->end = a + len;
+		v->ptr = 0xffff888100000000ULL + eg_rand(rng) % 0x100000 * 0x100;
+		v->type = EG_NORMAL;
+		if (allow_special && eg_chance(rng, 0.15)) {
+			v->type = 1 + eg_rand(rng) % 3;
+			if (v->type == EG_HUGETLB) {	/* hugetlb VMAs are 2 MiB aligned */
+				v->start = (a + EG_PMD - 1) & ~(EG_PMD - 1);
+				v->end = v->start + EG_PMD;
+				if (v->end > l->end)
+					break;
+			}
+		}
+		a = v->end;
+		l->nvma++;
+	}
+}
+
+struct opsf {
+	int pud, pmd, pte, hole;
+};
+
+static struct opsf ops_of(int kind)
+{
+	switch (kind) {
+	case EG_OPS_PMD: return (struct opsf){ 0, 1, 0, 1 };
+	case EG_OPS_PMD_ONLY: return (struct opsf){ 0, 1, 0, 0 };
+	case EG_OPS_PMD_PTE: return (struct opsf){ 0, 1, 1, 1 };
+	case EG_OPS_PTE: return (struct opsf){ 0, 0, 1, 1 };
+	default: return (struct opsf){ 1, 1, 1, 1 };
+	}
+}
+
+/* The pmds of [s, e) in one VMA. Returns 1 if a callback stopped the walk. */
+static int model_pmds(struct evgen *g, uint64_t *rng, struct eg_model *m,
+		      uint64_t s, uint64_t e)
+{
+	struct opsf o = ops_of(m->ops_kind);
+	uint8_t lower = o.pte ? WC_F_HAS_LOWER : 0;
+
+	for (uint64_t a = s, n; a < e; a = n) {
+		n = (a & ~(EG_PMD - 1)) + EG_PMD;
+		if (n > e)
+			n = e;
+		int huge = (a & (EG_PMD - 1)) == 0 && n - a == EG_PMD && eg_chance(rng, m->p_huge);
+		uint8_t cls = huge ? WC_CLS_HUGE : WC_CLS_TABLE;
+
+		if (eg_chance(rng, m->p_none)) {
+			if (o.hole) {
+				eg_hole(g, a, n, 3);
+				m->exp_bytes += n - a;
+			}
+			continue;
+		}
+		if (!o.pmd) {	/* the walker splits a huge pmd itself: not a double */
+			if (huge)
+				eg_split(g, g->tmpl.tid, a, 1);
+			eg_ptes(g, a, n);
+			m->exp_bytes += n - a;
+			continue;
+		}
+		if (eg_chance(rng, m->p_again)) {	/* the callback asks again */
+			int k = 1 + eg_rand(rng) % 3;
+
+			for (int i = 0; i < k; i++)
+				eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_AGAIN, cls, lower);
+			m->exp_retries += k;
+		}
+		if (eg_chance(rng, m->p_stop)) {	/* pagemap: buffer full */
+			eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_SUBTREE, cls, lower)->ret = 1;
+			m->exp_bytes += n - a;
+			return 1;
+		}
+		m->exp_bytes += n - a;
+		if (!o.pte) {
+			eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_SUBTREE, cls, 0);
+		} else if (huge && eg_chance(rng, m->p_vanish)) {
+			/* 6.1: sent down, split, pmd_trans_unstable; the retry finds it none */
+			eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_SUBTREE, cls, lower);
+			eg_hole(g, a, n, 3);
+			m->exp_retries++;
+		} else if (huge) {
+			eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_CONTINUE, cls, lower);
+		} else {
+			eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_SUBTREE, cls, lower);
+			if (eg_chance(rng, m->p_own_retry)) {	/* 6.5+: pte table gone */
+				eg_visit(g, WC_K_PMD_ENTRY, a, n, WC_ACT_SUBTREE, cls, lower);
+				m->exp_retries++;
+			}
+			eg_ptes(g, a, n);
+		}
+	}
+	return 0;
+}
+
+static int model_range(struct evgen *g, uint64_t *rng, struct eg_model *m,
+		       uint64_t s, uint64_t e)
+{
+	if (!ops_of(m->ops_kind).pud)
+		return model_pmds(g, rng, m, s, e);
+	for (uint64_t a = s, n; a < e; a = n) {
+		n = (a & ~(EG_PUD - 1)) + EG_PUD;
+		if (n > e)
+			n = e;
+		eg_visit(g, WC_K_PUD_ENTRY, a, n, WC_ACT_SUBTREE, WC_CLS_TABLE, WC_F_HAS_LOWER);
+		if (model_pmds(g, rng, m, a, n))
+			return 1;
+	}
+	return 0;
+}
+
+void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
+		   const struct eg_layout *l)
+{
+	struct opsf o = ops_of(m->ops_kind);
+	uint64_t a = l->start;
+	int stopped = 0;
+
+	g->tmpl.ops = m->ops;
+	g->tmpl.vma = 0;
+	g->tmpl.slot = 1;
+	eg_begin(g, l->start, l->end);
+	if (m->nested) {
+		g->tmpl.slot = 2;
+		eg_begin(g, l->start, l->end);
+	}
+	/* the mm_walk lives on the stack: usually the same address */
+	g->tmpl.walk = 0xffffc90000400000ULL + ((uint64_t)g->tmpl.tid << 14) +
+		       (eg_chance(rng, 0.2) ? 0x80 : 0);
+	m->exp_walks++;
+	for (int i = 0; i < l->nvma && !stopped; i++) {
+		const struct eg_vma *v = &l->vma[i];
+
+		g->tmpl.vma = 0;
+		if (a < v->start && o.hole) {	/* a gap between VMAs */
+			eg_hole(g, a, v->start, -1);
+			m->exp_bytes += v->start - a;
+		}
+		g->tmpl.vma = v->ptr;
+		switch (v->type) {
+		case EG_PFNMAP:
+			if (o.hole)
+				eg_hole(g, v->start, v->end, -1);
+			eg_skip(g, v->start, v->end);
+			m->exp_bytes += v->end - v->start;
+			break;
+		case EG_TESTSKIP:
+			eg_skip(g, v->start, v->end);
+			m->exp_bytes += v->end - v->start;
+			break;
+		case EG_HUGETLB:
+			eg_chunk(g, v->start, v->end);
+			for (uint64_t h = v->start; h < v->end; h += EG_PMD)
+				eg_visit(g, WC_K_HUGETLB_ENTRY, h, h + EG_PMD, WC_ACT_SUBTREE,
+					 WC_CLS_UNKNOWN, 0);
+			m->exp_bytes += v->end - v->start;
+			eg_chunk_end(g, 0);
+			break;
+		default:
+			eg_chunk(g, v->start, v->end);	/* __walk_page_range */
+			eg_chunk(g, v->start, v->end);	/* walk_pgd_range */
+			stopped = model_range(g, rng, m, v->start, v->end);
+			eg_chunk_end(g, stopped);
+			eg_chunk_end(g, stopped);
+		}
+		a = v->end;
+	}
+	g->tmpl.vma = 0;
+	if (!stopped && a < l->end && o.hole) {
+		eg_hole(g, a, l->end, -1);
+		m->exp_bytes += l->end - a;
+	}
+	g->tmpl.walk = 0;
+	if (m->nested) {
+		g->tmpl.slot = 2;
+		eg_end(g, stopped);
+	}
+	g->tmpl.slot = 1;
+	eg_end(g, stopped);
+}
+
+size_t eg_drop(struct evgen *g, uint64_t *rng, double p)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (!eg_chance(rng, p))
+			g->ev[k++] = g->ev[i];
+	k = g->n - k;
+	g->n -= k;
+	return k;
+}
+
+void eg_interleave(struct evgen *out, struct evgen *in, int n, uint64_t *rng)
+{
+	size_t *pos = calloc(n, sizeof(*pos)), left = 0;
+
+	if (!pos)
+		abort();
+	for (int i = 0; i < n; i++)
+		left += in[i].n;
+	while (left) {
+		int i = eg_rand(rng) % n;
+
+		while (pos[i] == in[i].n)
+			i = (i + 1) % n;
+		struct wc_event *ev = eg_add(out, 0, 0, 0);
+		uint64_t ts = ev->ts_ns;
+
+		*ev = in[i].ev[pos[i]++];
+		ev->ts_ns = ts;
+		left--;
+	}
+	free(pos);
+}

@@ -1,0 +1,1162 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Unit tests of the coverage engine (user/coverage.c) on synthetic event
+ * streams: one test per rule of docs/coverage.md, positive and negative, a
+ * memory bound, a property test (a correct walk model with random event
+ * loss never yields a double) and a fuzz test (garbage never crashes).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "coverage.h"
+#include "evgen.h"
+
+#define B	0x7f0000000000ULL	/* 1 GiB aligned */
+#define M	0xffff888001000000ULL	/* the tmpl's mm */
+#define MB2	EG_PMD
+
+static int failures;
+
+#define CHECK(c) do { if (!(c)) { ok = 0; \
+	fprintf(stderr, "  %s:%d: failed: %s\n", __FILE__, __LINE__, #c); } } while (0)
+
+/* ---- collecting what the engine reports ---- */
+
+struct col {
+	struct wc_walk *w;
+	size_t nw, capw;
+	struct wc_anomaly *a;
+	size_t na, capa;
+	int keep;		/* store walks (0: count only) */
+	uint64_t walks, doubles, ooo;
+};
+
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 64;
+	p = realloc(p, *cap * size);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void on_walk(const struct wc_walk *w, void *ctx)
+{
+	struct col *c = ctx;
+
+	c->walks++;
+	if (!c->keep)
+		return;
+	c->w = grow(c->w, &c->capw, c->nw, sizeof(*w));
+	c->w[c->nw++] = *w;
+}
+
+static void on_anomaly(const struct wc_anomaly *a, void *ctx)
+{
+	struct col *c = ctx;
+
+	c->doubles += a->type == WC_AN_DOUBLE;
+	c->ooo += a->type == WC_AN_OUT_OF_ORDER;
+	if (c->na > 100000)
+		return;
+	c->a = grow(c->a, &c->capa, c->na, sizeof(*a));
+	c->a[c->na++] = *a;
+}
+
+static struct wc_engine *engine(struct col *c, uint32_t livelock)
+{
+	struct wc_engine_opts o = {
+		.livelock_retries = livelock,
+		.on_walk = on_walk,
+		.on_anomaly = on_anomaly,
+		.ctx = c,
+	};
+
+	memset(c, 0, sizeof(*c));
+	c->keep = 1;
+	return wc_engine_new(&o);
+}
+
+static void col_free(struct col *c)
+{
+	free(c->w);
+	free(c->a);
+}
+
+static size_t count(const struct col *c, uint32_t type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->na; i++)
+		n += c->a[i].type == type;
+	return n;
+}
+
+static const struct wc_anomaly *first(const struct col *c, uint32_t type)
+{
+	for (size_t i = 0; i < c->na; i++)
+		if (c->a[i].type == type)
+			return &c->a[i];
+	return NULL;
+}
+
+/* Feed g, flush, free g. */
+static void run(struct wc_engine *e, struct evgen *g)
+{
+	eg_feed(e, g);
+	wc_engine_flush(e);
+	eg_free(g);
+}
+
+/* Chunk begin/end as the kernel nests them: __walk_page_range, walk_pgd_range. */
+static void chunk2(struct evgen *g, uint64_t s, uint64_t e)
+{
+	eg_chunk(g, s, e);
+	eg_chunk(g, s, e);
+}
+
+static void chunk2_end(struct evgen *g, int64_t ret)
+{
+	eg_chunk_end(g, ret);
+	eg_chunk_end(g, ret);
+}
+
+/* A pmd sent down to its ptes: pmd_entry SUBTREE with pte_entry present. */
+static void pmd_down(struct evgen *g, uint64_t a)
+{
+	eg_pmd(g, a, WC_ACT_SUBTREE, WC_CLS_TABLE, WC_F_HAS_LOWER);
+	eg_ptes(g, a, a + MB2);
+}
+
+/* ---- the rules ---- */
+
+static int t_clean_tiling(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 8 * MB2);
+	chunk2(&g, B, B + 6 * MB2);
+	eg_hole(&g, B, B + MB2, 3);
+	eg_pmd(&g, B + MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_HUGE, 0);
+	eg_hole(&g, B + 3 * MB2, B + 6 * MB2, 2);
+	chunk2_end(&g, 0);
+	g.tmpl.vma = 0;
+	eg_hole(&g, B + 6 * MB2, B + 8 * MB2, -1);	/* after the last VMA */
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1);
+	CHECK(c.na == 0);
+	if (c.nw == 1) {
+		CHECK(c.w[0].flags == 0);
+		CHECK(c.w[0].bytes == 8 * MB2);
+		CHECK(c.w[0].holes == 3);
+		CHECK(c.w[0].pmd_huge == 2);
+		CHECK(c.w[0].pmd_down == 0);
+		CHECK(c.w[0].start == B && c.w[0].end == B + 8 * MB2);
+		CHECK(c.w[0].events == 11);
+		CHECK(c.w[0].entry_slot == 1);
+	}
+	CHECK(wc_engine_stats(e)->walks == 1);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_pte_level(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 2 * MB2);
+	chunk2(&g, B, B + 2 * MB2);
+	pmd_down(&g, B);
+	eg_pmd(&g, B + MB2, WC_ACT_CONTINUE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1 && c.na == 0);
+	if (c.nw == 1) {
+		CHECK(c.w[0].bytes == 2 * MB2);
+		CHECK(c.w[0].pmd_down == 1);
+		CHECK(c.w[0].pmd_huge == 1);
+		CHECK(c.w[0].pte_visits == 512);
+	}
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_again_retry(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+	const struct wc_anomaly *a;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 3 * MB2);
+	chunk2(&g, B, B + 3 * MB2);
+	for (int i = 0; i < 3; i++)
+		eg_pmd(&g, B, WC_ACT_AGAIN, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	/* The retry finds the pmd none: pte_hole exits with the AGAIN left over. */
+	eg_pmd(&g, B + MB2, WC_ACT_AGAIN, WC_CLS_TABLE, 0);
+	eg_visit(&g, WC_K_PTE_HOLE, B + MB2, B + 2 * MB2, WC_ACT_AGAIN, WC_CLS_UNKNOWN, 0)->depth = 3;
+	/* A pte_entry asking again: dropped, the pmd is walked again. */
+	eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, WC_F_HAS_LOWER);
+	eg_visit(&g, WC_K_PTE_ENTRY, B + 2 * MB2, B + 2 * MB2 + EG_PAGE, WC_ACT_AGAIN, 0, 0);
+	pmd_down(&g, B + 2 * MB2);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1);
+	CHECK(count(&c, WC_AN_DOUBLE) == 0);
+	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 0);
+	CHECK(count(&c, WC_AN_LIVELOCK) == 0);
+	CHECK(count(&c, WC_AN_RETRY) == 4);
+	a = first(&c, WC_AN_RETRY);
+	CHECK(a && a->count == 3 && a->start == B && a->end == B + MB2 &&
+	      a->kind == WC_K_PMD_ENTRY && a->split == WC_SPLIT_NONE);
+	if (c.nw == 1) {
+		CHECK(c.w[0].retries == 6);	/* 3 + 1 + pte AGAIN + the pmd seen again */
+		CHECK(c.w[0].bytes == 3 * MB2);
+		CHECK(c.w[0].holes == 1);
+	}
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_livelock(void)
+{
+	struct col c;
+	struct wc_engine *e;
+	struct evgen g;
+	int ok = 1;
+
+	/* More than the threshold: reported while the walk is still open. */
+	e = engine(&c, 10);
+	eg_init(&g);
+	eg_begin(&g, B, B + MB2);
+	eg_chunk(&g, B, B + MB2);
+	for (int i = 0; i < 25; i++)
+		eg_pmd(&g, B, WC_ACT_AGAIN, WC_CLS_SWAP, 0);
+	eg_feed(e, &g);
+	CHECK(count(&c, WC_AN_LIVELOCK) == 1);
+	CHECK(c.nw == 0);
+	wc_engine_flush(e);
+	eg_free(&g);
+	CHECK(count(&c, WC_AN_LIVELOCK) == 1);
+	CHECK(count(&c, WC_AN_RETRY) == 1);
+	CHECK(first(&c, WC_AN_RETRY) && first(&c, WC_AN_RETRY)->count == 25);
+	CHECK(c.nw == 1 && c.w[0].livelocks == 1 && c.w[0].retries == 25);
+	CHECK(c.nw == 1 && (c.w[0].flags & WC_W_NO_END));
+	wc_engine_free(e);
+	col_free(&c);
+
+	/* Exactly the threshold: no livelock. */
+	e = engine(&c, 10);
+	eg_init(&g);
+	eg_begin(&g, B, B + MB2);
+	for (int i = 0; i < 10; i++)
+		eg_pmd(&g, B, WC_ACT_AGAIN, WC_CLS_SWAP, 0);
+	eg_pmd(&g, B, WC_ACT_CONTINUE, WC_CLS_SWAP, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_LIVELOCK) == 0);
+	CHECK(count(&c, WC_AN_RETRY) == 1);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_own_retry(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 2 * MB2);
+	chunk2(&g, B, B + 2 * MB2);
+	/* 6.5+: walk_pte_range could not map the table, the walker goes again. */
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, WC_F_HAS_LOWER);
+	pmd_down(&g, B);
+	/* 6.1: split, pmd_trans_unstable, again: the pmd is none now. */
+	eg_pmd(&g, B + MB2, WC_ACT_SUBTREE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	eg_hole(&g, B + MB2, B + 2 * MB2, 3);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1);
+	CHECK(count(&c, WC_AN_DOUBLE) == 0);
+	CHECK(count(&c, WC_AN_RETRY) == 2);
+	CHECK(c.nw == 1 && c.w[0].retries == 2 && c.w[0].bytes == 2 * MB2);
+	wc_engine_free(e);
+	col_free(&c);
+
+	/* Negative: a pte visit between the two pmd visits is no retry (it is a re-walk). */
+	e = engine(&c, 0);
+	eg_init(&g);
+	eg_begin(&g, B, B + MB2);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, WC_F_HAS_LOWER);
+	eg_ptes(&g, B, B + EG_PAGE);
+	pmd_down(&g, B);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_RETRY) == 0);
+	CHECK(count(&c, WC_AN_DOUBLE) == 1);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* The 2019 double: a huge pmd handled by pmd_entry, sent down, its ptes handled again. */
+static void double_2019(struct evgen *g, uint32_t splitter)
+{
+	eg_begin(g, B, B + 2 * MB2);
+	chunk2(g, B, B + 2 * MB2);
+	eg_pmd(g, B, WC_ACT_SUBTREE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	eg_split(g, splitter, B + 0x1000, 1);
+	eg_ptes(g, B, B + MB2);
+	eg_pmd(g, B + MB2, WC_ACT_CONTINUE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	chunk2_end(g, 0);
+	eg_end(g, 0);
+}
+
+static int t_2019_race(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	const struct wc_anomaly *a;
+	int ok = 1;
+
+	eg_init(&g);
+	double_2019(&g, 200);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_DOUBLE) == 1);
+	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 0);
+	CHECK(count(&c, WC_AN_RETRY) == 0);
+	a = first(&c, WC_AN_DOUBLE);
+	CHECK(a && a->start == B && a->end == B + MB2 && a->kind == WC_K_PTE_ENTRY);
+	CHECK(a && a->split == WC_SPLIT_OTHER && a->split_tid == 200);
+	CHECK(a && a->count == 512 && a->tid == 100 && a->mm == M);
+	CHECK(c.nw == 1 && c.w[0].doubles == 1 && c.w[0].splits_other == 1 &&
+	      c.w[0].splits_own == 0 && c.w[0].bytes == 2 * MB2);
+	CHECK(wc_engine_stats(e)->splits_huge == 1);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_2019_own(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	const struct wc_anomaly *a;
+	int ok = 1;
+
+	eg_init(&g);
+	double_2019(&g, 100);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_DOUBLE) == 1);
+	a = first(&c, WC_AN_DOUBLE);
+	CHECK(a && a->split == WC_SPLIT_OWN && a->split_tid == 100);
+	CHECK(c.nw == 1 && c.w[0].splits_own == 1 && c.w[0].splits_other == 0);
+	wc_engine_free(e);
+	col_free(&c);
+
+	/* A split that is not of a huge pmd is no split. */
+	e = engine(&c, 0);
+	eg_init(&g);
+	double_2019(&g, 100);
+	for (size_t i = 0; i < g.n; i++)
+		if (g.ev[i].type == WC_EV_SPLIT)
+			g.ev[i].cls = WC_CLS_TABLE;
+	run(e, &g);
+	a = first(&c, WC_AN_DOUBLE);
+	CHECK(a && a->split == WC_SPLIT_NONE);
+	CHECK(wc_engine_stats(e)->splits == 1 && wc_engine_stats(e)->splits_huge == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_continue_huge(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 3 * MB2);
+	chunk2(&g, B, B + 3 * MB2);
+	eg_pmd(&g, B, WC_ACT_CONTINUE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	pmd_down(&g, B + MB2);
+	/* Sent down huge, but the same pmd is retried: a retry, not a double. */
+	eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	eg_split(&g, 300, B + 2 * MB2, 1);
+	pmd_down(&g, B + 2 * MB2);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1);
+	CHECK(count(&c, WC_AN_DOUBLE) == 0);
+	CHECK(count(&c, WC_AN_RETRY) == 1);
+	CHECK(first(&c, WC_AN_RETRY) && first(&c, WC_AN_RETRY)->split == WC_SPLIT_OTHER &&
+	      first(&c, WC_AN_RETRY)->split_tid == 300);
+	CHECK(c.nw == 1 && c.w[0].bytes == 3 * MB2 && c.w[0].pmd_huge == 1 && c.w[0].pmd_down == 3);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_pud_rewalk(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 4 * MB2);
+	chunk2(&g, B, B + 4 * MB2);
+	for (int pass = 0; pass < 2; pass++) {	/* 7.1: an AGAIN escaped walk_pmd_range */
+		eg_visit(&g, WC_K_PUD_ENTRY, B, B + 4 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE,
+			 WC_F_HAS_LOWER);
+		for (int i = 0; i < 3; i++)
+			eg_pmd(&g, B + i * MB2, WC_ACT_CONTINUE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+		eg_visit(&g, WC_K_PTE_HOLE, B + 3 * MB2, B + 4 * MB2, pass ? 0 : WC_ACT_AGAIN,
+			 WC_CLS_UNKNOWN, 0)->depth = 3;
+	}
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_DOUBLE) == 4);	/* one per pmd */
+	CHECK(count(&c, WC_AN_RETRY) == 0);
+	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 0);
+	for (size_t i = 0; i < c.na; i++)
+		CHECK(c.a[i].end - c.a[i].start == MB2 && (c.a[i].start & (MB2 - 1)) == 0);
+	CHECK(c.nw == 1 && c.w[0].doubles == 4 && c.w[0].bytes == 4 * MB2 && c.w[0].pud_visits == 2);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_out_of_order(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 3 * MB2);
+	chunk2(&g, B, B + 3 * MB2);
+	eg_pmd(&g, B + MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 1);
+	CHECK(count(&c, WC_AN_DOUBLE) == 0);
+	CHECK(first(&c, WC_AN_OUT_OF_ORDER) && first(&c, WC_AN_OUT_OF_ORDER)->start == B &&
+	      first(&c, WC_AN_OUT_OF_ORDER)->end == B + MB2);
+	CHECK(c.nw == 1 && c.w[0].out_of_order == 1 && c.w[0].bytes == 3 * MB2);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_pfnmap(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_begin(&g, B, B + 4 * MB2);
+	g.tmpl.vma = 0x1000;
+	eg_hole(&g, B, B + MB2, -1);	/* walk_page_test on a VM_PFNMAP VMA */
+	eg_skip(&g, B, B + MB2);
+	g.tmpl.vma = 0x2000;		/* again, pte_hole returning 1: still a skip */
+	eg_hole(&g, B + MB2, B + 2 * MB2, -1)->ret = 1;
+	eg_skip(&g, B + MB2, B + 2 * MB2);
+	g.tmpl.vma = 0x3000;
+	eg_skip(&g, B + 2 * MB2, B + 3 * MB2);	/* test_walk said skip */
+	g.tmpl.vma = 0x4000;
+	chunk2(&g, B + 3 * MB2, B + 4 * MB2);
+	eg_pmd(&g, B + 3 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 1);
+	CHECK(c.nw == 1 && c.w[0].bytes == 4 * MB2 && c.w[0].skipped_vmas == 3 && c.w[0].holes == 2);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* One complete walk over two VMAs [B, B+2M) and [B+2M, B+4M). */
+static void two_vma_walk(struct evgen *g, int begin, int end, int first_chunk, int last_chunk)
+{
+	if (begin)
+		eg_begin(g, B, B + 4 * MB2);
+	g->tmpl.walk = 0xffffc90000123000ULL;
+	g->tmpl.vma = 0x1000;
+	if (first_chunk)
+		chunk2(g, B, B + 2 * MB2);
+	pmd_down(g, B);
+	eg_pmd(g, B + MB2, WC_ACT_CONTINUE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	chunk2_end(g, 0);
+	g->tmpl.vma = 0x2000;
+	chunk2(g, B + 2 * MB2, B + 4 * MB2);
+	pmd_down(g, B + 2 * MB2);
+	eg_hole(g, B + 3 * MB2, B + 4 * MB2, 3);
+	if (last_chunk)
+		chunk2_end(g, 0);
+	g->tmpl.walk = 0;
+	if (end)
+		eg_end(g, 0);
+}
+
+static int t_two_walks(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	two_vma_walk(&g, 1, 1, 1, 1);
+	two_vma_walk(&g, 1, 1, 1, 1);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 2 && c.w[0].flags == 0 && c.w[1].flags == 0);
+	CHECK(c.nw == 2 && c.w[0].bytes == 4 * MB2 && c.w[1].bytes == 4 * MB2);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_lost_walk_bounds(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	/* WALK_END and the next WALK_BEGIN lost; chunk events present. */
+	eg_init(&g);
+	two_vma_walk(&g, 1, 0, 1, 1);
+	two_vma_walk(&g, 0, 1, 1, 1);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 2);
+	CHECK(c.nw == 2 && c.w[0].flags == WC_W_NO_END &&
+	      c.w[1].flags == (WC_W_NO_BEGIN | WC_W_INFERRED));
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 1);
+	wc_engine_free(e);
+	col_free(&c);
+
+	/* All four lost (walk end, chunk end, walk begin, chunk begin): the vma changes. */
+	e = engine(&c, 0);
+	eg_init(&g);
+	two_vma_walk(&g, 1, 0, 1, 0);
+	two_vma_walk(&g, 0, 1, 0, 1);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 2 && c.w[0].bytes == 4 * MB2 && c.w[1].bytes == 4 * MB2);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 1);
+	wc_engine_free(e);
+	col_free(&c);
+
+	/* The mm_walk pointer changed: a new walk even going forward. */
+	e = engine(&c, 0);
+	eg_init(&g);
+	eg_begin(&g, B, B + 2 * MB2);
+	g.tmpl.walk = 0x111;
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	g.tmpl.walk = 0x222;
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	g.tmpl.ops = 0x333;
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 3);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 2);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_lost_inside(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+	size_t k = 0;
+
+	eg_init(&g);
+	two_vma_walk(&g, 1, 1, 1, 1);
+	/* drop the first pmd visit, every 7th pte, the second walk_pgd_range begin */
+	for (size_t i = 0, npmd = 0, npte = 0, nchunk = 0; i < g.n; i++) {
+		struct wc_event *ev = &g.ev[i];
+
+		if (ev->type == WC_EV_VISIT && ev->kind == WC_K_PMD_ENTRY && npmd++ == 0)
+			continue;
+		if (ev->type == WC_EV_VISIT && ev->kind == WC_K_PTE_ENTRY && npte++ % 7 == 3)
+			continue;
+		if (ev->type == WC_EV_CHUNK_BEGIN && nchunk++ == 3)
+			continue;
+		g.ev[k++] = *ev;
+	}
+	g.n = k;
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 1 && c.w[0].flags == 0);
+	CHECK(c.nw == 1 && c.w[0].bytes < 4 * MB2 && c.w[0].bytes > 3 * MB2);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_nested_begin(void)
+{
+	struct col c;
+	struct wc_engine *e;
+	struct evgen g;
+	int ok = 1;
+
+	for (int variant = 0; variant < 3; variant++) {
+		e = engine(&c, 0);
+		eg_init(&g);
+		g.tmpl.slot = 1;
+		eg_begin(&g, B, B + 4 * MB2);	/* walk_page_range */
+		g.tmpl.slot = 2;
+		if (variant != 2)
+			eg_begin(&g, B, B + 4 * MB2);	/* walk_page_range_mm */
+		two_vma_walk(&g, 0, 0, 1, 1);
+		if (variant != 1)
+			eg_end(&g, 0);
+		g.tmpl.slot = 1;
+		eg_end(&g, 0);
+		run(e, &g);
+		CHECK(c.na == 0);
+		CHECK(c.nw == 1 && c.w[0].flags == 0 && c.w[0].entry_slot == 1);
+		CHECK(wc_engine_stats(e)->orphan_events == (variant == 2));
+		wc_engine_free(e);
+		col_free(&c);
+	}
+	return ok;
+}
+
+static int t_interleaved(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen t[2], g;
+	uint64_t rng = 42;
+	int ok = 1;
+
+	for (int i = 0; i < 2; i++) {
+		eg_init(&t[i]);
+		t[i].tmpl.tid = 100 + i;
+		two_vma_walk(&t[i], 1, 1, 1, 1);
+		two_vma_walk(&t[i], 1, 1, 1, 1);
+	}
+	eg_split(&t[1], 101, B, 1);	/* outside its walks: counted for tid 100's walk at most */
+	eg_init(&g);
+	eg_interleave(&g, t, 2, &rng);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 4);
+	for (size_t i = 0; i < c.nw; i++)
+		CHECK(c.w[i].flags == 0 && c.w[i].bytes == 4 * MB2 && c.w[i].splits_own == 0);
+	CHECK(wc_engine_stats(e)->walks_open_max == 2);
+	eg_free(&t[0]);
+	eg_free(&t[1]);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_split_window(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	const struct wc_anomaly *a;
+	int ok = 1;
+
+	eg_init(&g);
+	eg_split(&g, 200, B, 1);	/* before the walk began */
+	double_2019(&g, 100);
+	for (size_t i = 0; i < g.n; i++)	/* the walk's own split removed */
+		if (i && g.ev[i].type == WC_EV_SPLIT)
+			g.ev[i].cls = WC_CLS_TABLE;
+	eg_split(&g, 200, B, 1);	/* after it ended */
+	run(e, &g);
+	a = first(&c, WC_AN_DOUBLE);
+	CHECK(a && a->split == WC_SPLIT_NONE && a->split_tid == 0);
+	CHECK(c.nw == 1 && c.w[0].splits_other == 0 && c.w[0].splits_own == 0);
+	wc_engine_free(e);
+	col_free(&c);
+
+	/* A split of another mm, or another block, does not count either. */
+	e = engine(&c, 0);
+	eg_init(&g);
+	double_2019(&g, 200);
+	for (size_t i = 0; i < g.n; i++)
+		if (g.ev[i].type == WC_EV_SPLIT)
+			g.ev[i].mm = 0x5555;
+	eg_split(&g, 200, B + 4 * MB2, 1);
+	run(e, &g);
+	a = first(&c, WC_AN_DOUBLE);
+	CHECK(a && a->split == WC_SPLIT_NONE);
+	CHECK(c.nw == 1 && c.w[0].splits_other == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_pagemap_stop(void)
+{
+	struct col c;
+	struct wc_engine *e;
+	struct evgen g;
+	int ok = 1;
+
+	for (int lose = 0; lose < 2; lose++) {
+		e = engine(&c, 0);
+		eg_init(&g);
+		eg_begin(&g, B, B + 4 * MB2);
+		if (!lose)
+			chunk2(&g, B, B + 4 * MB2);
+		eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		eg_pmd(&g, B + MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0)->ret = 1;	/* buffer full */
+		if (!lose) {
+			chunk2_end(&g, 1);
+			eg_end(&g, 1);
+			eg_begin(&g, B + 2 * MB2, B + 4 * MB2);	/* the next buffer */
+			chunk2(&g, B + 2 * MB2, B + 4 * MB2);
+		}
+		eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		eg_pmd(&g, B + 3 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		if (!lose)
+			chunk2_end(&g, 0);
+		eg_end(&g, 0);
+		run(e, &g);
+		CHECK(c.na == 0);
+		CHECK(c.nw == 2);
+		CHECK(c.nw == 2 && c.w[0].bytes == 2 * MB2 && c.w[1].bytes == 2 * MB2);
+		CHECK(c.nw == 2 && (lose || c.w[0].ret == 1));
+		CHECK(wc_engine_stats(e)->inferred_boundaries == (uint64_t)lose);
+		wc_engine_free(e);
+		col_free(&c);
+	}
+	return ok;
+}
+
+static int t_mapping_walk(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	/* walk_page_mapping: one mm_walk, VMAs of several mms, addresses go back. */
+	eg_init(&g);
+	eg_begin(&g, 0, 16);
+	g.tmpl.walk = 0xffffc90000777000ULL;
+	for (int i = 0; i < 3; i++) {
+		g.tmpl.mm = M + i * 0x1000;
+		g.tmpl.vma = 0x1000 + i;
+		eg_chunk(&g, B, B + MB2);
+		pmd_down(&g, B);
+		eg_chunk_end(&g, 0);
+	}
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 1 && c.w[0].flags == 0 && c.w[0].bytes == 3 * MB2);
+	CHECK(wc_engine_stats(e)->inferred_boundaries == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_interval_cap(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	/* 200 handled pmds with gaps between (pmd_entry only: none pmds are silent). */
+	eg_init(&g);
+	eg_begin(&g, B, B + 400 * MB2);
+	eg_chunk(&g, B, B + 400 * MB2);
+	for (int i = 0; i < 200; i++)
+		eg_pmd(&g, B + 2 * i * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	/* a pud-level re-walk of the oldest: squeezed, no false double in a gap */
+	eg_pmd(&g, B + MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	/* the newest are still exact */
+	eg_pmd(&g, B + 398 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_DOUBLE) == 1);
+	CHECK(first(&c, WC_AN_DOUBLE) && first(&c, WC_AN_DOUBLE)->start == B + 398 * MB2);
+	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 0);
+	CHECK(c.nw == 1 && c.w[0].untracked == 2 * MB2 && c.w[0].bytes == 200 * MB2);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_idle_and_bad(void)
+{
+	struct col c;
+	struct wc_engine_opts o = { .on_walk = on_walk, .on_anomaly = on_anomaly,
+				    .idle_ns = 1000000 };
+	struct wc_engine *e;
+	struct evgen g;
+	int ok = 1;
+
+	memset(&c, 0, sizeof(c));
+	c.keep = 1;
+	o.ctx = &c;
+	e = wc_engine_new(&o);
+	eg_init(&g);
+	eg_begin(&g, B, B + MB2);	/* tid 100: its END never comes */
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	g.tmpl.tid = 101;
+	for (int i = 0; i < 40000; i++) {
+		eg_begin(&g, B, B + MB2);
+		eg_end(&g, 0);
+	}
+	eg_add(&g, 99, 0, 0);				/* unknown type */
+	eg_visit(&g, 42, B, B + 1, 0, 0, 0);		/* unknown kind */
+	eg_visit(&g, WC_K_PTE_HOLE, B + 1, B, 0, 0, 0);	/* empty range */
+	eg_feed(e, &g);
+	CHECK(wc_engine_stats(e)->idle_closed == 1);
+	size_t n100 = 0;
+
+	for (size_t i = 0; i < c.nw; i++)
+		if (c.w[i].tid == 100 && c.w[i].flags == WC_W_NO_END && c.w[i].bytes == MB2)
+			n100++;
+	CHECK(n100 == 1);
+	CHECK(wc_engine_stats(e)->bad_events == 3);
+	CHECK(wc_engine_stats(e)->events == g.n);
+	wc_engine_flush(e);
+	eg_free(&g);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_names(void)
+{
+	int ok = 1;
+
+	CHECK(!strcmp(wc_anomaly_name(WC_AN_DOUBLE), "double"));
+	CHECK(!strcmp(wc_anomaly_name(WC_AN_RETRY), "retry"));
+	CHECK(!strcmp(wc_anomaly_name(WC_AN_OUT_OF_ORDER), "out-of-order"));
+	CHECK(!strcmp(wc_anomaly_name(WC_AN_LIVELOCK), "livelock"));
+	CHECK(!strcmp(wc_anomaly_name(77), "?"));
+	CHECK(!strcmp(wc_kind_name(WC_K_PUD_ENTRY), "pud_entry"));
+	CHECK(!strcmp(wc_kind_name(WC_K_PMD_ENTRY), "pmd_entry"));
+	CHECK(!strcmp(wc_kind_name(WC_K_PTE_ENTRY), "pte_entry"));
+	CHECK(!strcmp(wc_kind_name(WC_K_PTE_HOLE), "pte_hole"));
+	CHECK(!strcmp(wc_kind_name(WC_K_HUGETLB_ENTRY), "hugetlb_entry"));
+	CHECK(!strcmp(wc_kind_name(WC_K_PMD_RANGE), "pmd_range"));
+	CHECK(!strcmp(wc_kind_name(WC_K_PTE_RANGE), "pte_range"));
+	CHECK(!strcmp(wc_kind_name(WC_K_NONE), "?"));
+	CHECK(!strcmp(wc_action_name(WC_ACT_SUBTREE), "subtree"));
+	CHECK(!strcmp(wc_action_name(WC_ACT_CONTINUE), "continue"));
+	CHECK(!strcmp(wc_action_name(WC_ACT_AGAIN), "again"));
+	CHECK(!strcmp(wc_action_name(WC_ACT_UNKNOWN), "?"));
+	CHECK(!strcmp(wc_class_name(WC_CLS_UNKNOWN), "unknown"));
+	CHECK(!strcmp(wc_class_name(WC_CLS_NONE), "none"));
+	CHECK(!strcmp(wc_class_name(WC_CLS_TABLE), "table"));
+	CHECK(!strcmp(wc_class_name(WC_CLS_HUGE), "huge"));
+	CHECK(!strcmp(wc_class_name(WC_CLS_SWAP), "swap"));
+	CHECK(!strcmp(wc_class_name(9), "?"));
+	return ok;
+}
+
+/* ---- memory bound, property, fuzz ---- */
+
+static int t_memory_bound(void)
+{
+	struct col c;
+	struct wc_engine_opts o = { .on_walk = on_walk, .on_anomaly = on_anomaly,
+				    .idle_ns = 200000 };	/* 2,000 events of 100 ns */
+	struct wc_engine *e;
+	struct evgen g;
+	uint64_t rng = 7, fed = 0;
+	int ok = 1;
+
+	memset(&c, 0, sizeof(c));
+	o.ctx = &c;
+	e = wc_engine_new(&o);
+	eg_init(&g);
+	while (fed < 10000000) {
+		g.n = 0;
+		g.tmpl.tid = g.tmpl.pid = 1 + eg_rand(&rng) % 100000;	/* tasks come and go */
+		g.tmpl.vma = 0x1000;
+		eg_begin(&g, B, B + 4 * MB2);
+		chunk2(&g, B, B + 4 * MB2);
+		for (int i = 0; i < 4; i++)
+			eg_pmd(&g, B + i * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		chunk2_end(&g, 0);
+		if (!eg_chance(&rng, 0.2))	/* a fifth of the ends are lost */
+			eg_end(&g, 0);
+		eg_feed(e, &g);
+		fed += g.n;
+	}
+	wc_engine_flush(e);
+	CHECK(wc_engine_stats(e)->events == fed);
+	CHECK(wc_engine_stats(e)->walks_open_max < 3000);
+	CHECK(wc_engine_stats(e)->idle_closed > 10000);
+	CHECK(c.walks == wc_engine_stats(e)->walks && c.walks > 800000);
+	CHECK(c.na == 0);
+	printf("# 10M events: %llu walks, at most %llu open, %llu closed idle\n",
+	       (unsigned long long)c.walks,
+	       (unsigned long long)wc_engine_stats(e)->walks_open_max,
+	       (unsigned long long)wc_engine_stats(e)->idle_closed);
+	eg_free(&g);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* Debugging a failed round: EGSEED=n EGP=p EGDEBUG=tid test_coverage property */
+static void dump_stream(const struct evgen *g)
+{
+	const char *tid = getenv("EGDEBUG");
+
+	for (size_t i = 0; tid && i < g->n; i++) {
+		const struct wc_event *v = &g->ev[i];
+
+		if (v->tid != strtoul(tid, NULL, 0))
+			continue;
+		printf("# %zu type %u kind %u act %u cls %u flags %x walk %llx vma %llx mm %llx "
+		       "%llx-%llx ret %lld depth %d slot %u\n", i, v->type, v->kind, v->action,
+		       v->cls, v->flags, (unsigned long long)v->walk, (unsigned long long)v->vma,
+		       (unsigned long long)v->mm, (unsigned long long)v->start,
+		       (unsigned long long)v->end, (long long)v->ret, v->depth, v->slot);
+	}
+}
+
+static void dump_anomalies(const struct col *c)
+{
+	for (size_t i = 0; getenv("EGDEBUG") && i < c->na; i++)
+		printf("# %s tid %u %llx-%llx kind %u walk %llu\n", wc_anomaly_name(c->a[i].type),
+		       c->a[i].tid, (unsigned long long)c->a[i].start,
+		       (unsigned long long)c->a[i].end, c->a[i].kind,
+		       (unsigned long long)c->a[i].walk_id);
+}
+
+/* Several tasks, several correct walks each, interleaved; events lost at rate p. */
+static int property_round(uint64_t seed, double p)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen t[5], g;
+	struct eg_model m[4];
+	uint64_t rng = seed, exp_bytes = 0, exp_retries = 0, exp_walks = 0, bytes = 0, retries = 0;
+	int ntask = 1 + eg_rand(&rng) % 4, ok = 1;
+
+	c.keep = 1;
+	for (int i = 0; i < ntask; i++) {
+		struct eg_layout l;
+		int nwalks = 1 + eg_rand(&rng) % 4;
+
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].ops_kind = eg_rand(&rng) % EG_OPS_KINDS;
+		m[i].ops = 0xffffffff82000000ULL + m[i].ops_kind * 0x40;
+		m[i].nested = eg_chance(&rng, 0.5);
+		m[i].p_none = 0.2;
+		m[i].p_huge = 0.4;
+		m[i].p_again = 0.1;
+		m[i].p_own_retry = 0.1;
+		m[i].p_vanish = 0.2;
+		m[i].p_stop = eg_chance(&rng, 0.2) ? 0.1 : 0;
+		eg_init(&t[i]);
+		t[i].tmpl.tid = 100 + i;
+		t[i].tmpl.mm = M + (eg_rand(&rng) % 2) * 0x1000;	/* threads share mms */
+		eg_layout_random(&l, &rng, B + (eg_rand(&rng) % 4) * EG_PUD - 8 * MB2,
+				 32 * MB2, 1);
+		for (int k = 0; k < nwalks; k++) {
+			eg_model_walk(&t[i], &rng, &m[i], &l);
+			if (eg_chance(&rng, 0.3))
+				eg_add(&t[i], WC_EV_LEVEL, 0, 0)->kind = WC_K_PMD_RANGE;
+		}
+		exp_bytes += m[i].exp_bytes;
+		exp_retries += m[i].exp_retries;
+		exp_walks += m[i].exp_walks;
+	}
+	eg_init(&t[ntask]);		/* a task that splits THPs of both mms */
+	t[ntask].tmpl.tid = 999;
+	for (int i = 0; i < 50; i++) {
+		t[ntask].tmpl.mm = M + (eg_rand(&rng) % 2) * 0x1000;
+		eg_split(&t[ntask], 999, B + (eg_rand(&rng) % 64) * MB2, eg_chance(&rng, 0.5));
+	}
+	for (int i = 0; i <= ntask; i++)
+		eg_drop(&t[i], &rng, p);
+	eg_init(&g);
+	eg_interleave(&g, t, ntask + 1, &rng);
+	dump_stream(&g);
+	run(e, &g);
+	dump_anomalies(&c);
+	for (size_t i = 0; i < c.nw; i++) {
+		bytes += c.w[i].bytes;
+		retries += c.w[i].retries;
+	}
+	CHECK(count(&c, WC_AN_DOUBLE) == 0);
+	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 0);
+	CHECK(count(&c, WC_AN_LIVELOCK) == 0);
+	if (p == 0) {	/* nothing lost: the engine sees exactly the model */
+		CHECK(c.nw == exp_walks);
+		CHECK(bytes == exp_bytes);
+		CHECK(retries == exp_retries);
+		CHECK(wc_engine_stats(e)->inferred_boundaries == 0);
+		for (size_t i = 0; i < c.nw; i++)
+			CHECK(c.w[i].flags == 0);
+	} else {
+		CHECK(bytes <= exp_bytes);
+	}
+	if (!ok)
+		fprintf(stderr, "  seed %llu p %.2f: %zu walks (model %llu), bytes %llu (model %llu)\n",
+			(unsigned long long)seed, p, c.nw, (unsigned long long)exp_walks,
+			(unsigned long long)bytes, (unsigned long long)exp_bytes);
+	for (int i = 0; i <= ntask; i++)
+		eg_free(&t[i]);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static int t_property(void)
+{
+	static const double loss[] = { 0, 0.01, 0.05, 0.2, 0.5 };
+	int ok = 1, rounds = 0;
+
+	if (getenv("EGSEED"))
+		return property_round(strtoull(getenv("EGSEED"), NULL, 0),
+				      getenv("EGP") ? atof(getenv("EGP")) : 0);
+	for (uint64_t seed = 1; seed <= 300 && ok; seed++)
+		for (size_t i = 0; i < sizeof(loss) / sizeof(loss[0]) && ok; i++, rounds++)
+			ok = property_round(seed * 7919, loss[i]);
+	printf("# property: %d rounds\n", rounds);
+	return ok;
+}
+
+static int t_fuzz(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 3);
+	uint64_t rng = 12345;
+	struct wc_event ev;
+	int ok = 1;
+	const size_t n = 2000000;
+
+	for (size_t i = 0; i < n; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = eg_rand(&rng) % 10;
+		ev.kind = eg_rand(&rng) % 9;
+		ev.action = (uint8_t[]){ 0, 1, 2, 0xff, 7 }[eg_rand(&rng) % 5];
+		ev.cls = eg_rand(&rng) % 6;
+		ev.flags = eg_rand(&rng) & 0xf;
+		ev.tid = 1 + eg_rand(&rng) % 5;
+		ev.walk = eg_rand(&rng) % 3;
+		ev.ops = eg_rand(&rng) % 3;
+		ev.mm = eg_rand(&rng) % 3;
+		ev.vma = eg_rand(&rng) % 4;
+		ev.start = (eg_rand(&rng) % 64) * EG_PAGE * (eg_chance(&rng, 0.5) ? 512 : 1);
+		ev.end = ev.start + (eg_rand(&rng) % 1024) * EG_PAGE - EG_PAGE;
+		if (eg_chance(&rng, 0.01))
+			ev.end = ~0ULL - eg_rand(&rng) % 8;
+		ev.ret = eg_chance(&rng, 0.05);
+		ev.slot = eg_rand(&rng) % 4;
+		ev.depth = (int)(eg_rand(&rng) % 6) - 1;
+		ev.ts_ns = i * 10 + eg_rand(&rng) % 50;	/* not quite ordered */
+		wc_engine_feed(e, &ev);
+	}
+	wc_engine_flush(e);
+	CHECK(wc_engine_stats(e)->events == n);
+	CHECK(c.walks == wc_engine_stats(e)->walks);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "clean tiling with holes", t_clean_tiling },
+	{ "pte level under a pass-through pmd", t_pte_level },
+	{ "ACTION_AGAIN retries, not doubles", t_again_retry },
+	{ "livelock threshold", t_livelock },
+	{ "the walker's own retry", t_own_retry },
+	{ "2019 double, split by another task (split race)", t_2019_race },
+	{ "2019 double, split by the walking task", t_2019_own },
+	{ "CONTINUE on a huge pmd, and a retried huge pmd", t_continue_huge },
+	{ "pud-level re-walk: one double per pmd", t_pud_rewalk },
+	{ "out of order", t_out_of_order },
+	{ "PFNMAP pte_hole then VMA skip", t_pfnmap },
+	{ "two walks of one range", t_two_walks },
+	{ "lost walk boundaries are inferred, never doubles", t_lost_walk_bounds },
+	{ "lost events inside a walk are gaps", t_lost_inside },
+	{ "nested walk entry points are one walk", t_nested_begin },
+	{ "interleaved tasks", t_interleaved },
+	{ "split attribution window", t_split_window },
+	{ "pagemap stop (ret 1)", t_pagemap_stop },
+	{ "walk_page_mapping across mms", t_mapping_walk },
+	{ "interval cap: squeezed, no false double", t_interval_cap },
+	{ "idle walks closed, bad events counted", t_idle_and_bad },
+	{ "names", t_names },
+	{ "memory bounded over 10M events", t_memory_bound },
+	{ "property: lost events never make doubles", t_property },
+	{ "fuzz: garbage never crashes", t_fuzz },
+};
+
+int main(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (argc > 1 && !strstr(tests[i].name, argv[1]))
+			continue;
+		int ok = tests[i].fn();
+
+		printf("%s - %s\n", ok ? "ok" : "not ok", tests[i].name);
+		failures += !ok;
+	}
+	return failures ? 1 : 0;
+}
