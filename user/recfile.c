@@ -1,0 +1,1020 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The walkcov record file: see recfile.h and docs/file-format.md. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "recfile.h"
+
+/* ------------------------------------------------------------------ */
+/* symbol table: open addressing on the address, names copied          */
+
+struct wc_sym {
+	uint64_t addr;
+	char *name;		/* NULL: free slot */
+};
+
+struct wc_symtab {
+	struct wc_sym *v;
+	size_t cap, n;		/* cap: power of two */
+};
+
+struct wc_symtab *wc_symtab_new(void)
+{
+	return calloc(1, sizeof(struct wc_symtab));
+}
+
+static size_t sym_hash(uint64_t addr, size_t cap)
+{
+	addr ^= addr >> 33;
+	addr *= 0xff51afd7ed558ccdull;
+	addr ^= addr >> 33;
+	return addr & (cap - 1);
+}
+
+static struct wc_sym *sym_find(const struct wc_symtab *t, uint64_t addr)
+{
+	if (!t->cap)
+		return NULL;
+	for (size_t i = sym_hash(addr, t->cap);; i = (i + 1) & (t->cap - 1)) {
+		struct wc_sym *s = &t->v[i];
+
+		if (!s->name || s->addr == addr)
+			return s;
+	}
+}
+
+static int sym_grow(struct wc_symtab *t)
+{
+	size_t ncap = t->cap ? t->cap * 2 : 64;
+	struct wc_sym *nv = calloc(ncap, sizeof(*nv));
+	struct wc_symtab nt = { .v = nv, .cap = ncap };
+
+	if (!nv)
+		return -1;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->v[i].name)
+			*sym_find(&nt, t->v[i].addr) = t->v[i];
+	}
+	free(t->v);
+	t->v = nv;
+	t->cap = ncap;
+	return 0;
+}
+
+int wc_symtab_add(struct wc_symtab *t, uint64_t addr, const char *name)
+{
+	struct wc_sym *s = sym_find(t, addr);
+
+	if (s && s->name)
+		return 0;
+	if (t->n >= WC_SYMTAB_MAX)
+		return -1;
+	/* keep the load factor under 1/2 */
+	if ((t->n + 1) * 2 > t->cap) {
+		if (sym_grow(t))
+			return -1;
+		s = sym_find(t, addr);
+	}
+	s->name = strndup(name, WC_SYM_MAX_NAME - 1);
+	if (!s->name)
+		return -1;
+	s->addr = addr;
+	t->n++;
+	return 1;
+}
+
+const char *wc_symtab_name(const struct wc_symtab *t, uint64_t addr)
+{
+	const struct wc_sym *s = t ? sym_find(t, addr) : NULL;
+
+	return s ? s->name : NULL;
+}
+
+void wc_symtab_free(struct wc_symtab *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->v[i].name);
+	free(t->v);
+	free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* header                                                              */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct json_object *argv_json(int argc, char **argv)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < argc; i++)
+		json_object_array_add(a, json_object_new_string(argv[i]));
+	return a;
+}
+
+static void set_fixed_fields(struct json_object *hdr)
+{
+	json_object_object_add(hdr, "format", json_object_new_string("walkcov"));
+	json_object_object_add(hdr, "version", json_object_new_int(WC_FILE_VERSION));
+	json_object_object_add(hdr, "event_size",
+			       json_object_new_int((int)sizeof(struct wc_event)));
+	json_object_object_add(hdr, "event_version", json_object_new_int(WC_EVENT_VERSION));
+}
+
+struct json_object *wc_hdr_new(int argc, char **argv, const char *mechanism)
+{
+	struct json_object *hdr = json_object_new_object();
+	struct utsname u;
+	char host[256] = "";
+	char iso[64] = "";
+	uint64_t rt, mono;
+	struct tm tm;
+	time_t sec;
+
+	set_fixed_fields(hdr);
+	if (uname(&u) == 0) {
+		json_object_object_add(hdr, "kernel", json_object_new_string(u.release));
+		json_object_object_add(hdr, "kernel_version", json_object_new_string(u.version));
+		json_object_object_add(hdr, "machine", json_object_new_string(u.machine));
+	}
+	if (gethostname(host, sizeof(host) - 1) == 0)
+		json_object_object_add(hdr, "hostname", json_object_new_string(host));
+	json_object_object_add(hdr, "cmdline", argv_json(argc, argv));
+	json_object_object_add(hdr, "command", NULL);
+
+	/* taken back to back: together they map event ts to wall time */
+	rt = clock_ns(CLOCK_REALTIME);
+	mono = clock_ns(CLOCK_MONOTONIC);
+	sec = (time_t)(rt / 1000000000ull);
+	if (gmtime_r(&sec, &tm)) {
+		size_t n = strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
+
+		snprintf(iso + n, sizeof(iso) - n, ".%06uZ",
+			 (unsigned)(rt % 1000000000ull / 1000));
+	}
+	json_object_object_add(hdr, "start_time", json_object_new_string(iso));
+	json_object_object_add(hdr, "start_realtime_ns", json_object_new_uint64(rt));
+	json_object_object_add(hdr, "monotonic_start_ns", json_object_new_uint64(mono));
+	json_object_object_add(hdr, "mechanism",
+			       json_object_new_string(mechanism ? mechanism : "unknown"));
+	json_object_object_add(hdr, "plan", json_object_new_array());
+	return hdr;
+}
+
+void wc_hdr_set_command(struct json_object *hdr, int argc, char **argv)
+{
+	json_object_object_add(hdr, "command", argc > 0 ? argv_json(argc, argv) : NULL);
+}
+
+static const char *const role_names[] = {
+	[WC_R_UNUSED] = "unused", [WC_R_WALK] = "walk", [WC_R_CHUNK] = "chunk",
+	[WC_R_TEST] = "test", [WC_R_CALLBACK] = "callback", [WC_R_LEVEL] = "level",
+	[WC_R_SPLIT] = "split",
+};
+
+/* probes.c has the same table; recfile.c stays free of libbpf code */
+static const char *role_str(unsigned role)
+{
+	if (role < sizeof(role_names) / sizeof(role_names[0]) && role_names[role])
+		return role_names[role];
+	return "unknown";
+}
+
+void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
+		     const char *module, unsigned role, unsigned kind, const char *mechanism)
+{
+	struct json_object *plan, *s = json_object_new_object();
+
+	if (!json_object_object_get_ex(hdr, "plan", &plan) ||
+	    !json_object_is_type(plan, json_type_array)) {
+		plan = json_object_new_array();
+		json_object_object_add(hdr, "plan", plan);
+	}
+	json_object_object_add(s, "slot", json_object_new_int((int)slot));
+	json_object_object_add(s, "name", json_object_new_string(name ? name : ""));
+	if (module && *module)
+		json_object_object_add(s, "module", json_object_new_string(module));
+	json_object_object_add(s, "role", json_object_new_int((int)role));
+	json_object_object_add(s, "role_name", json_object_new_string(role_str(role)));
+	json_object_object_add(s, "kind", json_object_new_int((int)kind));
+	json_object_object_add(s, "mechanism",
+			       json_object_new_string(mechanism ? mechanism : ""));
+	json_object_array_add(plan, s);
+}
+
+const char *wc_hdr_str(struct json_object *hdr, const char *key)
+{
+	struct json_object *v;
+
+	if (!hdr || !json_object_object_get_ex(hdr, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+uint64_t wc_hdr_u64(struct json_object *hdr, const char *key)
+{
+	struct json_object *v;
+
+	if (!hdr || !json_object_object_get_ex(hdr, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+const char *wc_hdr_argv(struct json_object *hdr, const char *key, char *buf, size_t size)
+{
+	struct json_object *a;
+	size_t off = 0, n;
+
+	if (!size)
+		return NULL;
+	buf[0] = 0;
+	if (!hdr || !json_object_object_get_ex(hdr, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n && off < size; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(a, i));
+		int k = snprintf(buf + off, size - off, "%s%s", i ? " " : "", s ? s : "");
+
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+	return buf;
+}
+
+struct json_object *wc_hdr_slot(struct json_object *hdr, unsigned slot)
+{
+	struct json_object *plan, *s, *v;
+	size_t n;
+
+	if (!hdr || !json_object_object_get_ex(hdr, "plan", &plan) ||
+	    !json_object_is_type(plan, json_type_array))
+		return NULL;
+	n = json_object_array_length(plan);
+	/* the plan is usually indexed by slot: try that first */
+	if (slot < n) {
+		s = json_object_array_get_idx(plan, slot);
+		if (json_object_object_get_ex(s, "slot", &v) &&
+		    json_object_is_type(v, json_type_int) &&
+		    json_object_get_int64(v) == (int64_t)slot)
+			return s;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s = json_object_array_get_idx(plan, i);
+		if (json_object_object_get_ex(s, "slot", &v) &&
+		    json_object_is_type(v, json_type_int) &&
+		    json_object_get_int64(v) == (int64_t)slot)
+			return s;
+	}
+	return NULL;
+}
+
+const char *wc_hdr_slot_name(struct json_object *hdr, unsigned slot)
+{
+	return wc_hdr_str(wc_hdr_slot(hdr, slot), "name");
+}
+
+/* ------------------------------------------------------------------ */
+/* writer                                                              */
+
+struct wc_writer {
+	int fd;
+	char *path;
+	z_stream zs;
+	bool zinit;
+	bool failed;
+	bool dirty;		/* records since the last flush */
+	uint64_t events;
+	uint64_t flush_records, flush_bytes, flush_ns;
+	struct wc_symtab *syms;
+	char err[256];
+	unsigned char out[1 << 16];
+};
+
+static void werr(struct wc_writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void werr(struct wc_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->err, sizeof(w->err), fmt, ap);
+	va_end(ap);
+	w->failed = true;
+}
+
+static int write_all(struct wc_writer *w, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t k = write(w->fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;	/* Ctrl-C arrives while writing */
+		if (k <= 0) {
+			werr(w, "%s: write: %s", w->path, k < 0 ? strerror(errno) : "short write");
+			return -1;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Feed len bytes to deflate with the given flush mode, writing output. */
+static int deflate_out(struct wc_writer *w, const void *data, size_t len, int flush)
+{
+	int ret;
+
+	if (w->failed)
+		return -1;
+	w->zs.next_in = (Bytef *)(uintptr_t)data;
+	w->zs.avail_in = (uInt)len;
+	do {
+		w->zs.next_out = w->out;
+		w->zs.avail_out = sizeof(w->out);
+		ret = deflate(&w->zs, flush);
+		if (ret == Z_STREAM_ERROR) {
+			werr(w, "%s: deflate failed", w->path);
+			return -1;
+		}
+		if (write_all(w, w->out, sizeof(w->out) - w->zs.avail_out))
+			return -1;
+	} while (w->zs.avail_out == 0 || (flush == Z_FINISH && ret != Z_STREAM_END));
+	return 0;
+}
+
+int wc_writer_flush(struct wc_writer *w)
+{
+	if (w->failed)
+		return -1;
+	w->flush_ns = clock_ns(CLOCK_MONOTONIC);
+	if (!w->dirty)
+		return 0;
+	w->dirty = false;
+	w->flush_records = w->flush_bytes = 0;
+	return deflate_out(w, NULL, 0, Z_SYNC_FLUSH);
+}
+
+static int write_record(struct wc_writer *w, uint32_t type, const void *a, size_t alen,
+			const void *b, size_t blen)
+{
+	struct wc_rec_hdr h = { htole32(type), htole32((uint32_t)(alen + blen)) };
+
+	if (deflate_out(w, &h, sizeof(h), Z_NO_FLUSH) ||
+	    deflate_out(w, a, alen, Z_NO_FLUSH) ||
+	    (blen && deflate_out(w, b, blen, Z_NO_FLUSH)))
+		return -1;
+	w->dirty = true;
+	w->flush_records++;
+	w->flush_bytes += sizeof(h) + alen + blen;
+	if (w->flush_records >= WC_FLUSH_RECORDS || w->flush_bytes >= WC_FLUSH_BYTES ||
+	    ((w->flush_records & 63) == 0 &&
+	     clock_ns(CLOCK_MONOTONIC) - w->flush_ns >= WC_FLUSH_INTERVAL_NS))
+		return wc_writer_flush(w);
+	return 0;
+}
+
+struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
+				 char *err, size_t errlen)
+{
+	struct wc_writer *w = calloc(1, sizeof(*w));
+	const char *js;
+	unsigned char pre[WC_FILE_PREFIX_LEN];
+	uint32_t v;
+	size_t jlen;
+
+	if (!w || !(w->path = strdup(path)) || !(w->syms = wc_symtab_new())) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	w->fd = -1;
+	if (strcmp(path, "-") == 0)
+		w->fd = STDOUT_FILENO;
+	else
+		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	set_fixed_fields(hdr);
+	js = json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN);
+	jlen = strlen(js);
+	if (jlen > WC_HDR_MAX_LEN) {
+		snprintf(err, errlen, "%s: header too large (%zu bytes)", path, jlen);
+		goto fail;
+	}
+	memcpy(pre, WC_FILE_MAGIC, WC_FILE_MAGIC_LEN);
+	v = htole32(WC_FILE_VERSION);
+	memcpy(pre + 8, &v, 4);
+	v = htole32((uint32_t)jlen);
+	memcpy(pre + 12, &v, 4);
+	if (write_all(w, pre, sizeof(pre)) || write_all(w, js, jlen)) {
+		snprintf(err, errlen, "%s", w->err);
+		goto fail;
+	}
+	/* windowBits 15 + 16: a gzip wrapper, so zcat reads the stream */
+	if (deflateInit2(&w->zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		snprintf(err, errlen, "%s: deflateInit2 failed", path);
+		goto fail;
+	}
+	w->zinit = true;
+	w->flush_ns = clock_ns(CLOCK_MONOTONIC);
+	return w;
+fail:
+	if (w) {
+		if (w->fd > STDOUT_FILENO)
+			close(w->fd);
+		wc_symtab_free(w->syms);
+		free(w->path);
+		free(w);
+	}
+	return NULL;
+}
+
+int wc_writer_event(struct wc_writer *w, const struct wc_event *ev)
+{
+	if (write_record(w, WC_REC_EVENT, ev, sizeof(*ev), NULL, 0))
+		return -1;
+	w->events++;
+	return 0;
+}
+
+bool wc_writer_has_symbol(const struct wc_writer *w, uint64_t addr)
+{
+	return wc_symtab_name(w->syms, addr) != NULL;
+}
+
+int wc_writer_symbol(struct wc_writer *w, uint64_t addr, const char *name)
+{
+	uint64_t le = htole64(addr);
+	size_t n = strnlen(name, WC_SYM_MAX_NAME - 1);
+	char buf[WC_SYM_MAX_NAME];
+
+	/* a full table only costs duplicate records, never lost ones */
+	if (wc_symtab_add(w->syms, addr, name) == 0)
+		return w->failed ? -1 : 0;
+	memcpy(buf, name, n);
+	buf[n] = 0;
+	return write_record(w, WC_REC_SYMBOL, &le, sizeof(le), buf, n + 1);
+}
+
+int wc_writer_lost(struct wc_writer *w, const struct wc_rec_lost *lost)
+{
+	struct wc_rec_lost le = {
+		htole64(lost->ringbuf_drops), htole64(lost->recursion_misses),
+		htole64(lost->ts_ns),
+	};
+
+	return write_record(w, WC_REC_LOST, &le, sizeof(le), NULL, 0);
+}
+
+int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
+		    const char *extra_json, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	if (end) {
+		struct wc_rec_end le = {
+			htole64(w->events), htole64(end->ringbuf_drops),
+			htole64(end->recursion_misses), htole64(end->duration_ns),
+		};
+		size_t xlen = extra_json ? strlen(extra_json) : 0;
+
+		if (sizeof(le) + xlen > WC_REC_MAX_LEN)
+			xlen = 0;	/* never write a record readers refuse */
+		write_record(w, WC_REC_END, &le, sizeof(le), extra_json, xlen);
+	}
+	if (w->zinit) {
+		deflate_out(w, NULL, 0, Z_FINISH);
+		deflateEnd(&w->zs);
+	}
+	if (w->fd > STDOUT_FILENO && close(w->fd) && !w->failed)
+		werr(w, "%s: close: %s", w->path, strerror(errno));
+	if (w->failed) {
+		snprintf(err, errlen, "%s", w->err);
+		ret = -1;
+	}
+	wc_symtab_free(w->syms);
+	free(w->path);
+	free(w);
+	return ret;
+}
+
+const char *wc_writer_error(const struct wc_writer *w)
+{
+	return w->err;
+}
+
+uint64_t wc_writer_events(const struct wc_writer *w)
+{
+	return w->events;
+}
+
+/* ------------------------------------------------------------------ */
+/* reader                                                              */
+
+struct wc_reader {
+	FILE *f;
+	char *path;
+	struct json_object *hdr;
+	uint64_t data_off;	/* file offset of the gzip member */
+	z_stream zs;
+	bool zinit;
+	bool file_eof;
+	bool stream_end;	/* the gzip member ended (trailer checked) */
+	bool end_seen;		/* END record returned */
+	bool truncated;
+	bool failed;
+	uint64_t events;
+	unsigned char *buf;	/* record payload */
+	size_t cap;
+	char err[320];
+	unsigned char in[1 << 16];
+};
+
+static void rerr(struct wc_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void rerr(struct wc_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	r->failed = true;
+}
+
+/* Position in the compressed file, for error messages. */
+static uint64_t file_off(const struct wc_reader *r)
+{
+	return r->data_off + r->zs.total_in;
+}
+
+static void reader_free(struct wc_reader *r)
+{
+	if (!r)
+		return;
+	if (r->zinit)
+		inflateEnd(&r->zs);
+	if (r->f && r->f != stdin)
+		fclose(r->f);
+	json_object_put(r->hdr);
+	free(r->buf);
+	free(r->path);
+	free(r);
+}
+
+static int hdr_int(struct json_object *hdr, const char *key, int64_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(hdr, key, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct wc_reader *r = calloc(1, sizeof(*r));
+	unsigned char pre[WC_FILE_PREFIX_LEN];
+	uint32_t version, jlen;
+	size_t got;
+	char *js = NULL;
+	struct json_tokener *tok = NULL;
+	int64_t v;
+
+	if (!r || !(r->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!r->f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	got = fread(pre, 1, sizeof(pre), r->f);
+	if (ferror(r->f)) {
+		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (got == 0) {
+		snprintf(err, errlen, "%s: empty file, not a walkcov file", path);
+		goto fail;
+	}
+	if (got < WC_FILE_MAGIC_LEN || memcmp(pre, WC_FILE_MAGIC, WC_FILE_MAGIC_LEN)) {
+		snprintf(err, errlen, "%s: not a walkcov file (bad magic)", path);
+		goto fail;
+	}
+	if (got < sizeof(pre)) {
+		snprintf(err, errlen, "%s: truncated header (%zu of %zu bytes)", path, got,
+			 sizeof(pre));
+		goto fail;
+	}
+	memcpy(&version, pre + 8, 4);
+	memcpy(&jlen, pre + 12, 4);
+	version = le32toh(version);
+	jlen = le32toh(jlen);
+	if (version != WC_FILE_VERSION) {
+		snprintf(err, errlen, "%s: unsupported version %" PRIu32 " (this walkcov reads version %d)",
+			 path, version, WC_FILE_VERSION);
+		goto fail;
+	}
+	if (jlen == 0 || jlen > WC_HDR_MAX_LEN) {
+		snprintf(err, errlen, "%s: corrupt header: length %" PRIu32 " at offset 12", path, jlen);
+		goto fail;
+	}
+	js = malloc(jlen);
+	if (!js) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	got = fread(js, 1, jlen, r->f);
+	if (got < jlen) {
+		snprintf(err, errlen, "%s: truncated header (%zu of %" PRIu32 " JSON bytes)",
+			 path, got, jlen);
+		goto fail;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	r->hdr = json_tokener_parse_ex(tok, js, (int)jlen);
+	if (!r->hdr || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(r->hdr, json_type_object)) {
+		enum json_tokener_error je = json_tokener_get_error(tok);
+
+		snprintf(err, errlen, "%s: corrupt header: %s at offset %d", path,
+			 je == json_tokener_success ? "JSON is not an object" :
+			 je == json_tokener_continue ? "incomplete JSON" :
+			 json_tokener_error_desc(je),
+			 WC_FILE_PREFIX_LEN + (int)json_tokener_get_parse_end(tok));
+		goto fail;
+	}
+	if (hdr_int(r->hdr, "event_size", &v)) {
+		snprintf(err, errlen, "%s: corrupt header: no event_size", path);
+		goto fail;
+	}
+	if (v != (int64_t)sizeof(struct wc_event)) {
+		snprintf(err, errlen, "%s: event size %" PRId64 ", expected %zu", path, v,
+			 sizeof(struct wc_event));
+		goto fail;
+	}
+	if (hdr_int(r->hdr, "event_version", &v)) {
+		snprintf(err, errlen, "%s: corrupt header: no event_version", path);
+		goto fail;
+	}
+	if (v != WC_EVENT_VERSION) {
+		snprintf(err, errlen, "%s: unsupported event version %" PRId64 ", expected %d",
+			 path, v, WC_EVENT_VERSION);
+		goto fail;
+	}
+	json_tokener_free(tok);
+	free(js);
+	r->data_off = WC_FILE_PREFIX_LEN + (uint64_t)jlen;
+	if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
+		snprintf(err, errlen, "%s: inflateInit2 failed", path);
+		r->zinit = false;
+		goto fail;
+	}
+	r->zinit = true;
+	return r;
+fail:
+	if (tok)
+		json_tokener_free(tok);	/* not NULL-safe */
+	free(js);
+	reader_free(r);
+	return NULL;
+}
+
+/*
+ * Inflate exactly n bytes into dst. Returns n, fewer when the gzip member
+ * ended or the file ran out (truncation), or -1 on a data error.
+ */
+static ssize_t inflate_n(struct wc_reader *r, void *dst, size_t n)
+{
+	r->zs.next_out = dst;
+	r->zs.avail_out = (uInt)n;
+	while (r->zs.avail_out && !r->stream_end) {
+		int ret;
+
+		if (r->zs.avail_in == 0 && !r->file_eof) {
+			size_t got = fread(r->in, 1, sizeof(r->in), r->f);
+
+			if (ferror(r->f)) {
+				rerr(r, "read error at file offset %" PRIu64 ": %s",
+				     file_off(r), strerror(errno));
+				return -1;
+			}
+			if (got == 0)
+				r->file_eof = true;
+			r->zs.next_in = r->in;
+			r->zs.avail_in = (uInt)got;
+		}
+		ret = inflate(&r->zs, Z_NO_FLUSH);
+		if (ret == Z_STREAM_END) {
+			r->stream_end = true;
+		} else if (ret == Z_BUF_ERROR) {
+			/* no progress possible: only an error once the file is exhausted */
+			if (r->zs.avail_in == 0 && r->file_eof)
+				break;
+		} else if (ret != Z_OK) {
+			rerr(r, "corrupt compressed data at file offset %" PRIu64 ": %s",
+			     file_off(r), r->zs.msg ? r->zs.msg : "inflate error");
+			return -1;
+		}
+	}
+	return (ssize_t)(n - r->zs.avail_out);
+}
+
+static bool sane_len(uint32_t type, uint32_t len)
+{
+	switch (type) {
+	case WC_REC_EVENT:
+		return len == sizeof(struct wc_event);
+	case WC_REC_SYMBOL:
+		return len > 8 && len <= 8 + WC_SYM_MAX_NAME;
+	case WC_REC_LOST:
+		return len >= sizeof(struct wc_rec_lost) && len <= WC_REC_MAX_LEN;
+	case WC_REC_END:
+		return len >= sizeof(struct wc_rec_end) && len <= WC_REC_MAX_LEN;
+	default:
+		return len <= WC_REC_MAX_LEN;
+	}
+}
+
+static bool known_type(uint32_t type)
+{
+	return type >= WC_REC_EVENT && type <= WC_REC_END;
+}
+
+int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
+{
+	struct wc_rec_hdr h;
+	ssize_t got;
+
+	if (r->failed)
+		return -1;
+	for (;;) {
+		uint64_t off = r->zs.total_out;
+
+		if (r->end_seen) {
+			unsigned char c;
+
+			/* the END record is last: what follows must be the gzip trailer */
+			got = inflate_n(r, &c, 1);
+			if (got < 0)
+				return -1;
+			if (got > 0) {
+				rerr(r, "data after the END record at stream offset %" PRIu64, off);
+				return -1;
+			}
+			return 0;
+		}
+		got = inflate_n(r, &h, sizeof(h));
+		if (got < 0)
+			return -1;
+		if ((size_t)got < sizeof(h)) {
+			r->truncated = true;	/* the stream ended without END */
+			return 0;
+		}
+		h.type = le32toh(h.type);
+		h.len = le32toh(h.len);
+		if (!sane_len(h.type, h.len)) {
+			rerr(r, "corrupt record at stream offset %" PRIu64
+			     " (file offset ~%" PRIu64 "): type %" PRIu32 ", length %" PRIu32,
+			     off, file_off(r), h.type, h.len);
+			return -1;
+		}
+		if (h.len > r->cap) {
+			size_t ncap = h.len < 4096 ? 4096 : h.len;
+			unsigned char *nb = realloc(r->buf, ncap);
+
+			if (!nb) {
+				rerr(r, "out of memory");
+				return -1;
+			}
+			r->buf = nb;
+			r->cap = ncap;
+		}
+		got = inflate_n(r, r->buf, h.len);
+		if (got < 0)
+			return -1;
+		if ((size_t)got < h.len) {
+			r->truncated = true;	/* cut inside a record: drop it */
+			return 0;
+		}
+		if (!known_type(h.type))
+			continue;	/* newer record type: skip it */
+		if (h.type == WC_REC_SYMBOL && memchr(r->buf + 8, 0, h.len - 8) == NULL) {
+			rerr(r, "corrupt SYMBOL record at stream offset %" PRIu64 ": name not terminated",
+			     off);
+			return -1;
+		}
+		if (h.type == WC_REC_EVENT)
+			r->events++;
+		if (h.type == WC_REC_END) {
+			uint64_t n;
+
+			memcpy(&n, r->buf, 8);
+			n = le64toh(n);
+			if (n != r->events) {
+				rerr(r, "trailer at stream offset %" PRIu64 " counts %" PRIu64
+				     " events but %" PRIu64 " were read", off, n, r->events);
+				return -1;
+			}
+			r->end_seen = true;
+		}
+		rec->type = h.type;
+		rec->len = h.len;
+		rec->data = r->buf;
+		rec->offset = off;
+		return 1;
+	}
+}
+
+struct json_object *wc_reader_header(const struct wc_reader *r)
+{
+	return r->hdr;
+}
+
+bool wc_reader_truncated(const struct wc_reader *r)
+{
+	return r->truncated;
+}
+
+uint64_t wc_reader_events(const struct wc_reader *r)
+{
+	return r->events;
+}
+
+const char *wc_reader_error(const struct wc_reader *r)
+{
+	return r->err;
+}
+
+void wc_reader_close(struct wc_reader *r)
+{
+	reader_free(r);
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+
+int wc_rec_symbol(const struct wc_record *rec, uint64_t *addr, const char **name)
+{
+	const unsigned char *p = rec->data;
+
+	if (rec->type != WC_REC_SYMBOL || rec->len <= 8 || !memchr(p + 8, 0, rec->len - 8))
+		return -1;
+	*addr = get_le64(p);
+	*name = (const char *)p + 8;
+	return 0;
+}
+
+int wc_rec_lost(const struct wc_record *rec, struct wc_rec_lost *lost)
+{
+	const unsigned char *p = rec->data;
+
+	if (rec->type != WC_REC_LOST || rec->len < sizeof(*lost))
+		return -1;
+	lost->ringbuf_drops = get_le64(p);
+	lost->recursion_misses = get_le64(p + 8);
+	lost->ts_ns = get_le64(p + 16);
+	return 0;
+}
+
+int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end, struct json_object **extra)
+{
+	const unsigned char *p = rec->data;
+	size_t xlen;
+
+	if (rec->type != WC_REC_END || rec->len < sizeof(*end))
+		return -1;
+	end->events = get_le64(p);
+	end->ringbuf_drops = get_le64(p + 8);
+	end->recursion_misses = get_le64(p + 16);
+	end->duration_ns = get_le64(p + 24);
+	if (extra) {
+		*extra = NULL;
+		xlen = rec->len - sizeof(*end);
+		/* optional and informational: unparsable JSON is simply absent */
+		if (xlen) {
+			struct json_tokener *tok = json_tokener_new();
+
+			if (tok) {
+				*extra = json_tokener_parse_ex(tok, (const char *)p + sizeof(*end),
+							       (int)xlen);
+				if (json_tokener_get_error(tok) != json_tokener_success) {
+					json_object_put(*extra);
+					*extra = NULL;
+				}
+				json_tokener_free(tok);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* replay                                                              */
+
+static int replay_record(const struct wc_record *rec, const struct wc_replay_cb *cb)
+{
+	switch (rec->type) {
+	case WC_REC_EVENT: {
+		struct wc_event ev;
+
+		if (!cb->event)
+			return 0;
+		memcpy(&ev, rec->data, sizeof(ev));	/* aligned copy */
+		return cb->event(&ev, cb->ctx);
+	}
+	case WC_REC_SYMBOL: {
+		uint64_t addr;
+		const char *name;
+
+		if (!cb->symbol || wc_rec_symbol(rec, &addr, &name))
+			return 0;
+		return cb->symbol(addr, name, cb->ctx);
+	}
+	case WC_REC_LOST: {
+		struct wc_rec_lost l;
+
+		if (!cb->lost || wc_rec_lost(rec, &l))
+			return 0;
+		return cb->lost(&l, cb->ctx);
+	}
+	case WC_REC_END: {
+		struct wc_rec_end e;
+		struct json_object *extra = NULL;
+		int ret;
+
+		if (!cb->end || wc_rec_end(rec, &e, &extra))
+			return 0;
+		ret = cb->end(&e, extra, cb->ctx);
+		json_object_put(extra);
+		return ret;
+	}
+	}
+	return 0;
+}
+
+int wc_replay(const char *path, const struct wc_replay_cb *cb)
+{
+	char err[512];
+	struct wc_reader *r = wc_reader_open(path, err, sizeof(err));
+	struct wc_record rec;
+	int ret = 0;
+
+	if (!r) {
+		fprintf(stderr, "walkcov: %s\n", err);
+		return -1;
+	}
+	if (cb->header)
+		ret = cb->header(r->hdr, cb->ctx);
+	while (!ret && wc_reader_next(r, &rec) > 0)
+		ret = replay_record(&rec, cb);
+	if (!ret && r->failed) {
+		fprintf(stderr, "walkcov: %s: %s\n", path, r->err);
+		ret = -1;
+	}
+	if (!ret && cb->done)
+		ret = cb->done(r->truncated, r->events, cb->ctx);
+	if (!ret && r->truncated) {
+		fprintf(stderr, "walkcov: %s: truncated after %" PRIu64
+			" events (no trailer); results cover what was written\n", path, r->events);
+		ret = 1;
+	}
+	wc_reader_close(r);
+	return ret;
+}

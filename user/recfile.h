@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The walkcov record file (walkcov record -o FILE): an uncompressed header
+ * (magic, version, JSON metadata) followed by one gzip member that holds a
+ * stream of typed records. docs/file-format.md gives the byte layout.
+ *
+ * The writer flushes the gzip stream often so that a killed recorder leaves
+ * a file readable up to the last flush; the reader streams records with
+ * bounded memory and tells truncation apart from corruption.
+ */
+#ifndef WALKCOV_RECFILE_H
+#define WALKCOV_RECFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <json-c/json.h>
+#include "walkcov.h"
+
+#define WC_FILE_MAGIC		"WALKCOV"	/* 8 bytes with its NUL */
+#define WC_FILE_MAGIC_LEN	8
+#define WC_FILE_VERSION		1
+#define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
+#define WC_HDR_MAX_LEN		(16u << 20)	/* sanity limit on the JSON header */
+#define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
+#define WC_SYM_MAX_NAME		4096		/* SYMBOL name limit, NUL included */
+#define WC_DEFAULT_FILE		"walkcov.data"
+
+enum wc_rec_type {
+	WC_REC_EVENT = 1,	/* struct wc_event, exactly event_size bytes */
+	WC_REC_SYMBOL = 2,	/* u64 address, NUL-terminated name */
+	WC_REC_LOST = 3,	/* struct wc_rec_lost (cumulative counters) */
+	WC_REC_END = 4,		/* struct wc_rec_end, then optional JSON text */
+};
+
+/* Every record starts with this (both fields little-endian). */
+struct wc_rec_hdr {
+	uint32_t type;
+	uint32_t len;		/* bytes that follow */
+};
+
+struct wc_rec_lost {
+	uint64_t ringbuf_drops;		/* cumulative since start */
+	uint64_t recursion_misses;	/* cumulative, all programs */
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC when sampled */
+};
+
+struct wc_rec_end {
+	uint64_t events;		/* EVENT records in the file (the writer fills it) */
+	uint64_t ringbuf_drops;
+	uint64_t recursion_misses;
+	uint64_t duration_ns;
+};
+
+/* ---- address -> name map (ops struct symbols), bounded ---- */
+
+#define WC_SYMTAB_MAX 65536	/* entries kept; more are refused */
+
+struct wc_symtab;
+struct wc_symtab *wc_symtab_new(void);
+/* 1 added, 0 already known (name unchanged), -1 full or out of memory. */
+int wc_symtab_add(struct wc_symtab *t, uint64_t addr, const char *name);
+const char *wc_symtab_name(const struct wc_symtab *t, uint64_t addr);
+void wc_symtab_free(struct wc_symtab *t);
+
+/* ---- header helpers ---- */
+
+/*
+ * A header with format, version, event_size, event_version, kernel release,
+ * machine, hostname, walkcov's command line (argc/argv), start time (realtime
+ * ISO-8601 UTC and ns), monotonic start ns and mechanism, and an empty plan.
+ * Take it as close as possible to attaching: event ts are relative to
+ * "monotonic_start_ns".
+ */
+struct json_object *wc_hdr_new(int argc, char **argv, const char *mechanism);
+/* The traced command (argv of the child), stored as an array of strings. */
+void wc_hdr_set_command(struct json_object *hdr, int argc, char **argv);
+/* Append one attach slot to "plan". role: enum wc_role, kind: enum wc_kind,
+ * module: "" or NULL for vmlinux. */
+void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
+		     const char *module, unsigned role, unsigned kind, const char *mechanism);
+
+/* Queries; NULL or 0 when the key is absent or has another type. */
+const char *wc_hdr_str(struct json_object *hdr, const char *key);
+uint64_t wc_hdr_u64(struct json_object *hdr, const char *key);
+/* A string array (cmdline, command) joined with spaces into buf. */
+const char *wc_hdr_argv(struct json_object *hdr, const char *key, char *buf, size_t size);
+/* The plan entry of a slot and its function name. */
+struct json_object *wc_hdr_slot(struct json_object *hdr, unsigned slot);
+const char *wc_hdr_slot_name(struct json_object *hdr, unsigned slot);
+
+/* ---- writer ---- */
+
+#define WC_FLUSH_INTERVAL_NS	(100ull * 1000 * 1000)	/* at least every 100 ms */
+#define WC_FLUSH_RECORDS	8192
+#define WC_FLUSH_BYTES		(1u << 20)		/* uncompressed */
+
+struct wc_writer;
+
+/*
+ * Create PATH ("-" is stdout) and write the header. The writer sets format,
+ * version, event_size and event_version in HDR (so they are always right)
+ * and serializes the rest as given. On failure returns NULL with a message
+ * in err.
+ */
+struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
+				 char *err, size_t errlen);
+/* Each returns 0, or -1 after a write error (see wc_writer_error). */
+int wc_writer_event(struct wc_writer *w, const struct wc_event *ev);
+/* Writes a SYMBOL record the first time ADDR is given; later calls are no-ops. */
+int wc_writer_symbol(struct wc_writer *w, uint64_t addr, const char *name);
+bool wc_writer_has_symbol(const struct wc_writer *w, uint64_t addr);
+int wc_writer_lost(struct wc_writer *w, const struct wc_rec_lost *lost);
+/* Z_SYNC_FLUSH if anything was written since the last flush. Call it every
+ * 100 ms or so; record calls also flush on record/byte counts and time. */
+int wc_writer_flush(struct wc_writer *w);
+/*
+ * Write the END trailer (END->events is replaced by the number of EVENT
+ * records written; extra_json, if not NULL, follows it), finish the gzip
+ * member and close. END == NULL finishes without a trailer (readers then see
+ * a truncated recording). Frees W; returns 0 or -1 (message in err).
+ */
+int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
+		    const char *extra_json, char *err, size_t errlen);
+const char *wc_writer_error(const struct wc_writer *w);
+uint64_t wc_writer_events(const struct wc_writer *w);
+
+/* ---- reader ---- */
+
+struct wc_record {
+	uint32_t type;
+	uint32_t len;
+	const void *data;	/* valid until the next wc_reader_next() */
+	uint64_t offset;	/* of the record header in the uncompressed stream */
+};
+
+struct wc_reader;
+
+/*
+ * Open PATH ("-" is stdin), check magic, version, event_size and
+ * event_version and parse the header. NULL on failure with a message
+ * ("not a walkcov file", "unsupported version 7", "event size 96, expected
+ * 112", ...) in err.
+ */
+struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen);
+struct json_object *wc_reader_header(const struct wc_reader *r);
+/*
+ * Next record: 1 with *rec filled, 0 at the end of the stream (check
+ * wc_reader_truncated), -1 on corrupt data (wc_reader_error gives the reason
+ * and the byte offset). Unknown record types are skipped.
+ */
+int wc_reader_next(struct wc_reader *r, struct wc_record *rec);
+/* No END record was found: the recording stopped early or was cut. */
+bool wc_reader_truncated(const struct wc_reader *r);
+uint64_t wc_reader_events(const struct wc_reader *r);
+const char *wc_reader_error(const struct wc_reader *r);
+void wc_reader_close(struct wc_reader *r);
+
+/* Decoders of record payloads (checked lengths; 0 ok, -1 malformed). */
+int wc_rec_symbol(const struct wc_record *rec, uint64_t *addr, const char **name);
+int wc_rec_lost(const struct wc_record *rec, struct wc_rec_lost *lost);
+/* *extra: the optional JSON (parsed; caller puts it) or NULL. */
+int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end,
+	       struct json_object **extra);
+
+/* ---- whole-file replay ---- */
+
+/* Callbacks may be NULL. A non-zero return stops the replay with that value. */
+struct wc_replay_cb {
+	int (*header)(struct json_object *hdr, void *ctx);
+	int (*event)(const struct wc_event *ev, void *ctx);
+	int (*symbol)(uint64_t addr, const char *name, void *ctx);
+	int (*lost)(const struct wc_rec_lost *lost, void *ctx);
+	/* extra: the trailer's JSON or NULL; owned by the replay */
+	int (*end)(const struct wc_rec_end *end, struct json_object *extra, void *ctx);
+	/* after the last record; truncated says no trailer was found */
+	int (*done)(bool truncated, uint64_t events, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Open PATH, stream every record to CB. Returns 0 (complete), 1 (truncated:
+ * a warning "walkcov: PATH: truncated after N events (no trailer); results
+ * cover what was written" has been printed on stderr), -1 (error printed on
+ * stderr as "walkcov: PATH: ..."), or a callback's non-zero return.
+ */
+int wc_replay(const char *path, const struct wc_replay_cb *cb);
+
+#endif /* WALKCOV_RECFILE_H */

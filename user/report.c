@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The coverage report: see report.h and docs/report.md. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+/* One table row: an ops struct (key ops) or a command (key comm). */
+struct row {
+	bool used;
+	uint64_t ops;
+	char comm[WC_COMM_LEN + 1];
+	uint64_t walks, bytes, pmd_huge, pmd_down, pte_visits, holes;
+	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks;
+	uint64_t incomplete;	/* walks without a seen begin or end */
+};
+
+struct table {
+	struct row *v;
+	size_t cap, n;		/* open addressing, cap a power of two */
+	struct row other;	/* rows past WC_REPORT_MAX_ROWS */
+};
+
+struct wc_report {
+	struct wc_report_meta meta;
+	struct table ops, comms;
+	struct row total;
+	struct wc_symtab *syms;
+	struct wc_anomaly *an;
+	size_t nan, capan;
+	uint64_t an_total, an_dropped;
+	uint64_t by_type[WC_AN_LIVELOCK + 2];	/* last slot: unknown types */
+	uint64_t split_races;			/* anomalies with split OTHER */
+	uint64_t race_by_type[WC_AN_LIVELOCK + 2];	/* ... of them with split OTHER */
+	uint64_t first_ts, last_ts;		/* over the walks */
+};
+
+/* ---- small helpers ---- */
+
+/* comm from the kernel: NUL-padded, but bad input may fill all 16 bytes */
+static void clean_comm(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < WC_COMM_LEN && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = 0;
+}
+
+const char *wc_human_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1024) {
+		snprintf(buf, size, "%" PRIu64, n);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+	return buf;
+}
+
+static const char *name_or(const char *s, const char *dflt)
+{
+	return s && *s ? s : dflt;
+}
+
+static const char *ops_name(const struct wc_report *r, uint64_t ops, char *buf, size_t size)
+{
+	const char *n = wc_symtab_name(r->syms, ops);
+
+	if (n)
+		return n;
+	if (!ops)
+		return "[unknown]";
+	snprintf(buf, size, "0x%" PRIx64, ops);
+	return buf;
+}
+
+/* ---- tables ---- */
+
+static size_t row_hash(uint64_t ops, const char *comm, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ ops;
+
+	for (size_t i = 0; i < WC_COMM_LEN && comm[i]; i++)
+		h = (h ^ (unsigned char)comm[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h & (cap - 1);
+}
+
+static struct row *slot_of(struct row *v, size_t cap, uint64_t ops, const char *comm)
+{
+	for (size_t i = row_hash(ops, comm, cap);; i = (i + 1) & (cap - 1)) {
+		if (!v[i].used || (v[i].ops == ops && !strcmp(v[i].comm, comm)))
+			return &v[i];
+	}
+}
+
+static struct row *table_get(struct table *t, uint64_t ops, const char *comm)
+{
+	struct row *x;
+
+	if (t->cap) {
+		x = slot_of(t->v, t->cap, ops, comm);
+		if (x->used)
+			return x;
+	}
+	if (t->n >= WC_REPORT_MAX_ROWS)
+		return &t->other;
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		struct row *nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return &t->other;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (t->v[i].used)
+				*slot_of(nv, ncap, t->v[i].ops, t->v[i].comm) = t->v[i];
+		}
+		free(t->v);
+		t->v = nv;
+		t->cap = ncap;
+	}
+	x = slot_of(t->v, t->cap, ops, comm);
+	x->used = true;
+	x->ops = ops;
+	snprintf(x->comm, sizeof(x->comm), "%s", comm);
+	t->n++;
+	return x;
+}
+
+static void row_add(struct row *x, const struct wc_walk *w)
+{
+	x->walks++;
+	x->bytes += w->bytes;
+	x->pmd_huge += w->pmd_huge;
+	x->pmd_down += w->pmd_down;
+	x->pte_visits += w->pte_visits;
+	x->holes += w->holes;
+	x->splits_own += w->splits_own;
+	x->splits_other += w->splits_other;
+	x->retries += w->retries;
+	x->doubles += w->doubles;
+	x->out_of_order += w->out_of_order;
+	x->livelocks += w->livelocks;
+	if (w->flags & (WC_W_NO_BEGIN | WC_W_NO_END))
+		x->incomplete++;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+
+	if (x->walks != y->walks)
+		return x->walks > y->walks ? -1 : 1;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (x->ops != y->ops)
+		return x->ops < y->ops ? -1 : 1;
+	return strcmp(x->comm, y->comm);
+}
+
+/* Rows sorted by walks, descending; "other" last. Caller frees. */
+static const struct row **table_sorted(const struct table *t, size_t *n)
+{
+	const struct row **v = calloc(t->n + 1, sizeof(*v));
+	size_t k = 0;
+
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->v[i].used)
+			v[k++] = &t->v[i];
+	}
+	qsort(v, k, sizeof(*v), row_cmp);
+	if (t->other.walks)
+		v[k++] = &t->other;
+	*n = k;
+	return v;
+}
+
+/* ---- feeding ---- */
+
+struct wc_report *wc_report_new(void)
+{
+	struct wc_report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->syms = wc_symtab_new();
+	if (!r->syms) {
+		free(r);
+		return NULL;
+	}
+	snprintf(r->ops.other.comm, sizeof(r->ops.other.comm), "[other]");
+	snprintf(r->comms.other.comm, sizeof(r->comms.other.comm), "[other]");
+	return r;
+}
+
+void wc_report_free(struct wc_report *r)
+{
+	if (!r)
+		return;
+	free(r->ops.v);
+	free(r->comms.v);
+	free(r->an);
+	wc_symtab_free(r->syms);
+	free(r);
+}
+
+void wc_report_walk(struct wc_report *r, const struct wc_walk *w)
+{
+	char comm[WC_COMM_LEN + 1];
+
+	clean_comm(comm, w->comm);
+	row_add(table_get(&r->ops, w->ops, ""), w);
+	row_add(table_get(&r->comms, 0, comm), w);
+	row_add(&r->total, w);
+	if (w->begin_ts && (!r->first_ts || w->begin_ts < r->first_ts))
+		r->first_ts = w->begin_ts;
+	if (w->end_ts > r->last_ts)
+		r->last_ts = w->end_ts;
+}
+
+void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
+{
+	r->an_total++;
+	r->by_type[a->type >= 1 && a->type <= WC_AN_LIVELOCK ? a->type : WC_AN_LIVELOCK + 1]++;
+	if (a->split == WC_SPLIT_OTHER) {
+		r->split_races++;
+		r->race_by_type[a->type >= 1 && a->type <= WC_AN_LIVELOCK ? a->type :
+				WC_AN_LIVELOCK + 1]++;
+	}
+	if (r->nan >= WC_REPORT_MAX_ANOMALIES) {
+		r->an_dropped++;
+		return;
+	}
+	if (r->nan == r->capan) {
+		size_t ncap = r->capan ? r->capan * 2 : 64;
+		struct wc_anomaly *nv = realloc(r->an, ncap * sizeof(*nv));
+
+		if (!nv) {
+			r->an_dropped++;
+			return;
+		}
+		r->an = nv;
+		r->capan = ncap;
+	}
+	r->an[r->nan++] = *a;
+}
+
+void wc_report_symbol(struct wc_report *r, uint64_t addr, const char *name)
+{
+	wc_symtab_add(r->syms, addr, name);
+}
+
+void wc_report_on_walk(const struct wc_walk *w, void *report)
+{
+	wc_report_walk(report, w);
+}
+
+void wc_report_on_anomaly(const struct wc_anomaly *a, void *report)
+{
+	wc_report_anomaly(report, a);
+}
+
+/* ---- metadata ---- */
+
+void wc_report_set_meta(struct wc_report *r, const struct wc_report_meta *m)
+{
+	r->meta = *m;
+}
+
+struct wc_report_meta *wc_report_meta(struct wc_report *r)
+{
+	return &r->meta;
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+void wc_meta_from_header(struct wc_report_meta *m, struct json_object *hdr)
+{
+	char buf[512];
+
+	copy_str(m->kernel, sizeof(m->kernel), wc_hdr_str(hdr, "kernel"));
+	copy_str(m->machine, sizeof(m->machine), wc_hdr_str(hdr, "machine"));
+	copy_str(m->hostname, sizeof(m->hostname), wc_hdr_str(hdr, "hostname"));
+	copy_str(m->start_time, sizeof(m->start_time), wc_hdr_str(hdr, "start_time"));
+	copy_str(m->mechanism, sizeof(m->mechanism), wc_hdr_str(hdr, "mechanism"));
+	copy_str(m->command, sizeof(m->command), wc_hdr_argv(hdr, "command", buf, sizeof(buf)));
+	copy_str(m->cmdline, sizeof(m->cmdline), wc_hdr_argv(hdr, "cmdline", buf, sizeof(buf)));
+	m->start_ns = wc_hdr_u64(hdr, "monotonic_start_ns");
+}
+
+void wc_meta_from_lost(struct wc_report_meta *m, const struct wc_rec_lost *l)
+{
+	/* cumulative counters: the largest is the latest */
+	if (l->ringbuf_drops > m->ringbuf_drops)
+		m->ringbuf_drops = l->ringbuf_drops;
+	if (l->recursion_misses > m->recursion_misses)
+		m->recursion_misses = l->recursion_misses;
+}
+
+void wc_meta_prog_miss(struct wc_report_meta *m, const char *name, uint64_t misses)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nprogs; i++) {
+		if (!strncmp(m->progs[i].name, name, sizeof(m->progs[i].name) - 1))
+			break;
+	}
+	if (i == m->nprogs) {
+		if (m->nprogs >= WC_REPORT_MAX_PROGS)
+			return;
+		m->nprogs++;
+		copy_str(m->progs[i].name, sizeof(m->progs[i].name), name);
+		m->progs[i].misses = 0;
+	}
+	if (misses > m->progs[i].misses)
+		m->progs[i].misses = misses;
+}
+
+void wc_meta_from_end(struct wc_report_meta *m, const struct wc_rec_end *e,
+		      struct json_object *extra)
+{
+	struct json_object *pm, *v;
+
+	m->events = e->events;
+	m->ringbuf_drops = e->ringbuf_drops;
+	m->recursion_misses = e->recursion_misses;
+	m->duration_ns = e->duration_ns;
+	if (extra && json_object_object_get_ex(extra, "prog_misses", &pm) &&
+	    json_object_is_type(pm, json_type_object)) {
+		json_object_object_foreach(pm, name, val) {
+			if (json_object_is_type(val, json_type_int))
+				wc_meta_prog_miss(m, name, json_object_get_uint64(val));
+		}
+	}
+	if (extra && json_object_object_get_ex(extra, "stash_drops", &v) &&
+	    json_object_is_type(v, json_type_int))
+		m->stash_drops = json_object_get_uint64(v);
+}
+
+void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats *s)
+{
+	m->inferred_boundaries = s->inferred_boundaries;
+	m->orphan_events = s->orphan_events;
+}
+
+/* ---- derived values ---- */
+
+static uint64_t lost_total(const struct wc_report_meta *m)
+{
+	return m->ringbuf_drops + m->recursion_misses;
+}
+
+/* duration from the trailer, else from the walks seen */
+static uint64_t duration(const struct wc_report *r, bool *estimated)
+{
+	uint64_t base = r->meta.start_ns ? r->meta.start_ns : r->first_ts;
+
+	*estimated = false;
+	if (r->meta.duration_ns)
+		return r->meta.duration_ns;
+	*estimated = true;
+	return r->last_ts > base ? r->last_ts - base : 0;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
+{
+	uint64_t d = r->by_type[WC_AN_DOUBLE], re = r->by_type[WC_AN_RETRY];
+	uint64_t o = r->by_type[WC_AN_OUT_OF_ORDER], l = r->by_type[WC_AN_LIVELOCK];
+	uint64_t wn = r->total.walks;
+	size_t n;
+
+	if (!d)
+		n = (size_t)snprintf(buf, size, "no double handling in %" PRIu64 " %s", wn,
+				     plural(wn, "walk", "walks"));
+	else
+		n = (size_t)snprintf(buf, size, "%" PRIu64 " %s in %" PRIu64 " %s (%" PRIu64
+				     " with a concurrent split)", d, plural(d, "double", "doubles"),
+				     wn, plural(wn, "walk", "walks"), r->race_by_type[WC_AN_DOUBLE]);
+	if (n < size && re)
+		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " %s (%" PRIu64
+				      " with a concurrent split)", re, plural(re, "retry", "retries"),
+				      r->race_by_type[WC_AN_RETRY]);
+	if (n < size && o)
+		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " out of order", o);
+	if (n < size && l)
+		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " %s", l,
+				      plural(l, "livelock", "livelocks"));
+	if (n < size && lost_total(&r->meta))
+		n += (size_t)snprintf(buf + n, size - n, "; incomplete: %" PRIu64 " events lost",
+				      lost_total(&r->meta));
+	if (n < size && r->meta.truncated)
+		snprintf(buf + n, size - n, "; recording truncated");
+	return buf;
+}
+
+/* ---- text ---- */
+
+static void print_table(struct wc_report *r, FILE *out, const struct table *t, bool ops,
+			const char *title)
+{
+	size_t n;
+	const struct row **v = table_sorted(t, &n);
+	char b[32], sp[48], nb[32];
+
+	fprintf(out, "#\n# %s, sorted by walks\n#\n", title);
+	fprintf(out, "# %8s %8s %9s %9s %10s %8s %13s %8s %8s  %s\n", "walks", "bytes",
+		"pmd-huge", "pmd-down", "pte-visits", "holes", "splits o/x", "retries",
+		"doubles", ops ? "ops" : "command");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *x = v[i];
+
+		snprintf(sp, sizeof(sp), "%" PRIu64 "/%" PRIu64, x->splits_own, x->splits_other);
+		fprintf(out, "  %8" PRIu64 " %8s %9" PRIu64 " %9" PRIu64 " %10" PRIu64 " %8" PRIu64
+			" %13s %8" PRIu64 " %8" PRIu64 "  %s\n", x->walks,
+			wc_human_bytes(x->bytes, b, sizeof(b)), x->pmd_huge, x->pmd_down,
+			x->pte_visits, x->holes, sp, x->retries, x->doubles,
+			x == &t->other ? "[other]" :
+			ops ? ops_name(r, x->ops, nb, sizeof(nb)) : name_or(x->comm, "[none]"));
+	}
+	if (!n)
+		fprintf(out, "  (no walks)\n");
+	free(v);
+}
+
+static const char *split_text(const struct wc_anomaly *a, char *buf, size_t size)
+{
+	switch (a->split) {
+	case WC_SPLIT_NONE:
+		return "-";
+	case WC_SPLIT_OWN:
+		return "own-split";
+	case WC_SPLIT_OTHER:
+		snprintf(buf, size, "SPLIT-RACE(tid %" PRIu64 ")", a->split_tid);
+		return buf;
+	}
+	return "split?";
+}
+
+static const char *split_json(uint32_t split)
+{
+	return split == WC_SPLIT_NONE ? "none" : split == WC_SPLIT_OWN ? "own" :
+	       split == WC_SPLIT_OTHER ? "other" : "unknown";
+}
+
+/* seconds since the recording started (or raw seconds if the start is unknown) */
+static double rel_s(const struct wc_report *r, uint64_t ts)
+{
+	return ((double)(int64_t)(ts - r->meta.start_ns)) / 1e9;
+}
+
+static void print_anomaly(struct wc_report *r, FILE *out, const struct wc_anomaly *a)
+{
+	char comm[WC_COMM_LEN + 1], sb[48], nb[32], hb[32];
+
+	clean_comm(comm, a->comm);
+	fprintf(out, "  %-12s %-26s walk %-6" PRIu64 " %s %u/%u  ops %s  [0x%" PRIx64
+		", 0x%" PRIx64 ") %s  %s  count %u  at %.6fs\n",
+		name_or(wc_anomaly_name(a->type), "?"), split_text(a, sb, sizeof(sb)),
+		a->walk_id, name_or(comm, "[none]"), a->pid, a->tid,
+		ops_name(r, a->ops, nb, sizeof(nb)), a->start, a->end,
+		wc_human_bytes(a->end > a->start ? a->end - a->start : 0, hb, sizeof(hb)),
+		name_or(wc_kind_name(a->kind), "?"), a->count, rel_s(r, a->first_ts));
+}
+
+int wc_report_print(struct wc_report *r, FILE *out)
+{
+	const struct wc_report_meta *m = &r->meta;
+	uint64_t lost = lost_total(m), incomplete = r->total.incomplete;
+	char buf[512];
+	bool est;
+	uint64_t dur = duration(r, &est);
+
+	fprintf(out, "# walkcov report\n");
+	fprintf(out, "# events: %" PRIu64 "  walks: %" PRIu64, m->events, r->total.walks);
+	if (incomplete)
+		fprintf(out, " (%" PRIu64 " without a seen begin or end)", incomplete);
+	fprintf(out, "\n# lost: %" PRIu64 " (ring buffer drops: %" PRIu64
+		", programs skipped by the kernel: %" PRIu64 ")\n",
+		lost, m->ringbuf_drops, m->recursion_misses);
+	for (unsigned i = 0; i < m->nprogs; i++) {
+		if (m->progs[i].misses)
+			fprintf(out, "#   skipped: %s: %" PRIu64 "\n", m->progs[i].name,
+				m->progs[i].misses);
+	}
+	if (m->stash_drops)
+		fprintf(out, "# entry state drops: %" PRIu64 " (entry class unknown at exit)\n",
+			m->stash_drops);
+	fprintf(out, "# duration: %.3f s%s\n", (double)dur / 1e9, est ? " (from the walks seen)" : "");
+	fprintf(out, "# kernel: %s%s%s\n", name_or(m->kernel, "unknown"), *m->machine ? " " : "",
+		m->machine);
+	fprintf(out, "# command: %s\n", name_or(m->command, "(system-wide)"));
+	if (*m->cmdline)
+		fprintf(out, "# cmdline: %s\n", m->cmdline);
+	fprintf(out, "# sample time: %s%s%s\n", name_or(m->start_time, "unknown"),
+		*m->hostname ? " on " : "", m->hostname);
+	if (*m->mechanism)
+		fprintf(out, "# mechanism: %s\n", m->mechanism);
+	if (m->inferred_boundaries || m->orphan_events)
+		fprintf(out, "# engine: %" PRIu64 " walk boundaries inferred, %" PRIu64
+			" orphan events\n", m->inferred_boundaries, m->orphan_events);
+	if (lost)
+		fprintf(out, "# WARNING: coverage is incomplete: %" PRIu64 " events lost (%" PRIu64
+			" ring buffer drops, %" PRIu64 " programs skipped by the kernel);"
+			" walks around them may show false findings or hide real ones\n",
+			lost, m->ringbuf_drops, m->recursion_misses);
+	if (m->truncated)
+		fprintf(out, "# WARNING: the recording is truncated (no trailer): results cover"
+			" the %" PRIu64 " events that were written\n", m->events);
+
+	print_table(r, out, &r->ops, true, "per ops struct");
+	print_table(r, out, &r->comms, false, "per command");
+
+	fprintf(out, "#\n# anomalies: %" PRIu64 " (double %" PRIu64 ", retry %" PRIu64
+		", out of order %" PRIu64 ", livelock %" PRIu64 "; split races %" PRIu64 ")\n#\n",
+		r->an_total, r->by_type[WC_AN_DOUBLE], r->by_type[WC_AN_RETRY],
+		r->by_type[WC_AN_OUT_OF_ORDER], r->by_type[WC_AN_LIVELOCK], r->split_races);
+	for (size_t i = 0; i < r->nan; i++)
+		print_anomaly(r, out, &r->an[i]);
+	if (r->an_dropped)
+		fprintf(out, "  ... %" PRIu64 " more not shown\n", r->an_dropped);
+	fprintf(out, "#\n# verdict: %s\n", wc_report_verdict(r, buf, sizeof(buf)));
+	fflush(out);
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- JSON ---- */
+
+static struct json_object *hex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static struct json_object *rows_json(struct wc_report *r, const struct table *t, bool ops)
+{
+	struct json_object *a = json_object_new_array();
+	size_t n;
+	const struct row **v = table_sorted(t, &n);
+	char nb[32];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *x = v[i];
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "name", x == &t->other ? "[other]" :
+			ops ? ops_name(r, x->ops, nb, sizeof(nb)) : x->comm);
+		if (ops && x != &t->other)
+			json_object_object_add(o, "addr", hex(x->ops));
+		add_u64(o, "walks", x->walks);
+		add_u64(o, "bytes", x->bytes);
+		add_u64(o, "pmd_huge", x->pmd_huge);
+		add_u64(o, "pmd_down", x->pmd_down);
+		add_u64(o, "pte_visits", x->pte_visits);
+		add_u64(o, "holes", x->holes);
+		add_u64(o, "splits_own", x->splits_own);
+		add_u64(o, "splits_other", x->splits_other);
+		add_u64(o, "retries", x->retries);
+		add_u64(o, "doubles", x->doubles);
+		add_u64(o, "out_of_order", x->out_of_order);
+		add_u64(o, "livelocks", x->livelocks);
+		add_u64(o, "incomplete_walks", x->incomplete);
+		json_object_array_add(a, o);
+	}
+	free(v);
+	return a;
+}
+
+struct json_object *wc_report_json(struct wc_report *r)
+{
+	const struct wc_report_meta *m = &r->meta;
+	struct json_object *doc = json_object_new_object(), *s = json_object_new_object();
+	struct json_object *lost = json_object_new_object(), *splits = json_object_new_object();
+	struct json_object *an = json_object_new_array(), *progs = json_object_new_object();
+	char buf[512], nb[32], comm[WC_COMM_LEN + 1];
+	bool est;
+
+	add_u64(s, "events", m->events);
+	add_u64(lost, "ringbuf", m->ringbuf_drops);
+	add_u64(lost, "recursion", m->recursion_misses);
+	add_u64(lost, "total", lost_total(m));
+	json_object_object_add(s, "lost", lost);
+	for (unsigned i = 0; i < m->nprogs; i++)
+		add_u64(progs, m->progs[i].name, m->progs[i].misses);
+	json_object_object_add(s, "prog_misses", progs);
+	add_u64(s, "stash_drops", m->stash_drops);
+	add_u64(s, "walks", r->total.walks);
+	add_u64(s, "incomplete_walks", r->total.incomplete);
+	add_u64(s, "bytes", r->total.bytes);
+	add_u64(s, "anomalies", r->an_total);
+	add_u64(s, "doubles", r->by_type[WC_AN_DOUBLE]);
+	add_u64(s, "retries", r->by_type[WC_AN_RETRY]);
+	add_u64(s, "retry_visits", r->total.retries);
+	add_u64(splits, "own", r->total.splits_own);
+	add_u64(splits, "other", r->total.splits_other);
+	add_u64(splits, "total", r->total.splits_own + r->total.splits_other);
+	json_object_object_add(s, "splits", splits);
+	add_u64(s, "out_of_order", r->by_type[WC_AN_OUT_OF_ORDER]);
+	add_u64(s, "livelocks", r->by_type[WC_AN_LIVELOCK]);
+	add_u64(s, "split_races", r->split_races);
+	add_u64(s, "split_race_doubles", r->race_by_type[WC_AN_DOUBLE]);
+	add_u64(s, "split_race_retries", r->race_by_type[WC_AN_RETRY]);
+	add_u64(s, "duration_ns", duration(r, &est));
+	json_object_object_add(s, "duration_estimated", json_object_new_boolean(est));
+	add_str(s, "kernel", m->kernel);
+	add_str(s, "machine", m->machine);
+	add_str(s, "hostname", m->hostname);
+	add_str(s, "command", m->command);
+	add_str(s, "start_time", m->start_time);
+	add_str(s, "mechanism", m->mechanism);
+	json_object_object_add(s, "truncated", json_object_new_boolean(m->truncated));
+	json_object_object_add(s, "complete",
+			       json_object_new_boolean(!m->truncated && !lost_total(m)));
+	add_u64(s, "inferred_boundaries", m->inferred_boundaries);
+	add_u64(s, "orphan_events", m->orphan_events);
+	add_u64(s, "anomalies_not_shown", r->an_dropped);
+	add_str(s, "verdict", wc_report_verdict(r, buf, sizeof(buf)));
+	json_object_object_add(doc, "summary", s);
+	json_object_object_add(doc, "ops", rows_json(r, &r->ops, true));
+	json_object_object_add(doc, "commands", rows_json(r, &r->comms, false));
+
+	for (size_t i = 0; i < r->nan; i++) {
+		const struct wc_anomaly *a = &r->an[i];
+		struct json_object *o = json_object_new_object();
+
+		clean_comm(comm, a->comm);
+		add_str(o, "type", name_or(wc_anomaly_name(a->type), "unknown"));
+		add_str(o, "split", split_json(a->split));
+		if (a->split != WC_SPLIT_NONE)
+			add_u64(o, "split_tid", a->split_tid);
+		add_u64(o, "walk_id", a->walk_id);
+		add_u64(o, "pid", a->pid);
+		add_u64(o, "tid", a->tid);
+		add_str(o, "comm", comm);
+		add_str(o, "ops", ops_name(r, a->ops, nb, sizeof(nb)));
+		json_object_object_add(o, "ops_addr", hex(a->ops));
+		json_object_object_add(o, "mm", hex(a->mm));
+		json_object_object_add(o, "start", hex(a->start));
+		json_object_object_add(o, "end", hex(a->end));
+		add_u64(o, "size", a->end > a->start ? a->end - a->start : 0);
+		add_str(o, "kind", name_or(wc_kind_name(a->kind), "unknown"));
+		add_u64(o, "count", a->count);
+		add_u64(o, "ts_ns", a->first_ts);
+		add_u64(o, "last_ts_ns", a->last_ts);
+		json_object_object_add(o, "time_s", json_object_new_double(rel_s(r, a->first_ts)));
+		json_object_array_add(an, o);
+	}
+	json_object_object_add(doc, "anomalies", an);
+	return doc;
+}

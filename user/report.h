@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The coverage report (walkcov report, walkcov trace): aggregates the
+ * engine's closed walks and anomalies per ops struct and per command, keeps
+ * the anomalies (up to a cap) and prints a perf-style text report or one
+ * JSON document. docs/report.md explains every line and column.
+ *
+ * Memory is bounded: at most WC_REPORT_MAX_ROWS rows per table (the rest
+ * fold into one "[other]" row) and WC_REPORT_MAX_ANOMALIES stored anomalies
+ * (the rest are counted).
+ */
+#ifndef WALKCOV_REPORT_H
+#define WALKCOV_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "coverage.h"
+#include "recfile.h"
+
+#define WC_REPORT_MAX_ROWS	 4096
+#define WC_REPORT_MAX_ANOMALIES	 10000
+#define WC_REPORT_MAX_PROGS	 64
+
+struct wc_report_prog {
+	char name[128];		/* traced function (or program) name */
+	uint64_t misses;	/* times the kernel skipped it (recursion) */
+};
+
+struct wc_report_meta {
+	uint64_t events;		/* events read or received */
+	uint64_t ringbuf_drops;		/* events the ring buffer had no room for */
+	uint64_t recursion_misses;	/* program runs the kernel skipped */
+	uint64_t stash_drops;		/* entry state not saved (cls unknown at exit) */
+	uint64_t duration_ns;		/* 0: estimated from the walks */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC base of event ts, 0 if unknown */
+	uint64_t inferred_boundaries;	/* engine stats */
+	uint64_t orphan_events;
+	bool truncated;			/* recording has no trailer */
+	char kernel[128];
+	char machine[32];
+	char hostname[128];
+	char command[512];		/* traced command, "" if none */
+	char cmdline[512];		/* walkcov's own command line */
+	char start_time[64];		/* ISO-8601 UTC */
+	char mechanism[32];
+	unsigned nprogs;
+	struct wc_report_prog progs[WC_REPORT_MAX_PROGS];
+};
+
+struct wc_report;
+
+struct wc_report *wc_report_new(void);
+void wc_report_free(struct wc_report *r);
+
+/* Feed: engine callbacks (on_walk / on_anomaly) and SYMBOL records. */
+void wc_report_walk(struct wc_report *r, const struct wc_walk *w);
+void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a);
+void wc_report_symbol(struct wc_report *r, uint64_t addr, const char *name);
+/* Adapters with the engine's callback signature (ctx is the report). */
+void wc_report_on_walk(const struct wc_walk *w, void *report);
+void wc_report_on_anomaly(const struct wc_anomaly *a, void *report);
+
+/* Metadata: copy a whole struct, or edit the report's own in place. */
+void wc_report_set_meta(struct wc_report *r, const struct wc_report_meta *m);
+struct wc_report_meta *wc_report_meta(struct wc_report *r);
+
+/* Fill meta from a record file: header, LOST records, END trailer, engine. */
+void wc_meta_from_header(struct wc_report_meta *m, struct json_object *hdr);
+void wc_meta_from_lost(struct wc_report_meta *m, const struct wc_rec_lost *l);
+/* extra: the trailer's JSON ("prog_misses": {name: n}, "stash_drops": n) */
+void wc_meta_from_end(struct wc_report_meta *m, const struct wc_rec_end *e,
+		      struct json_object *extra);
+void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats *s);
+/* Add (or raise) one program's miss count. */
+void wc_meta_prog_miss(struct wc_report_meta *m, const char *name, uint64_t misses);
+
+/* Text report; 0, or -1 if writing failed. */
+int wc_report_print(struct wc_report *r, FILE *out);
+/* The JSON document (caller puts it). */
+struct json_object *wc_report_json(struct wc_report *r);
+/* The verdict line, without newline, into buf. */
+const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size);
+
+/* "4.0K", "2.0M", "512": binary units, as the bytes column prints them. */
+const char *wc_human_bytes(uint64_t n, char *buf, size_t size);
+
+#endif /* WALKCOV_REPORT_H */

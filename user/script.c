@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* walkcov script output: see script.h and docs/file-format.md. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "coverage.h"
+#include "script.h"
+
+#define MAX_SLOTS 65536		/* wc_event.slot is a u16 */
+
+struct wc_script {
+	bool json;
+	uint64_t start_ns;
+	char **slot_names;	/* indexed by slot, grown on demand */
+	size_t nslots;
+	struct wc_symtab *syms;
+};
+
+static const char *const type_names[] = {
+	[WC_EV_WALK_BEGIN] = "walk_begin", [WC_EV_WALK_END] = "walk_end",
+	[WC_EV_CHUNK_BEGIN] = "chunk_begin", [WC_EV_CHUNK_END] = "chunk_end",
+	[WC_EV_VMA_SKIP] = "vma_skip", [WC_EV_VISIT] = "visit",
+	[WC_EV_LEVEL] = "level", [WC_EV_SPLIT] = "split",
+};
+
+const char *wc_event_type_name(unsigned type)
+{
+	if (type < sizeof(type_names) / sizeof(type_names[0]) && type_names[type])
+		return type_names[type];
+	return "unknown";
+}
+
+void wc_script_set_slot_name(struct wc_script *s, unsigned slot, const char *name)
+{
+	if (slot >= MAX_SLOTS || !name)
+		return;
+	if (slot >= s->nslots) {
+		size_t n = slot + 1 > 128 ? (size_t)slot + 1 : 128;
+		char **v = realloc(s->slot_names, n * sizeof(*v));
+
+		if (!v)
+			return;
+		memset(v + s->nslots, 0, (n - s->nslots) * sizeof(*v));
+		s->slot_names = v;
+		s->nslots = n;
+	}
+	free(s->slot_names[slot]);
+	s->slot_names[slot] = strdup(name);
+}
+
+struct wc_script *wc_script_new(struct json_object *hdr, bool json)
+{
+	struct wc_script *s = calloc(1, sizeof(*s));
+	struct json_object *plan;
+
+	if (!s)
+		return NULL;
+	s->json = json;
+	s->syms = wc_symtab_new();
+	if (!s->syms) {
+		free(s);
+		return NULL;
+	}
+	s->start_ns = wc_hdr_u64(hdr, "monotonic_start_ns");
+	if (hdr && json_object_object_get_ex(hdr, "plan", &plan) &&
+	    json_object_is_type(plan, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(plan); i++) {
+			struct json_object *e = json_object_array_get_idx(plan, i), *v;
+
+			if (json_object_object_get_ex(e, "slot", &v) &&
+			    json_object_is_type(v, json_type_int))
+				wc_script_set_slot_name(s, (unsigned)json_object_get_int(v),
+							wc_hdr_str(e, "name"));
+		}
+	}
+	return s;
+}
+
+void wc_script_free(struct wc_script *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nslots; i++)
+		free(s->slot_names[i]);
+	free(s->slot_names);
+	wc_symtab_free(s->syms);
+	free(s);
+}
+
+void wc_script_set_start(struct wc_script *s, uint64_t start_ns)
+{
+	s->start_ns = start_ns;
+}
+
+void wc_script_symbol(struct wc_script *s, uint64_t addr, const char *name)
+{
+	wc_symtab_add(s->syms, addr, name);
+}
+
+/* ---- formatting helpers ---- */
+
+static void clean_comm(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < WC_COMM_LEN && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = 0;
+}
+
+static const char *slot_name(const struct wc_script *s, unsigned slot, char *buf, size_t size)
+{
+	if (slot < s->nslots && s->slot_names[slot])
+		return s->slot_names[slot];
+	snprintf(buf, size, "slot%u", slot);
+	return buf;
+}
+
+static const char *ops_name(const struct wc_script *s, uint64_t ops, char *buf, size_t size)
+{
+	const char *n = wc_symtab_name(s->syms, ops);
+
+	if (n)
+		return n;
+	if (!ops)
+		return "-";
+	snprintf(buf, size, "0x%" PRIx64, ops);
+	return buf;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "?";
+}
+
+static double rel_s(const struct wc_script *s, uint64_t ts)
+{
+	return (double)(int64_t)(ts - s->start_ns) / 1e9;
+}
+
+static bool has_action(unsigned type)
+{
+	return type == WC_EV_VISIT || type == WC_EV_LEVEL;
+}
+
+static bool has_class(unsigned type)
+{
+	return type == WC_EV_VISIT || type == WC_EV_SPLIT;
+}
+
+static bool has_ret(unsigned type)
+{
+	return type == WC_EV_WALK_END || type == WC_EV_CHUNK_END || type == WC_EV_VISIT ||
+	       type == WC_EV_LEVEL;
+}
+
+static const char *flags_text(unsigned flags, char *buf, size_t size)
+{
+	static const char *const names[] = { "lower", "novma", "seen", "kprobe" };
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < 8 && n < size; i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		if (i < 4)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", names[i]);
+		else
+			n += (size_t)snprintf(buf + n, size - n, "%s0x%x", n ? "," : "", 1u << i);
+	}
+	return buf;
+}
+
+static int done(FILE *out)
+{
+	return ferror(out) ? -1 : 0;
+}
+
+static int put_json(FILE *out, struct json_object *o)
+{
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), out);
+	fputc('\n', out);
+	json_object_put(o);
+	return done(out);
+}
+
+static struct json_object *hex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+/* ---- records ---- */
+
+static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
+{
+	struct json_object *o = json_object_new_object();
+	char comm[WC_COMM_LEN + 1], nb[32], sb[32], fb[64], tb[32];
+
+	clean_comm(comm, ev->comm);
+	add_str(o, "record", "event");
+	snprintf(tb, sizeof(tb), "%.9f", rel_s(s, ev->ts_ns));
+	json_object_object_add(o, "time", json_object_new_double_s(rel_s(s, ev->ts_ns), tb));
+	add_u64(o, "ts_ns", ev->ts_ns);
+	add_str(o, "comm", comm);
+	add_u64(o, "pid", ev->pid);
+	add_u64(o, "tid", ev->tid);
+	add_u64(o, "cpu", ev->cpu);
+	add_str(o, "type", wc_event_type_name(ev->type));
+	add_u64(o, "slot", ev->slot);
+	add_str(o, "func", slot_name(s, ev->slot, sb, sizeof(sb)));
+	add_str(o, "kind", nz(wc_kind_name(ev->kind)));
+	json_object_object_add(o, "start", hex(ev->start));
+	json_object_object_add(o, "end", hex(ev->end));
+	add_str(o, "action", nz(wc_action_name(ev->action)));
+	add_str(o, "cls", nz(wc_class_name(ev->cls)));
+	json_object_object_add(o, "ret", json_object_new_int64(ev->ret));
+	add_str(o, "ops", ops_name(s, ev->ops, nb, sizeof(nb)));
+	json_object_object_add(o, "ops_addr", hex(ev->ops));
+	json_object_object_add(o, "walk", hex(ev->walk));
+	json_object_object_add(o, "mm", hex(ev->mm));
+	json_object_object_add(o, "vma", hex(ev->vma));
+	json_object_object_add(o, "value", hex(ev->value));
+	json_object_object_add(o, "depth", json_object_new_int(ev->depth));
+	add_str(o, "flags", flags_text(ev->flags, fb, sizeof(fb)));
+	return put_json(out, o);
+}
+
+int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event *ev)
+{
+	char comm[WC_COMM_LEN + 1], nb[32], sb[32], fb[64], rb[32];
+	unsigned t = ev->type;
+
+	if (s->json)
+		return event_json(out, s, ev);
+	clean_comm(comm, ev->comm);
+	if (has_ret(t))
+		snprintf(rb, sizeof(rb), "%" PRId64, (int64_t)ev->ret);
+	else
+		snprintf(rb, sizeof(rb), "-");
+	fprintf(out, "%16s %7u/%-7u [%03u] %14.9f: %-11s %-26s %-12s [0x%" PRIx64 ", 0x%" PRIx64
+		") %-8s %-7s ret=%s ops=%s walk=0x%" PRIx64,
+		*comm ? comm : "-", ev->pid, ev->tid, ev->cpu, rel_s(s, ev->ts_ns),
+		wc_event_type_name(t), slot_name(s, ev->slot, sb, sizeof(sb)),
+		ev->kind ? nz(wc_kind_name(ev->kind)) : "-", (uint64_t)ev->start, (uint64_t)ev->end,
+		has_action(t) ? nz(wc_action_name(ev->action)) : "-",
+		has_class(t) ? nz(wc_class_name(ev->cls)) : "-", rb,
+		ops_name(s, ev->ops, nb, sizeof(nb)), (uint64_t)ev->walk);
+	if (ev->value)
+		fprintf(out, " val=0x%" PRIx64, (uint64_t)ev->value);
+	if (ev->kind == WC_K_PTE_HOLE)
+		fprintf(out, " depth=%d", ev->depth);
+	if (ev->flags)
+		fprintf(out, " flags=%s", flags_text(ev->flags, fb, sizeof(fb)));
+	fputc('\n', out);
+	return done(out);
+}
+
+int wc_script_print_header(FILE *out, struct wc_script *s, struct json_object *hdr)
+{
+	char cmd[512];
+
+	if (!hdr)
+		return 0;
+	if (s->json) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "record", "header");
+		json_object_object_add(o, "header", json_object_get(hdr));
+		return put_json(out, o);
+	}
+	fprintf(out, "# walkcov recording, started %s on %s\n", nz(wc_hdr_str(hdr, "start_time")),
+		nz(wc_hdr_str(hdr, "hostname")));
+	fprintf(out, "# kernel: %s %s, mechanism: %s\n", nz(wc_hdr_str(hdr, "kernel")),
+		nz(wc_hdr_str(hdr, "machine")), nz(wc_hdr_str(hdr, "mechanism")));
+	wc_hdr_argv(hdr, "command", cmd, sizeof(cmd));
+	fprintf(out, "# command: %s\n", *cmd ? cmd : "(system-wide)");
+	fprintf(out, "# %16s %15s %5s %14s  %-11s %-26s %-12s %s\n", "comm", "pid/tid", "cpu",
+		"time", "event", "function", "kind", "[start, end) action class ret ops walk");
+	return done(out);
+}
+
+int wc_script_print_symbol(FILE *out, struct wc_script *s, uint64_t addr, const char *name)
+{
+	wc_script_symbol(s, addr, name);
+	if (s->json) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "record", "symbol");
+		json_object_object_add(o, "addr", hex(addr));
+		add_str(o, "name", name);
+		return put_json(out, o);
+	}
+	fprintf(out, "# symbol 0x%" PRIx64 " %s\n", addr, name);
+	return done(out);
+}
+
+int wc_script_print_lost(FILE *out, struct wc_script *s, const struct wc_rec_lost *l)
+{
+	if (s->json) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "record", "lost");
+		add_u64(o, "ringbuf_drops", l->ringbuf_drops);
+		add_u64(o, "recursion_misses", l->recursion_misses);
+		add_u64(o, "ts_ns", l->ts_ns);
+		return put_json(out, o);
+	}
+	fprintf(out, "# lost at %.9f: %" PRIu64 " ring buffer drops, %" PRIu64
+		" programs skipped (cumulative)\n", rel_s(s, l->ts_ns), l->ringbuf_drops,
+		l->recursion_misses);
+	return done(out);
+}
+
+int wc_script_print_end(FILE *out, struct wc_script *s, const struct wc_rec_end *e,
+			struct json_object *extra)
+{
+	if (s->json) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "record", "end");
+		add_u64(o, "events", e->events);
+		add_u64(o, "ringbuf_drops", e->ringbuf_drops);
+		add_u64(o, "recursion_misses", e->recursion_misses);
+		add_u64(o, "duration_ns", e->duration_ns);
+		if (extra)
+			json_object_object_add(o, "extra", json_object_get(extra));
+		return put_json(out, o);
+	}
+	fprintf(out, "# end: %" PRIu64 " events, %" PRIu64 " ring buffer drops, %" PRIu64
+		" programs skipped, %.3f s%s%s\n", e->events, e->ringbuf_drops,
+		e->recursion_misses, (double)e->duration_ns / 1e9, extra ? ", " : "",
+		extra ? json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN) : "");
+	return done(out);
+}
+
+/* ---- replay ---- */
+
+struct replay_ctx {
+	struct wc_script *s;
+	FILE *out;
+	bool json;
+	bool out_failed;
+};
+
+/* A failed write (closed pipe) stops the replay quietly: returns 2. */
+static int out_status(struct replay_ctx *c, int ret)
+{
+	if (ret) {
+		c->out_failed = true;
+		return 2;
+	}
+	return 0;
+}
+
+static int r_header(struct json_object *hdr, void *ctx)
+{
+	struct replay_ctx *c = ctx;
+
+	c->s = wc_script_new(hdr, c->json);
+	if (!c->s) {
+		fprintf(stderr, "walkcov: out of memory\n");
+		return -1;
+	}
+	return out_status(c, wc_script_print_header(c->out, c->s, hdr));
+}
+
+static int r_event(const struct wc_event *ev, void *ctx)
+{
+	struct replay_ctx *c = ctx;
+
+	return out_status(c, wc_script_print_event(c->out, c->s, ev));
+}
+
+static int r_symbol(uint64_t addr, const char *name, void *ctx)
+{
+	struct replay_ctx *c = ctx;
+
+	return out_status(c, wc_script_print_symbol(c->out, c->s, addr, name));
+}
+
+static int r_lost(const struct wc_rec_lost *l, void *ctx)
+{
+	struct replay_ctx *c = ctx;
+
+	return out_status(c, wc_script_print_lost(c->out, c->s, l));
+}
+
+static int r_end(const struct wc_rec_end *e, struct json_object *extra, void *ctx)
+{
+	struct replay_ctx *c = ctx;
+
+	return out_status(c, wc_script_print_end(c->out, c->s, e, extra));
+}
+
+int wc_script_replay(const char *path, bool json, FILE *out)
+{
+	struct replay_ctx c = { .out = out, .json = json };
+	struct wc_replay_cb cb = {
+		.header = r_header, .event = r_event, .symbol = r_symbol,
+		.lost = r_lost, .end = r_end, .ctx = &c,
+	};
+	int ret = wc_replay(path, &cb);
+
+	if (!ret || ret == 1) {
+		fflush(out);
+		if (ferror(out))
+			c.out_failed = true;
+	}
+	wc_script_free(c.s);
+	if (c.out_failed) {
+		/* like perf script | head: no message for a closed pipe */
+		if (errno != EPIPE)
+			fprintf(stderr, "walkcov: writing the output: %s\n", strerror(errno));
+		return -1;
+	}
+	return ret == 2 ? -1 : ret;
+}
