@@ -36,6 +36,7 @@ SKEL       := $(OUTPUT)/walkcov.skel.h
 
 .PHONY: all deps check unit vmcheck demo bench vmlinux clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(OUTPUT)/walkcov $(OUTPUT)/walkcov.static $(GUEST_BINS)
 

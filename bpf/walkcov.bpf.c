@@ -22,6 +22,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define MAX_ARGS 6
+#define SPLIT_MARK WC_MAX_SLOTS	/* stash slot of a task's split in progress */
 
 const volatile struct wc_slot slots[WC_MAX_SLOTS] = {};
 const volatile __u32 target_tgid = 0;	/* 0: every process, else follow tracked_tgids */
@@ -199,18 +200,39 @@ static __always_inline int on_entry(struct call *c)
 	s = &slots[c->slot];
 
 	if (s->role == WC_R_SPLIT) {
-		/* Not filtered by process: splits by other tasks explain races. */
+		/* Not filtered by process: splits by other tasks explain races.
+		 * The split functions call each other (__split_huge_pmd ->
+		 * split_huge_pmd_locked -> __split_huge_pmd_locked) and any of
+		 * them may be partly inlined, so all are traced and only the
+		 * outermost call of a task reports; it leaves a marker for its
+		 * own exit to remove. */
+		struct vm_area_struct *vma;
+		__u64 block;
+
 		v = read_entry(arg(c, s->arg_entry));
 		if (entry_class(v) != WC_CLS_HUGE && !emit_all_splits)
 			return 0;
+		block = arg(c, s->arg_start) & ~((2ULL << 20) - 1);
+		key.tid = (__u32)bpf_get_current_pid_tgid();
+		key.slot = SPLIT_MARK;
+		if (entry_class(v) == WC_CLS_HUGE) {
+			struct stash_val *mark = bpf_map_lookup_elem(&stash, &key);
+
+			if (mark && mark->value == block)
+				return 0;	/* nested in a split already reported */
+			val.value = block;
+			val.args[0] = c->slot;
+			bpf_map_update_elem(&stash, &key, &val, BPF_ANY);
+		}
 		e = new_event(WC_EV_SPLIT, c->slot);
 		if (!e)
 			return 0;
-		e->vma = arg(c, s->arg_vma);
-		if (e->vma)
-			e->mm = (__u64)BPF_CORE_READ((struct vm_area_struct *)e->vma, vm_mm);
-		e->start = arg(c, s->arg_start) & ~((2ULL << 20) - 1);
-		e->end = e->start + (2ULL << 20);
+		vma = (struct vm_area_struct *)arg(c, s->arg_vma);
+		e->vma = (__u64)vma;
+		if (vma)
+			e->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+		e->start = block;
+		e->end = block + (2ULL << 20);
 		e->value = v;
 		e->cls = entry_class(v);
 		submit(e, c);
@@ -289,7 +311,15 @@ static __always_inline int on_exit(struct call *c)
 	if (c->slot >= WC_MAX_SLOTS)
 		return 0;
 	s = &slots[c->slot];
-	if (s->role == WC_R_SPLIT || filtered_out())
+	if (s->role == WC_R_SPLIT) {
+		key.tid = (__u32)bpf_get_current_pid_tgid();
+		key.slot = SPLIT_MARK;
+		val = bpf_map_lookup_elem(&stash, &key);
+		if (val && val->args[0] == c->slot)
+			bpf_map_delete_elem(&stash, &key);
+		return 0;
+	}
+	if (filtered_out())
 		return 0;
 
 	key.tid = (__u32)bpf_get_current_pid_tgid();

@@ -4,6 +4,7 @@
  * double, out-of-order visit or livelock, 2 when walkcov could not run. */
 #include <argp.h>
 #include <stdio.h>
+#include "cli.h"
 #include "commands.h"
 #include "recorder.h"
 
@@ -30,7 +31,7 @@ int cmd_check(int argc, char **argv)
 					 duration, NULL };
 	int ret;
 
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r))
+	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &r))
 		return WC_EXIT_FAIL;
 	if (!r.s.cmd) {
 		/* the stress run ends by itself; tracing follows it */

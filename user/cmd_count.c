@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "commands.h"
 #include "session.h"
 
@@ -112,7 +113,7 @@ int cmd_count(int argc, char **argv)
 	env.s.on_event = on_event;
 	env.s.on_symbol = on_symbol;
 	env.s.role_mask = 1u << WC_R_WALK | 1u << WC_R_CHUNK;
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &env.s))
+	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &env.s))
 		return WC_EXIT_FAIL;
 	if (wc_session_run(&env.s, &res))
 		return WC_EXIT_FAIL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include "cli.h"
 #include "commands.h"
 #include "coverage.h"
 #include "ksyms.h"
@@ -16,8 +17,8 @@ static struct {
 } env;
 
 static const struct argp_option options[] = {
-	{ "no-load", 'n', NULL, 0, "Do not test-load a program: list the plan only (works on locked-down hosts)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{ "no-load", 'n', NULL, 0, "Do not load the programs: list the plan only (works on locked-down hosts)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show where each argument is read from, and libbpf's messages", 0 },
 	{},
 };
 
@@ -46,6 +47,22 @@ static const char *target_kind(const struct wc_target *t)
 		? wc_kind_name(t->slot.kind) : "-";
 }
 
+/* Argument positions, e.g. "args: start=1 end=2 walk=3". */
+static void print_args(const struct wc_slot *s)
+{
+	const struct { const char *name; __u8 pos; } a[] = {
+		{ "start", s->arg_start }, { "end", s->arg_end }, { "walk", s->arg_walk },
+		{ "mm", s->arg_mm }, { "vma", s->arg_vma }, { "ops", s->arg_ops },
+		{ "entry", s->arg_entry }, { "depth", s->arg_depth },
+	};
+
+	printf("    args:");
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		if (a[i].pos != WC_ARG_NONE)
+			printf(" %s=%u", a[i].name, a[i].pos);
+	printf("\n");
+}
+
 int cmd_probes(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -56,11 +73,12 @@ int cmd_probes(int argc, char **argv)
 	};
 	int mech = WC_MECH_NONE, ret = WC_EXIT_FAIL, per_kind[8] = {};
 	struct wc_plan plan = {};
+	struct wc_tracer *tracer = NULL;
 	struct ksyms *ks = NULL;
 	char err[512] = "";
 	struct utsname u;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (wc_cli_parse(&argp, argc, argv, 0, NULL))
 		return WC_EXIT_FAIL;
 	ks = ksyms_load(NULL);
 	if (!ks) {
@@ -72,21 +90,16 @@ int cmd_probes(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!env.no_load) {
-		const char *probe_fn = NULL;
+		/* load (verify) every program the plan needs, attach nothing */
+		struct wc_tracer_opts o = { .plan = &plan, .ring_size = 1 << 16,
+					    .verbose = env.verbose, .load_only = true };
 
-		for (int i = 0; i < plan.n && !probe_fn; i++)
-			if (plan.t[i].use && plan.t[i].slot.role == WC_R_CHUNK)
-				probe_fn = plan.t[i].name;
-		if (!probe_fn) {
-			wc_err("no page walker entry point on this kernel (__walk_page_range missing)");
-			goto cleanup;
-		}
-		(void)env.verbose;
-		mech = wc_tracer_probe_mech(probe_fn, err, sizeof(err));
-		if (mech == WC_MECH_NONE) {
+		tracer = wc_tracer_open(&o, err, sizeof(err));
+		if (!tracer) {
 			wc_err("%s", err);
 			goto cleanup;
 		}
+		mech = wc_tracer_mech(tracer);
 	}
 
 	uname(&u);
@@ -111,12 +124,16 @@ int cmd_probes(int argc, char **argv)
 			snprintf(name, sizeof(name), "%s%s%s%s", t->name, *t->module ? " [" : "",
 				 t->module, *t->module ? "]" : "");
 			printf("%-44s %-9s %-14s %-7s %s\n", name, wc_role_name(t->slot.role),
-			       target_kind(t), t->use ? wc_mech_name(mech) : "-",
-			       t->use ? "ok" : t->why);
+			       target_kind(t),
+			       !t->use ? "-" : tracer ? wc_mech_name(wc_tracer_target_mech(tracer, t)) : "?",
+			       t->use && !*t->why ? "ok" : t->why);
+			if (env.verbose && t->use)
+				print_args(&t->slot);
 		}
 	}
 	ret = WC_EXIT_OK;
 cleanup:
+	wc_tracer_close(tracer);
 	wc_plan_free(&plan);
 	ksyms_free(ks);
 	return ret;

@@ -2,6 +2,7 @@
 /* walkcov record: trace page walks into a file.
  * walkcov trace: the same session analysed live, the report printed at exit. */
 #include <argp.h>
+#include "cli.h"
 #include "commands.h"
 #include "recorder.h"
 
@@ -29,7 +30,7 @@ int cmd_record(int argc, char **argv)
 	};
 	struct recorder r = { .output = WC_DEFAULT_FILE };
 
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r))
+	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &r))
 		return WC_EXIT_FAIL;
 	return wc_run_recorder(&r, argc, argv);
 }
@@ -46,7 +47,7 @@ int cmd_trace(int argc, char **argv)
 	};
 	struct recorder r = { .live = true };
 
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r))
+	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &r))
 		return WC_EXIT_FAIL;
 	return wc_run_recorder(&r, argc, argv);
 }

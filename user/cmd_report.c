@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "analysis.h"
+#include "cli.h"
 #include "commands.h"
 #include "recfile.h"
 
@@ -59,7 +60,7 @@ int cmd_report(int argc, char **argv)
 	struct wc_analysis an;
 	int ret;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (wc_cli_parse(&argp, argc, argv, 0, NULL))
 		return WC_EXIT_FAIL;
 	if (wc_analysis_init(&an, env.livelock)) {
 		wc_err("out of memory");

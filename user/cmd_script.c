@@ -2,6 +2,7 @@
 /* walkcov script: a recorded file, one event per line. */
 #include <argp.h>
 #include <stdio.h>
+#include "cli.h"
 #include "commands.h"
 #include "recfile.h"
 #include "script.h"
@@ -43,7 +44,7 @@ int cmd_script(int argc, char **argv)
 		.doc = "Print every event of a file written by 'walkcov record', one per line.",
 	};
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (wc_cli_parse(&argp, argc, argv, 0, NULL))
 		return WC_EXIT_FAIL;
 	return wc_script_replay(env.input, env.json, stdout) < 0 ? WC_EXIT_FAIL : WC_EXIT_OK;
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov: prove that the kernel's page walker handles every range once. */
 #include <argp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -23,17 +22,6 @@ static const struct {
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
 };
-
-void wc_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("walkcov: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void usage(FILE *f)
 {

@@ -16,8 +16,10 @@ static const char *const walk_entries[] = {
 };
 /* One call per VMA chunk (or per no-VMA walk). */
 static const char *const chunk_entries[] = { "__walk_page_range", "walk_pgd_range" };
-/* THP splits, innermost first: only the first real symbol is used, the
- * outer ones call it (6.12+: __split_huge_pmd -> split_huge_pmd_locked). */
+/* THP splits. They call each other (6.12+: __split_huge_pmd ->
+ * split_huge_pmd_locked -> __split_huge_pmd_locked) and gcc inlines them
+ * into some callers but not others, so every real one is traced; the tracer
+ * reports only the outermost call of a task. */
 static const char *const split_entries[] = {
 	"__split_huge_pmd_locked", "split_huge_pmd_locked", "__split_huge_pmd",
 };
@@ -382,7 +384,6 @@ int wc_plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_
 		{ "hugetlb_entry", WC_K_HUGETLB_ENTRY, "" },
 	};
 	int ncb = sizeof(cbs) / sizeof(cbs[0]);
-	bool split_found = false;
 	struct btf *btf;
 	size_t i;
 
@@ -411,17 +412,8 @@ int wc_plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_
 	}
 	add_named(plan, btf, ks, "walk_pte_range_inner", WC_R_LEVEL, WC_K_PTE_RANGE);
 
-	for (i = 0; i < sizeof(split_entries) / sizeof(*split_entries); i++) {
-		int before = plan->n;
-
+	for (i = 0; i < sizeof(split_entries) / sizeof(*split_entries); i++)
 		add_named(plan, btf, ks, split_entries[i], WC_R_SPLIT, WC_K_NONE);
-		if (plan->n == before)
-			continue;
-		if (split_found)
-			skip(&plan->t[plan->n - 1], "%s", "calls the inner split already traced");
-		else if (plan->t[plan->n - 1].use)
-			split_found = true;
-	}
 
 	load_callback_protos(btf, cbs, ncb);
 	add_callbacks(plan, btf, 1, NULL, cbs, ncb, ks);

@@ -24,6 +24,7 @@ struct wc_target {
 	char module[64];	/* "" for vmlinux */
 	struct wc_slot slot;	/* role, kind and argument positions */
 	bool use;		/* attach it */
+	int mech;		/* WC_MECH_KPROBE where fentry failed for it alone */
 	char why[160];		/* why it is skipped (use == false) */
 };
 

@@ -62,6 +62,8 @@ static int on_start(const struct wc_session_info *info, void *ctx)
 	if (r->live)
 		return 0;
 	hdr = wc_hdr_new(r->argc, r->argv, wc_mech_name(info->mech));
+	/* event times count from the session's own clock reading */
+	json_object_object_add(hdr, "monotonic_start_ns", json_object_new_uint64(info->mono_start_ns));
 	if (info->cmd) {
 		int n = 0;
 

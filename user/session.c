@@ -147,33 +147,46 @@ static pid_t start_child(char **cmd, int *go_fd)
 struct relay {
 	const struct wc_session_opts *o;
 	const struct ksyms *ks;
+	const struct wc_session_info *info;
 	uint64_t seen[SYMTAB_SIZE];	/* ops pointers already named */
 	int nseen;
 };
 
-/* Name each ops pointer once, before the first event that uses it. */
-static void name_ops(struct relay *r, uint64_t ops)
+/* Name each ops pointer once, before the first event that uses it. Static
+ * ops have a symbol ("mlock_walk_ops.75" loses its compiler suffix); ops
+ * built on the kernel stack (7.x madvise) are named after the callback of
+ * their first visit. */
+static void name_ops(struct relay *r, const struct wc_event *e)
 {
+	char name[160];
 	const struct ksym *s;
 	unsigned int h;
 
-	if (!ops || !r->o->on_symbol || r->nseen >= SYMTAB_SIZE / 2)
+	if (!e->ops || !r->o->on_symbol || r->nseen >= SYMTAB_SIZE / 2)
 		return;
-	for (h = (ops >> 4) % SYMTAB_SIZE; r->seen[h]; h = (h + 1) % SYMTAB_SIZE)
-		if (r->seen[h] == ops)
+	for (h = (e->ops >> 4) % SYMTAB_SIZE; r->seen[h]; h = (h + 1) % SYMTAB_SIZE)
+		if (r->seen[h] == e->ops)
 			return;
-	r->seen[h] = ops;
+	s = ksyms_at(r->ks, e->ops);
+	if (s && s->addr == e->ops) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(s->name, "."), s->name);
+	} else {
+		int i = e->slot < WC_MAX_SLOTS ? r->info->slot_target[e->slot] : -1;
+
+		if (e->type != WC_EV_VISIT || i < 0)
+			return;	/* wait for a visit to say whose ops they are */
+		snprintf(name, sizeof(name), "ops of %s", r->info->plan->t[i].name);
+	}
+	r->seen[h] = e->ops;
 	r->nseen++;
-	s = ksyms_at(r->ks, ops);
-	if (s && s->addr == ops)
-		r->o->on_symbol(ops, s->name, r->o->ctx);
+	r->o->on_symbol(e->ops, name, r->o->ctx);
 }
 
 static int relay_event(const struct wc_event *e, void *ctx)
 {
 	struct relay *r = ctx;
 
-	name_ops(r, e->ops);
+	name_ops(r, e);
 	return r->o->on_event ? r->o->on_event(e, r->o->ctx) : 0;
 }
 
@@ -192,7 +205,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 {
 	struct wc_tracer_opts topts = {};
 	struct wc_session_info info = {};
-	struct relay relay = { .o = o };
+	struct relay relay = { .o = o, .info = &info };
 	struct wc_tracer *t = NULL;
 	struct wc_plan plan = {};
 	struct sigaction sa = {};

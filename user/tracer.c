@@ -29,10 +29,13 @@ static char failed_prog[64];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[256];
 	const char *p;
+	va_list copy;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
 	if (level == LIBBPF_WARN && (p = strstr(line, "prog '"))) {
 		size_t n = strcspn(p + 6, "'");
 
@@ -42,7 +45,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		}
 	}
 	if (print_verbose && level != LIBBPF_DEBUG)
-		fputs(line, stderr);
+		vfprintf(stderr, fmt, ap);	/* whole verifier logs, not cut */
 	return 0;
 }
 
@@ -68,6 +71,7 @@ static int prepare(struct wc_tracer *t, int mech)
 {
 	struct wc_plan *plan = t->plan;
 	struct bpf_program *prog;
+	bool need_kprobe = false;
 	int slot = 0;
 
 	t->skel = walkcov_bpf__open();
@@ -75,6 +79,8 @@ static int prepare(struct wc_tracer *t, int mech)
 		return -errno;
 	bpf_map__set_max_entries(t->skel->maps.events, t->opts->ring_size);
 	t->skel->rodata->target_tgid = t->opts->target_tgid;
+	/* debugging aid: report splits of non-huge pmds too */
+	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
 	for (int i = 0; i < WC_MAX_SLOTS; i++)
 		t->slot_target[i] = -1;
 
@@ -92,7 +98,9 @@ static int prepare(struct wc_tracer *t, int mech)
 		}
 		t->skel->rodata->slots[slot] = tg->slot;
 		t->slot_target[slot] = i;
-		if (mech == WC_MECH_FENTRY) {
+		if (mech == WC_MECH_KPROBE || tg->mech == WC_MECH_KPROBE)
+			need_kprobe = true;
+		else {
 			const char *kinds[] = { "fentry", "fexit" };
 
 			for (int k = 0; k < 2; k++) {
@@ -103,7 +111,7 @@ static int prepare(struct wc_tracer *t, int mech)
 		}
 		slot++;
 	}
-	if (mech == WC_MECH_KPROBE) {
+	if (need_kprobe) {
 		bpf_program__set_autoload(t->skel->progs.kprobe_entry, true);
 		bpf_program__set_autoload(t->skel->progs.kretprobe_exit, true);
 	}
@@ -135,7 +143,7 @@ static int attach_all(struct wc_tracer *t)
 
 		if (i < 0)
 			continue;
-		if (t->mech == WC_MECH_FENTRY) {
+		if (wc_tracer_target_mech(t, &t->plan->t[i]) == WC_MECH_FENTRY) {
 			l[0] = bpf_program__attach(slot_prog(t->skel, "fentry", slot));
 			l[1] = bpf_program__attach(slot_prog(t->skel, "fexit", slot));
 		} else {
@@ -154,7 +162,8 @@ static int attach_all(struct wc_tracer *t)
 			bpf_link__destroy(l[1]);
 			t->plan->t[i].use = false;
 			snprintf(t->plan->t[i].why, sizeof(t->plan->t[i].why),
-				 "%s attach failed: %s", wc_mech_name(t->mech), strerror(e));
+				 "%s attach failed: %s",
+				 wc_mech_name(wc_tracer_target_mech(t, &t->plan->t[i])), strerror(e));
 			continue;
 		}
 		t->links[t->n_links++] = l[0];
@@ -164,9 +173,29 @@ static int attach_all(struct wc_tracer *t)
 	return t->attached ? 0 : -ENOENT;
 }
 
-/* Mark the target behind a failed program as skipped; false if none. */
-static bool drop_failed_prog(struct wc_tracer *t, int err)
+/* Attach and detach one kprobe, if any target needs kprobes: 0 or -errno. */
+static int try_kprobe(struct wc_tracer *t)
 {
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		int i = t->slot_target[slot];
+		struct bpf_link *l;
+
+		if (i < 0 || wc_tracer_target_mech(t, &t->plan->t[i]) != WC_MECH_KPROBE)
+			continue;
+		l = bpf_program__attach_kprobe(t->skel->progs.kprobe_entry, false, t->plan->t[i].name);
+		if (!l)
+			return -errno;
+		bpf_link__destroy(l);
+		return 0;
+	}
+	return 0;
+}
+
+/* The kernel refused fentry for one function (e.g. its BTF prototype): that
+ * target falls back to the kprobe pair. False if no single program failed. */
+static bool fallback_failed_prog(struct wc_tracer *t, int err)
+{
+	struct wc_target *tg;
 	int slot;
 
 	if (sscanf(failed_prog, "fentry_%d", &slot) != 1 &&
@@ -174,19 +203,19 @@ static bool drop_failed_prog(struct wc_tracer *t, int err)
 		return false;
 	if (slot < 0 || slot >= WC_MAX_SLOTS || t->slot_target[slot] < 0)
 		return false;
-	t->plan->t[t->slot_target[slot]].use = false;
-	snprintf(t->plan->t[t->slot_target[slot]].why, sizeof(t->plan->t[0].why),
-		 "fentry load failed: %s", strerror(-err));
+	tg = &t->plan->t[t->slot_target[slot]];
+	tg->mech = WC_MECH_KPROBE;
+	snprintf(tg->why, sizeof(tg->why), "fentry refused (%s), kprobe used", strerror(-err));
 	return true;
 }
 
-/* Load with MECH; a target whose program alone fails is dropped and the
- * load retried (a few times), a global refusal (EPERM) is returned. */
+/* Load with MECH. A function whose fentry program alone fails moves to
+ * kprobes and the load is retried; a global refusal (EPERM) is returned. */
 static int load(struct wc_tracer *t, int mech)
 {
 	int err;
 
-	for (int tries = 0; tries < 4; tries++) {
+	for (int tries = 0; tries < 16; tries++) {
 		t->mech = mech;
 		err = prepare(t, mech);
 		if (err)
@@ -196,14 +225,11 @@ static int load(struct wc_tracer *t, int mech)
 		if (!err)
 			return 0;
 		err = -errno;
-		if (err == -EPERM || err == -EACCES || mech != WC_MECH_FENTRY ||
-		    !drop_failed_prog(t, err)) {
-			walkcov_bpf__destroy(t->skel);
-			t->skel = NULL;
-			return err;
-		}
 		walkcov_bpf__destroy(t->skel);
 		t->skel = NULL;
+		if (err == -EPERM || err == -EACCES || mech != WC_MECH_FENTRY ||
+		    !fallback_failed_prog(t, err))
+			return err;
 	}
 	return err;
 }
@@ -290,6 +316,25 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 	snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f, *why_f ? "; " : "", why_k);
 	goto fail;
 loaded:
+	if (opts->load_only) {
+		/* kprobe programs load even where kprobes cannot attach */
+		e = try_kprobe(t);
+		if (!e)
+			return t;
+		kprobe_reason(e, why_k, sizeof(why_k));
+		if (t->mech == WC_MECH_KPROBE) {
+			snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f,
+				 *why_f ? "; " : "", why_k);
+			goto fail;
+		}
+		for (int i = 0; i < t->plan->n; i++)
+			if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE) {
+				t->plan->t[i].use = false;
+				snprintf(t->plan->t[i].why, sizeof(t->plan->t[i].why),
+					 "fentry refused, and %s", why_k);
+			}
+		return t;
+	}
 	e = attach_all(t);
 	if (e && t->mech == WC_MECH_KPROBE) {
 		kprobe_reason(e, why_k, sizeof(why_k));
@@ -321,6 +366,11 @@ int wc_tracer_attached(const struct wc_tracer *t)
 	return t->attached;
 }
 
+int wc_tracer_target_mech(const struct wc_tracer *t, const struct wc_target *tg)
+{
+	return t->mech == WC_MECH_KPROBE ? WC_MECH_KPROBE : tg->mech ? tg->mech : WC_MECH_FENTRY;
+}
+
 int wc_tracer_slot_target(const struct wc_tracer *t, int slot)
 {
 	return slot >= 0 && slot < WC_MAX_SLOTS ? t->slot_target[slot] : -1;
@@ -328,7 +378,11 @@ int wc_tracer_slot_target(const struct wc_tracer *t, int slot)
 
 int wc_tracer_poll(struct wc_tracer *t, int timeout_ms)
 {
-	int n = ring_buffer__poll(t->rb, timeout_ms);
+	int n;
+
+	if (!t->rb)
+		return 0;
+	n = ring_buffer__poll(t->rb, timeout_ms);
 
 	return n == -EINTR ? 0 : n;
 }
@@ -369,13 +423,14 @@ void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost)
 		const char *name;
 
 		if (slot == WC_MAX_SLOTS) {	/* the shared kprobe pair */
-			if (t->mech != WC_MECH_KPROBE)
+			if (bpf_program__fd(t->skel->progs.kprobe_entry) < 0)
 				break;
 			m = prog_misses(t->skel->progs.kprobe_entry) +
 			    prog_misses(t->skel->progs.kretprobe_exit);
 			name = "kprobe/kretprobe";
 		} else {
-			if (t->slot_target[slot] < 0 || t->mech != WC_MECH_FENTRY)
+			if (t->slot_target[slot] < 0 ||
+			    wc_tracer_target_mech(t, &t->plan->t[t->slot_target[slot]]) != WC_MECH_FENTRY)
 				continue;
 			m = prog_misses(slot_prog(t->skel, "fentry", slot)) +
 			    prog_misses(slot_prog(t->skel, "fexit", slot));
@@ -403,20 +458,3 @@ void wc_tracer_close(struct wc_tracer *t)
 	free(t);
 }
 
-int wc_tracer_probe_mech(const char *func, char *why, size_t len)
-{
-	struct wc_target tg = { .use = true };
-	struct wc_plan plan = { .t = &tg, .n = 1, .cap = 1 };
-	struct wc_tracer_opts opts = { .plan = &plan, .ring_size = 4096 * 16 };
-	struct wc_tracer *t;
-
-	snprintf(tg.name, sizeof(tg.name), "%s", func);
-	tg.slot = wc_slot_empty(WC_R_CHUNK, WC_K_NONE);
-	t = wc_tracer_open(&opts, why, len);
-	if (!t)
-		return WC_MECH_NONE;
-	int mech = t->mech;
-
-	wc_tracer_close(t);
-	return mech;
-}

@@ -17,6 +17,7 @@ struct wc_tracer_opts {
 	size_t ring_size;		/* bytes, power of two */
 	int force_mech;			/* WC_MECH_NONE: fentry, else kprobe */
 	bool verbose;			/* libbpf's messages on stderr */
+	bool load_only;			/* load (verify) every program, attach nothing */
 	int (*on_event)(const struct wc_event *e, void *ctx);
 	void *ctx;
 };
@@ -49,8 +50,8 @@ int wc_tracer_poll(struct wc_tracer *t, int timeout_ms);
 void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost);
 void wc_tracer_close(struct wc_tracer *t);
 
-/* Can this kernel run the tracer at all, and with what? For `walkcov probes`:
- * loads one program for FUNC. Returns a WC_MECH_*, with reasons in WHY. */
-int wc_tracer_probe_mech(const char *func, char *why, size_t len);
+/* Mechanism of one attach slot's target (per target: fentry, or kprobe
+ * where the kernel refused fentry for that function alone). */
+int wc_tracer_target_mech(const struct wc_tracer *t, const struct wc_target *tg);
 
 #endif
