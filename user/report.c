@@ -358,6 +358,7 @@ void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats 
 {
 	m->inferred_boundaries = s->inferred_boundaries;
 	m->orphan_events = s->orphan_events;
+	m->splits_seen = s->splits_huge;
 }
 
 /* ---- derived values ---- */
@@ -517,6 +518,8 @@ int wc_report_print(struct wc_report *r, FILE *out)
 		*m->hostname ? " on " : "", m->hostname);
 	if (*m->mechanism)
 		fprintf(out, "# mechanism: %s\n", m->mechanism);
+	fprintf(out, "# THP splits seen: %" PRIu64 " (during walks: %" PRIu64 " by the walking task, %"
+		PRIu64 " by another task)\n", m->splits_seen, r->total.splits_own, r->total.splits_other);
 	if (m->inferred_boundaries || m->orphan_events)
 		fprintf(out, "# engine: %" PRIu64 " walk boundaries inferred, %" PRIu64
 			" orphan events\n", m->inferred_boundaries, m->orphan_events);
@@ -627,6 +630,7 @@ struct json_object *wc_report_json(struct wc_report *r)
 	add_u64(splits, "own", r->total.splits_own);
 	add_u64(splits, "other", r->total.splits_other);
 	add_u64(splits, "total", r->total.splits_own + r->total.splits_other);
+	add_u64(splits, "seen", r->meta.splits_seen);
 	json_object_object_add(s, "splits", splits);
 	add_u64(s, "out_of_order", r->by_type[WC_AN_OUT_OF_ORDER]);
 	add_u64(s, "livelocks", r->by_type[WC_AN_LIVELOCK]);

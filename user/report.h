@@ -36,6 +36,7 @@ struct wc_report_meta {
 	uint64_t duration_ns;		/* 0: estimated from the walks */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC base of event ts, 0 if unknown */
 	uint64_t inferred_boundaries;	/* engine stats */
+	uint64_t splits_seen;		/* huge-pmd splits traced, in walks or not */
 	uint64_t orphan_events;
 	bool truncated;			/* recording has no trailer */
 	char kernel[128];

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue 2: the attach plan on a real kernel, and the smallest proof that BPF
+# attaches and sees walks (walkcov count while smaps is read).
+. "$(dirname "$0")/lib.sh"
+
+vm -- sh -c 'walkcov probes -v > /out/probes.txt 2>&1; echo "probes=$?" > /out/status;
+	walkcov count -- sh -c "cat /proc/self/smaps >/dev/null; cat /proc/self/smaps_rollup >/dev/null" \
+		> /out/count.txt 2>&1; echo "count=$?" >> /out/status' >"$OUT/console" 2>&1
+cat "$OUT/status" "$OUT/probes.txt" "$OUT/count.txt" 2>/dev/null | sed 's/^/# /'
+
+P=$OUT/probes.txt
+check "probes exits 0" grep -qx 'probes=0' "$OUT/status"
+check "probes uses fentry" grep -q '^# kernel .*mechanism fentry/fexit' "$P"
+check "__walk_page_range attached" grep -Eq '^__walk_page_range +chunk .* (fentry|kprobe) +ok' "$P"
+check "a walk entry point attached" grep -Eq '^walk_page_(range|vma) +walk .* ok' "$P"
+check "__split_huge_pmd listed and usable" grep -Eq '^__split_huge_pmd +split .* (fentry|kprobe) ' "$P"
+check "smaps_pte_range found through BTF" grep -Eq '^smaps_pte_range +callback +pmd_entry .* ok' "$P"
+n=$(grep -Ec '^[a-z_0-9]+ +callback +pmd_entry +(fentry|kprobe) ' "$P")
+note "$n pmd_entry callbacks attachable"
+check "at least 10 pmd_entry callbacks" [ "$n" -ge 10 ]
+
+C=$OUT/count.txt
+check "count exits 0" grep -qx 'count=0' "$OUT/status"
+walks=$(awk '$1 ~ /^smaps_walk/ {s += $2} END {print s + 0}' "$C")
+note "smaps walks counted: $walks"
+check "count saw smaps walks" [ "$walks" -gt 0 ]
+check "count lost nothing" grep -q '^# lost: 0 ring buffer drops, 0 skipped' "$C"

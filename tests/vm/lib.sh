@@ -1,0 +1,31 @@
+# Shared by the VM tests: boot helpers and TAP-like result lines.
+# Each test is run as: tests/vm/NAME.sh SUITE
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+SUITE=${1:?usage: $0 SUITE}
+VMTEST=${VMTEST:-scripts/vmtest}
+W=build/walkcov
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+# vm ARGS... -- CMD: boot SUITE's kernel, files from /out land in $OUT
+vm() {
+	"$VMTEST" --debian "$SUITE" --timeout 600 --out "$OUT" "$@"
+}
+
+ok() { echo "ok - $SUITE: $*"; }
+notok() { echo "not ok - $SUITE: $*"; }
+# check NAME CMD...: ok if CMD succeeds
+check() {
+	local name="$1"
+	shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+# jqcheck NAME FILE FILTER: ok if the jq filter yields true
+jqcheck() {
+	local name="$1" file="$2" filter="$3" got
+	got=$(jq -r "$filter" "$file" 2>&1)
+	if [ "$got" = "true" ]; then ok "$name"; else notok "$name ($filter gave '$got')"; fi
+}
+# note TEXT: a measurement kept in the test log
+note() { echo "# $SUITE: $*"; }
