@@ -18,6 +18,14 @@ INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
 LIBS     := -lbpf -lelf -lz -ljson-c -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SUITES   ?= bookworm trixie sid
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
 DEMO_SUITE ?= sid
 
 USER_SRCS  := $(wildcard user/*.c)
@@ -45,42 +53,53 @@ deps:
 
 # BPF object and skeleton
 $(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c bpf/walkcov.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
+		-fms-extensions -Wno-microsoft-anon-tag \
 		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
-	llvm-strip -g $@
+	$(Q)llvm-strip -g $@
 
 $(SKEL): $(OUTPUT)/walkcov.bpf.o
-	$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
 
 # user space
 $(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h $(SKEL) | $(OUTPUT)/obj
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h $(SKEL) | $(OUTPUT)/asan
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/walkcov: $(USER_OBJS)
-	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
 $(OUTPUT)/walkcov.static: $(USER_OBJS)
-	$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
 
 # static programs that run inside the VM
 $(OUTPUT)/guest/%: tests/guest/%.c | $(OUTPUT)/guest
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) -static $(INCLUDES) $< -lpthread -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -static $(INCLUDES) $< -lpthread -o $@
 
 # unit tests: each test links the frontend library (everything but main.o)
 $(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/unit
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
 
 $(OUTPUT)/unit/%.asan: tests/unit/%.c $(UNIT_HELP) $(ASAN_OBJS) | $(OUTPUT)/unit
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(ASAN_OBJS) $(LIBS) -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(ASAN_OBJS) $(LIBS) -o $@
 
 $(OUTPUT)/bench/%: tests/bench/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/bench
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
 
 $(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(OUTPUT)/walkcov
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include "report.h"
 
+#define WC_REPORT_MAX_CANON 512
+
 /* One table row: an ops struct (key ops) or a command (key comm). */
 struct row {
 	bool used;
@@ -23,6 +25,8 @@ struct table {
 
 struct wc_report {
 	struct wc_report_meta meta;
+	uint64_t canon[WC_REPORT_MAX_CANON];	/* first address of each ops name */
+	size_t n_canon;
 	struct table ops, comms;
 	struct row total;
 	struct wc_symtab *syms;
@@ -218,12 +222,29 @@ void wc_report_free(struct wc_report *r)
 	free(r);
 }
 
+/* One row per ops name: ops built on the kernel stack (7.x madvise, guard
+ * regions) have a new address per walk but the same name. */
+static uint64_t canonical_ops(struct wc_report *r, uint64_t ops)
+{
+	const char *name = wc_symtab_name(r->syms, ops);
+	size_t i;
+
+	if (!name)
+		return ops;
+	for (i = 0; i < r->n_canon; i++)
+		if (!strcmp(wc_symtab_name(r->syms, r->canon[i]), name))
+			return r->canon[i];
+	if (r->n_canon < WC_REPORT_MAX_CANON)
+		r->canon[r->n_canon++] = ops;
+	return ops;
+}
+
 void wc_report_walk(struct wc_report *r, const struct wc_walk *w)
 {
 	char comm[WC_COMM_LEN + 1];
 
 	clean_comm(comm, w->comm);
-	row_add(table_get(&r->ops, w->ops, ""), w);
+	row_add(table_get(&r->ops, canonical_ops(r, w->ops), ""), w);
 	row_add(table_get(&r->comms, 0, comm), w);
 	row_add(&r->total, w);
 	if (w->begin_ts && (!r->first_ts || w->begin_ts < r->first_ts))
