@@ -36,6 +36,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 UNIT_ASAN  := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.asan,$(UNIT_SRCS))
 UNIT_HELP  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_HDRS  := $(wildcard tests/unit/*.h)
 GUEST_SRCS := $(wildcard tests/guest/*.c)
 GUEST_BINS := $(patsubst tests/guest/%.c,$(OUTPUT)/guest/%,$(GUEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
@@ -86,11 +87,11 @@ $(OUTPUT)/guest/%: tests/guest/%.c | $(OUTPUT)/guest
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -static $(INCLUDES) $< -lpthread -o $@
 
 # unit tests: each test links the frontend library (everything but main.o)
-$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELP) $(UNIT_HDRS) $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
 
-$(OUTPUT)/unit/%.asan: tests/unit/%.c $(UNIT_HELP) $(ASAN_OBJS) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%.asan: tests/unit/%.c $(UNIT_HELP) $(UNIT_HDRS) $(ASAN_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(ASAN_OBJS) $(LIBS) -o $@
 

@@ -15,7 +15,9 @@
  *
  * Build: gcc -static -O2 -pthread -o wc_modtest wc_modtest.c
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
