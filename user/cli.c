@@ -5,6 +5,7 @@
  * parsing, stderr is a memory stream, and only its first line is printed,
  * with the "walkcov: " prefix (at exit, since argp exits after an error).
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,4 +47,16 @@ int wc_cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
 	ret = argp_parse(argp, argc, argv, flags, NULL, input);
 	print_first_line();
 	return ret;
+}
+
+uint32_t wc_cli_livelock(const char *arg, struct argp_state *state)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || !v || v > 1000000000UL)
+		argp_error(state, "invalid livelock threshold '%s'", arg);
+	return v;
 }

@@ -5,8 +5,12 @@
 #define WALKCOV_CLI_H
 
 #include <argp.h>
+#include <stdint.h>
 
 /* argp_parse() as each subcommand calls it. */
 int wc_cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags, void *input);
+
+/* The value of --livelock N (1 to 10^9); a bad one fails the parse. */
+uint32_t wc_cli_livelock(const char *arg, struct argp_state *state);
 
 #endif

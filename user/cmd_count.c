@@ -31,19 +31,8 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	switch (key) {
-	case ARGP_KEY_INIT:
-		wc_session_argp_init(state);
-		return 0;
-	case ARGP_KEY_ARG:
-		/* everything from the first non-option on is the workload */
-		env.s.cmd = &state->argv[state->next - 1];
-		state->next = state->argc;
-		return 0;
-	default:
-		(void)arg;
-		return ARGP_ERR_UNKNOWN;
-	}
+	(void)arg;
+	return wc_session_parent_parse(&env.s, key, state);
 }
 
 static struct ops_count *find_ops(uint64_t ops)

@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov report: the coverage summary of a recorded file. */
 #include <argp.h>
-#include <errno.h>
-#include <stdlib.h>
 #include "analysis.h"
 #include "cli.h"
 #include "commands.h"
+#include "fileopts.h"
 #include "recfile.h"
 
 static struct {
-	const char *input;
-	bool json;
+	struct wc_file_opts f;
 	uint32_t livelock;
-} env = { .input = WC_DEFAULT_FILE };
+} env = { .f = { .input = WC_DEFAULT_FILE } };
 
 static const struct argp_option options[] = {
 	{ "input", 'i', "FILE", 0, "Read FILE (default walkcov.data, '-' for stdin)", 0 },
@@ -23,30 +21,11 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-	unsigned long v;
-
-	switch (key) {
-	case 'i':
-		env.input = arg;
-		break;
-	case 'j':
-		env.json = true;
-		break;
-	case 'l':
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || *end || !v || v > 1000000000UL)
-			argp_error(state, "invalid livelock threshold '%s'", arg);
-		env.livelock = v;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s' (the file is given with -i)", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
+	if (key == 'l') {
+		env.livelock = wc_cli_livelock(arg, state);
+		return 0;
 	}
-	return 0;
+	return wc_file_opts_parse(&env.f, key, arg, state);
 }
 
 int cmd_report(int argc, char **argv)
@@ -66,8 +45,8 @@ int cmd_report(int argc, char **argv)
 		wc_err("out of memory");
 		return WC_EXIT_FAIL;
 	}
-	ret = wc_analysis_file(&an, env.input) < 0 ? WC_EXIT_FAIL : WC_EXIT_OK;
-	if (ret == WC_EXIT_OK && wc_analysis_print(&an, env.json))
+	ret = wc_analysis_file(&an, env.f.input) < 0 ? WC_EXIT_FAIL : WC_EXIT_OK;
+	if (ret == WC_EXIT_OK && wc_analysis_print(&an, env.f.json))
 		ret = WC_EXIT_FAIL;
 	wc_analysis_free(&an);
 	return ret;

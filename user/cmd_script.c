@@ -4,13 +4,11 @@
 #include <stdio.h>
 #include "cli.h"
 #include "commands.h"
+#include "fileopts.h"
 #include "recfile.h"
 #include "script.h"
 
-static struct {
-	const char *input;
-	bool json;
-} env = { .input = WC_DEFAULT_FILE };
+static struct wc_file_opts env = { .input = WC_DEFAULT_FILE };
 
 static const struct argp_option options[] = {
 	{ "input", 'i', "FILE", 0, "Read FILE (default walkcov.data, '-' for stdin)", 0 },
@@ -20,20 +18,7 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	switch (key) {
-	case 'i':
-		env.input = arg;
-		break;
-	case 'j':
-		env.json = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s' (the file is given with -i)", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
+	return wc_file_opts_parse(&env, key, arg, state);
 }
 
 int cmd_script(int argc, char **argv)

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "cli.h"
 #include "commands.h"
 #include "recorder.h"
 
@@ -18,13 +18,7 @@ const struct argp_child wc_recorder_children[] = {
 /* Options shared by record, trace and check; the workload after them. */
 int wc_parse_common(struct recorder *r, int key, char *arg, struct argp_state *state)
 {
-	char *end;
-	unsigned long v;
-
 	switch (key) {
-	case ARGP_KEY_INIT:
-		wc_session_argp_init(state);
-		return 0;
 	case 'o':
 		r->output = arg;
 		return 0;
@@ -32,18 +26,10 @@ int wc_parse_common(struct recorder *r, int key, char *arg, struct argp_state *s
 		r->json = true;
 		return 0;
 	case OPT_LIVELOCK:
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || *end || !v || v > 1000000000UL)
-			argp_error(state, "invalid livelock threshold '%s'", arg);
-		r->livelock = v;
-		return 0;
-	case ARGP_KEY_ARG:
-		r->s.cmd = &state->argv[state->next - 1];
-		state->next = state->argc;
+		r->livelock = wc_cli_livelock(arg, state);
 		return 0;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return wc_session_parent_parse(&r->s, key, state);
 	}
 }
 

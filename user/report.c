@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fmt.h"
 #include "report.h"
 
 #define WC_REPORT_MAX_CANON 512
@@ -40,16 +41,6 @@ struct wc_report {
 };
 
 /* ---- small helpers ---- */
-
-/* comm from the kernel: NUL-padded, but bad input may fill all 16 bytes */
-static void clean_comm(char *dst, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i < WC_COMM_LEN && src[i]; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-	dst[i] = 0;
-}
 
 const char *wc_human_bytes(uint64_t n, char *buf, size_t size)
 {
@@ -243,7 +234,7 @@ void wc_report_walk(struct wc_report *r, const struct wc_walk *w)
 {
 	char comm[WC_COMM_LEN + 1];
 
-	clean_comm(comm, w->comm);
+	wc_clean_comm(comm, w->comm);
 	row_add(table_get(&r->ops, canonical_ops(r, w->ops), ""), w);
 	row_add(table_get(&r->comms, 0, comm), w);
 	row_add(&r->total, w);
@@ -496,7 +487,7 @@ static void print_anomaly(struct wc_report *r, FILE *out, const struct wc_anomal
 {
 	char comm[WC_COMM_LEN + 1], sb[48], nb[32], hb[32];
 
-	clean_comm(comm, a->comm);
+	wc_clean_comm(comm, a->comm);
 	fprintf(out, "  %-12s %-26s walk %-6" PRIu64 " %s %u/%u  ops %s  [0x%" PRIx64
 		", 0x%" PRIx64 ") %s  %s  count %u  at %.6fs\n",
 		name_or(wc_anomaly_name(a->type), "?"), split_text(a, sb, sizeof(sb)),
@@ -571,24 +562,6 @@ int wc_report_print(struct wc_report *r, FILE *out)
 
 /* ---- JSON ---- */
 
-static struct json_object *hex(uint64_t v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%" PRIx64, v);
-	return json_object_new_string(b);
-}
-
-static void add_u64(struct json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
-
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
-}
-
 static struct json_object *rows_json(struct wc_report *r, const struct table *t, bool ops)
 {
 	struct json_object *a = json_object_new_array();
@@ -600,23 +573,23 @@ static struct json_object *rows_json(struct wc_report *r, const struct table *t,
 		const struct row *x = v[i];
 		struct json_object *o = json_object_new_object();
 
-		add_str(o, "name", x == &t->other ? "[other]" :
+		wc_json_add_str(o, "name", x == &t->other ? "[other]" :
 			ops ? ops_name(r, x->ops, nb, sizeof(nb)) : x->comm);
 		if (ops && x != &t->other)
-			json_object_object_add(o, "addr", hex(x->ops));
-		add_u64(o, "walks", x->walks);
-		add_u64(o, "bytes", x->bytes);
-		add_u64(o, "pmd_huge", x->pmd_huge);
-		add_u64(o, "pmd_down", x->pmd_down);
-		add_u64(o, "pte_visits", x->pte_visits);
-		add_u64(o, "holes", x->holes);
-		add_u64(o, "splits_own", x->splits_own);
-		add_u64(o, "splits_other", x->splits_other);
-		add_u64(o, "retries", x->retries);
-		add_u64(o, "doubles", x->doubles);
-		add_u64(o, "out_of_order", x->out_of_order);
-		add_u64(o, "livelocks", x->livelocks);
-		add_u64(o, "incomplete_walks", x->incomplete);
+			json_object_object_add(o, "addr", wc_json_hex(x->ops));
+		wc_json_add_u64(o, "walks", x->walks);
+		wc_json_add_u64(o, "bytes", x->bytes);
+		wc_json_add_u64(o, "pmd_huge", x->pmd_huge);
+		wc_json_add_u64(o, "pmd_down", x->pmd_down);
+		wc_json_add_u64(o, "pte_visits", x->pte_visits);
+		wc_json_add_u64(o, "holes", x->holes);
+		wc_json_add_u64(o, "splits_own", x->splits_own);
+		wc_json_add_u64(o, "splits_other", x->splits_other);
+		wc_json_add_u64(o, "retries", x->retries);
+		wc_json_add_u64(o, "doubles", x->doubles);
+		wc_json_add_u64(o, "out_of_order", x->out_of_order);
+		wc_json_add_u64(o, "livelocks", x->livelocks);
+		wc_json_add_u64(o, "incomplete_walks", x->incomplete);
 		json_object_array_add(a, o);
 	}
 	free(v);
@@ -632,47 +605,47 @@ struct json_object *wc_report_json(struct wc_report *r)
 	char buf[512], nb[32], comm[WC_COMM_LEN + 1];
 	bool est;
 
-	add_u64(s, "events", m->events);
-	add_u64(lost, "ringbuf", m->ringbuf_drops);
-	add_u64(lost, "recursion", m->recursion_misses);
-	add_u64(lost, "total", lost_total(m));
+	wc_json_add_u64(s, "events", m->events);
+	wc_json_add_u64(lost, "ringbuf", m->ringbuf_drops);
+	wc_json_add_u64(lost, "recursion", m->recursion_misses);
+	wc_json_add_u64(lost, "total", lost_total(m));
 	json_object_object_add(s, "lost", lost);
 	for (unsigned i = 0; i < m->nprogs; i++)
-		add_u64(progs, m->progs[i].name, m->progs[i].misses);
+		wc_json_add_u64(progs, m->progs[i].name, m->progs[i].misses);
 	json_object_object_add(s, "prog_misses", progs);
-	add_u64(s, "stash_drops", m->stash_drops);
-	add_u64(s, "walks", r->total.walks);
-	add_u64(s, "incomplete_walks", r->total.incomplete);
-	add_u64(s, "bytes", r->total.bytes);
-	add_u64(s, "anomalies", r->an_total);
-	add_u64(s, "doubles", r->by_type[WC_AN_DOUBLE]);
-	add_u64(s, "retries", r->by_type[WC_AN_RETRY]);
-	add_u64(s, "retry_visits", r->total.retries);
-	add_u64(splits, "own", r->total.splits_own);
-	add_u64(splits, "other", r->total.splits_other);
-	add_u64(splits, "total", r->total.splits_own + r->total.splits_other);
-	add_u64(splits, "seen", r->meta.splits_seen);
+	wc_json_add_u64(s, "stash_drops", m->stash_drops);
+	wc_json_add_u64(s, "walks", r->total.walks);
+	wc_json_add_u64(s, "incomplete_walks", r->total.incomplete);
+	wc_json_add_u64(s, "bytes", r->total.bytes);
+	wc_json_add_u64(s, "anomalies", r->an_total);
+	wc_json_add_u64(s, "doubles", r->by_type[WC_AN_DOUBLE]);
+	wc_json_add_u64(s, "retries", r->by_type[WC_AN_RETRY]);
+	wc_json_add_u64(s, "retry_visits", r->total.retries);
+	wc_json_add_u64(splits, "own", r->total.splits_own);
+	wc_json_add_u64(splits, "other", r->total.splits_other);
+	wc_json_add_u64(splits, "total", r->total.splits_own + r->total.splits_other);
+	wc_json_add_u64(splits, "seen", r->meta.splits_seen);
 	json_object_object_add(s, "splits", splits);
-	add_u64(s, "out_of_order", r->by_type[WC_AN_OUT_OF_ORDER]);
-	add_u64(s, "livelocks", r->by_type[WC_AN_LIVELOCK]);
-	add_u64(s, "split_races", r->split_races);
-	add_u64(s, "split_race_doubles", r->race_by_type[WC_AN_DOUBLE]);
-	add_u64(s, "split_race_retries", r->race_by_type[WC_AN_RETRY]);
-	add_u64(s, "duration_ns", duration(r, &est));
+	wc_json_add_u64(s, "out_of_order", r->by_type[WC_AN_OUT_OF_ORDER]);
+	wc_json_add_u64(s, "livelocks", r->by_type[WC_AN_LIVELOCK]);
+	wc_json_add_u64(s, "split_races", r->split_races);
+	wc_json_add_u64(s, "split_race_doubles", r->race_by_type[WC_AN_DOUBLE]);
+	wc_json_add_u64(s, "split_race_retries", r->race_by_type[WC_AN_RETRY]);
+	wc_json_add_u64(s, "duration_ns", duration(r, &est));
 	json_object_object_add(s, "duration_estimated", json_object_new_boolean(est));
-	add_str(s, "kernel", m->kernel);
-	add_str(s, "machine", m->machine);
-	add_str(s, "hostname", m->hostname);
-	add_str(s, "command", m->command);
-	add_str(s, "start_time", m->start_time);
-	add_str(s, "mechanism", m->mechanism);
+	wc_json_add_str(s, "kernel", m->kernel);
+	wc_json_add_str(s, "machine", m->machine);
+	wc_json_add_str(s, "hostname", m->hostname);
+	wc_json_add_str(s, "command", m->command);
+	wc_json_add_str(s, "start_time", m->start_time);
+	wc_json_add_str(s, "mechanism", m->mechanism);
 	json_object_object_add(s, "truncated", json_object_new_boolean(m->truncated));
 	json_object_object_add(s, "complete",
 			       json_object_new_boolean(!m->truncated && !lost_total(m)));
-	add_u64(s, "inferred_boundaries", m->inferred_boundaries);
-	add_u64(s, "orphan_events", m->orphan_events);
-	add_u64(s, "anomalies_not_shown", r->an_dropped);
-	add_str(s, "verdict", wc_report_verdict(r, buf, sizeof(buf)));
+	wc_json_add_u64(s, "inferred_boundaries", m->inferred_boundaries);
+	wc_json_add_u64(s, "orphan_events", m->orphan_events);
+	wc_json_add_u64(s, "anomalies_not_shown", r->an_dropped);
+	wc_json_add_str(s, "verdict", wc_report_verdict(r, buf, sizeof(buf)));
 	json_object_object_add(doc, "summary", s);
 	json_object_object_add(doc, "ops", rows_json(r, &r->ops, true));
 	json_object_object_add(doc, "commands", rows_json(r, &r->comms, false));
@@ -681,25 +654,25 @@ struct json_object *wc_report_json(struct wc_report *r)
 		const struct wc_anomaly *a = &r->an[i];
 		struct json_object *o = json_object_new_object();
 
-		clean_comm(comm, a->comm);
-		add_str(o, "type", name_or(wc_anomaly_name(a->type), "unknown"));
-		add_str(o, "split", split_json(a->split));
+		wc_clean_comm(comm, a->comm);
+		wc_json_add_str(o, "type", name_or(wc_anomaly_name(a->type), "unknown"));
+		wc_json_add_str(o, "split", split_json(a->split));
 		if (a->split != WC_SPLIT_NONE)
-			add_u64(o, "split_tid", a->split_tid);
-		add_u64(o, "walk_id", a->walk_id);
-		add_u64(o, "pid", a->pid);
-		add_u64(o, "tid", a->tid);
-		add_str(o, "comm", comm);
-		add_str(o, "ops", ops_name(r, a->ops, nb, sizeof(nb)));
-		json_object_object_add(o, "ops_addr", hex(a->ops));
-		json_object_object_add(o, "mm", hex(a->mm));
-		json_object_object_add(o, "start", hex(a->start));
-		json_object_object_add(o, "end", hex(a->end));
-		add_u64(o, "size", a->end > a->start ? a->end - a->start : 0);
-		add_str(o, "kind", name_or(wc_kind_name(a->kind), "unknown"));
-		add_u64(o, "count", a->count);
-		add_u64(o, "ts_ns", a->first_ts);
-		add_u64(o, "last_ts_ns", a->last_ts);
+			wc_json_add_u64(o, "split_tid", a->split_tid);
+		wc_json_add_u64(o, "walk_id", a->walk_id);
+		wc_json_add_u64(o, "pid", a->pid);
+		wc_json_add_u64(o, "tid", a->tid);
+		wc_json_add_str(o, "comm", comm);
+		wc_json_add_str(o, "ops", ops_name(r, a->ops, nb, sizeof(nb)));
+		json_object_object_add(o, "ops_addr", wc_json_hex(a->ops));
+		json_object_object_add(o, "mm", wc_json_hex(a->mm));
+		json_object_object_add(o, "start", wc_json_hex(a->start));
+		json_object_object_add(o, "end", wc_json_hex(a->end));
+		wc_json_add_u64(o, "size", a->end > a->start ? a->end - a->start : 0);
+		wc_json_add_str(o, "kind", name_or(wc_kind_name(a->kind), "unknown"));
+		wc_json_add_u64(o, "count", a->count);
+		wc_json_add_u64(o, "ts_ns", a->first_ts);
+		wc_json_add_u64(o, "last_ts_ns", a->last_ts);
 		json_object_object_add(o, "time_s", json_object_new_double(rel_s(r, a->first_ts)));
 		json_object_array_add(an, o);
 	}

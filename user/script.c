@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "coverage.h"
+#include "fmt.h"
 #include "script.h"
 
 #define MAX_SLOTS 65536		/* wc_event.slot is a u16 */
@@ -100,15 +101,6 @@ void wc_script_symbol(struct wc_script *s, uint64_t addr, const char *name)
 
 /* ---- formatting helpers ---- */
 
-static void clean_comm(char *dst, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i < WC_COMM_LEN && src[i]; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-	dst[i] = 0;
-}
-
 static const char *slot_name(const struct wc_script *s, unsigned slot, char *buf, size_t size)
 {
 	if (slot < s->nslots && s->slot_names[slot])
@@ -185,24 +177,6 @@ static int put_json(FILE *out, struct json_object *o)
 	return done(out);
 }
 
-static struct json_object *hex(uint64_t v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%" PRIx64, v);
-	return json_object_new_string(b);
-}
-
-static void add_u64(struct json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
-
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
-}
-
 /* ---- records ---- */
 
 static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
@@ -210,32 +184,32 @@ static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
 	struct json_object *o = json_object_new_object();
 	char comm[WC_COMM_LEN + 1], nb[32], sb[32], fb[64], tb[32];
 
-	clean_comm(comm, ev->comm);
-	add_str(o, "record", "event");
+	wc_clean_comm(comm, ev->comm);
+	wc_json_add_str(o, "record", "event");
 	snprintf(tb, sizeof(tb), "%.9f", rel_s(s, ev->ts_ns));
 	json_object_object_add(o, "time", json_object_new_double_s(rel_s(s, ev->ts_ns), tb));
-	add_u64(o, "ts_ns", ev->ts_ns);
-	add_str(o, "comm", comm);
-	add_u64(o, "pid", ev->pid);
-	add_u64(o, "tid", ev->tid);
-	add_u64(o, "cpu", ev->cpu);
-	add_str(o, "type", wc_event_type_name(ev->type));
-	add_u64(o, "slot", ev->slot);
-	add_str(o, "func", slot_name(s, ev->slot, sb, sizeof(sb)));
-	add_str(o, "kind", nz(wc_kind_name(ev->kind)));
-	json_object_object_add(o, "start", hex(ev->start));
-	json_object_object_add(o, "end", hex(ev->end));
-	add_str(o, "action", nz(wc_action_name(ev->action)));
-	add_str(o, "cls", nz(wc_class_name(ev->cls)));
+	wc_json_add_u64(o, "ts_ns", ev->ts_ns);
+	wc_json_add_str(o, "comm", comm);
+	wc_json_add_u64(o, "pid", ev->pid);
+	wc_json_add_u64(o, "tid", ev->tid);
+	wc_json_add_u64(o, "cpu", ev->cpu);
+	wc_json_add_str(o, "type", wc_event_type_name(ev->type));
+	wc_json_add_u64(o, "slot", ev->slot);
+	wc_json_add_str(o, "func", slot_name(s, ev->slot, sb, sizeof(sb)));
+	wc_json_add_str(o, "kind", nz(wc_kind_name(ev->kind)));
+	json_object_object_add(o, "start", wc_json_hex(ev->start));
+	json_object_object_add(o, "end", wc_json_hex(ev->end));
+	wc_json_add_str(o, "action", nz(wc_action_name(ev->action)));
+	wc_json_add_str(o, "cls", nz(wc_class_name(ev->cls)));
 	json_object_object_add(o, "ret", json_object_new_int64(ev->ret));
-	add_str(o, "ops", ops_name(s, ev->ops, nb, sizeof(nb)));
-	json_object_object_add(o, "ops_addr", hex(ev->ops));
-	json_object_object_add(o, "walk", hex(ev->walk));
-	json_object_object_add(o, "mm", hex(ev->mm));
-	json_object_object_add(o, "vma", hex(ev->vma));
-	json_object_object_add(o, "value", hex(ev->value));
+	wc_json_add_str(o, "ops", ops_name(s, ev->ops, nb, sizeof(nb)));
+	json_object_object_add(o, "ops_addr", wc_json_hex(ev->ops));
+	json_object_object_add(o, "walk", wc_json_hex(ev->walk));
+	json_object_object_add(o, "mm", wc_json_hex(ev->mm));
+	json_object_object_add(o, "vma", wc_json_hex(ev->vma));
+	json_object_object_add(o, "value", wc_json_hex(ev->value));
 	json_object_object_add(o, "depth", json_object_new_int(ev->depth));
-	add_str(o, "flags", flags_text(ev->flags, fb, sizeof(fb)));
+	wc_json_add_str(o, "flags", flags_text(ev->flags, fb, sizeof(fb)));
 	return put_json(out, o);
 }
 
@@ -246,7 +220,7 @@ int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event 
 
 	if (s->json)
 		return event_json(out, s, ev);
-	clean_comm(comm, ev->comm);
+	wc_clean_comm(comm, ev->comm);
 	if (has_ret(t))
 		snprintf(rb, sizeof(rb), "%" PRId64, (int64_t)ev->ret);
 	else
@@ -278,7 +252,7 @@ int wc_script_print_header(FILE *out, struct wc_script *s, struct json_object *h
 	if (s->json) {
 		struct json_object *o = json_object_new_object();
 
-		add_str(o, "record", "header");
+		wc_json_add_str(o, "record", "header");
 		json_object_object_add(o, "header", json_object_get(hdr));
 		return put_json(out, o);
 	}
@@ -299,9 +273,9 @@ int wc_script_print_symbol(FILE *out, struct wc_script *s, uint64_t addr, const 
 	if (s->json) {
 		struct json_object *o = json_object_new_object();
 
-		add_str(o, "record", "symbol");
-		json_object_object_add(o, "addr", hex(addr));
-		add_str(o, "name", name);
+		wc_json_add_str(o, "record", "symbol");
+		json_object_object_add(o, "addr", wc_json_hex(addr));
+		wc_json_add_str(o, "name", name);
 		return put_json(out, o);
 	}
 	fprintf(out, "# symbol 0x%" PRIx64 " %s\n", addr, name);
@@ -313,10 +287,10 @@ int wc_script_print_lost(FILE *out, struct wc_script *s, const struct wc_rec_los
 	if (s->json) {
 		struct json_object *o = json_object_new_object();
 
-		add_str(o, "record", "lost");
-		add_u64(o, "ringbuf_drops", l->ringbuf_drops);
-		add_u64(o, "recursion_misses", l->recursion_misses);
-		add_u64(o, "ts_ns", l->ts_ns);
+		wc_json_add_str(o, "record", "lost");
+		wc_json_add_u64(o, "ringbuf_drops", l->ringbuf_drops);
+		wc_json_add_u64(o, "recursion_misses", l->recursion_misses);
+		wc_json_add_u64(o, "ts_ns", l->ts_ns);
 		return put_json(out, o);
 	}
 	fprintf(out, "# lost at %.9f: %" PRIu64 " ring buffer drops, %" PRIu64
@@ -331,11 +305,11 @@ int wc_script_print_end(FILE *out, struct wc_script *s, const struct wc_rec_end 
 	if (s->json) {
 		struct json_object *o = json_object_new_object();
 
-		add_str(o, "record", "end");
-		add_u64(o, "events", e->events);
-		add_u64(o, "ringbuf_drops", e->ringbuf_drops);
-		add_u64(o, "recursion_misses", e->recursion_misses);
-		add_u64(o, "duration_ns", e->duration_ns);
+		wc_json_add_str(o, "record", "end");
+		wc_json_add_u64(o, "events", e->events);
+		wc_json_add_u64(o, "ringbuf_drops", e->ringbuf_drops);
+		wc_json_add_u64(o, "recursion_misses", e->recursion_misses);
+		wc_json_add_u64(o, "duration_ns", e->duration_ns);
 		if (extra)
 			json_object_object_add(o, "extra", json_object_get(extra));
 		return put_json(out, o);

@@ -102,9 +102,20 @@ const struct argp wc_session_argp = {
 	.parser = session_parser,
 };
 
-void wc_session_argp_init(struct argp_state *state)
+int wc_session_parent_parse(struct wc_session_opts *o, int key, struct argp_state *state)
 {
-	state->child_inputs[0] = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = o;
+		return 0;
+	case ARGP_KEY_ARG:
+		/* everything from the first non-option on is the workload */
+		o->cmd = &state->argv[state->next - 1];
+		state->next = state->argc;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
 }
 
 static uint64_t now_ns(clockid_t clk)

@@ -57,9 +57,12 @@ void wc_session_result_free(struct wc_session_result *r);
  * (returns ARGP_ERR_UNKNOWN for keys it does not own). */
 struct argp_state;
 int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_state *state);
-/* As an argp child: its input is the struct wc_session_opts (a parent
- * passes it on in ARGP_KEY_INIT with wc_session_argp_init). */
+/* As an argp child: its input is the struct wc_session_opts, which a parent
+ * passes on with wc_session_parent_parse. */
 extern const struct argp wc_session_argp;
-void wc_session_argp_init(struct argp_state *state);
+/* For the parent of wc_session_argp (child 0, parsed with ARGP_IN_ORDER):
+ * ARGP_KEY_INIT gives O to the child, ARGP_KEY_ARG takes the rest of the
+ * command line as the workload (O->cmd); ARGP_ERR_UNKNOWN for other keys. */
+int wc_session_parent_parse(struct wc_session_opts *o, int key, struct argp_state *state);
 
 #endif

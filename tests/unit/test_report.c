@@ -5,30 +5,13 @@
  * Link with user/coverage.c for the name functions, or build with
  * -DWC_STUB_ENGINE_NAMES to use the stubs below.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "check.h"
 #include "report.h"
 #include "script.h"
-
-static int failures;
-
-static void check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(cond ? "ok - " : "not ok - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		failures++;
-}
 
 #ifdef WC_STUB_ENGINE_NAMES
 const char *wc_anomaly_name(uint32_t t)

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Formatting helpers shared by the report and the script output: see fmt.h. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "walkcov.h"
+#include "fmt.h"
+
+/* comm from the kernel: NUL-padded, but bad input may fill all 16 bytes */
+void wc_clean_comm(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < WC_COMM_LEN && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = 0;
+}
+
+struct json_object *wc_json_hex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+void wc_json_add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+void wc_json_add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}

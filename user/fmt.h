@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Formatting helpers shared by the report and the script output. */
+#ifndef WALKCOV_FMT_H
+#define WALKCOV_FMT_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+/* A task's comm (WC_COMM_LEN bytes from the kernel) into DST, which has
+ * room for WC_COMM_LEN + 1: NUL-terminated, unprintable bytes as '?'. */
+void wc_clean_comm(char *dst, const char *src);
+
+/* JSON values: addresses as "0x..." strings, NULL strings as "". */
+struct json_object *wc_json_hex(uint64_t v);
+void wc_json_add_u64(struct json_object *o, const char *k, uint64_t v);
+void wc_json_add_str(struct json_object *o, const char *k, const char *v);
+
+#endif
