@@ -680,7 +680,11 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 	w->pass[0].valid = w->pass[1].valid = 0;
 	switch (ev->kind) {
 	case WC_K_PUD_ENTRY: w->w.pud_visits++; break;
-	case WC_K_PMD_ENTRY: w->w.pmd_huge++; break;
+	case WC_K_PMD_ENTRY:
+		/* "handled huge": the callback was given a huge pmd to handle */
+		if ((ev->flags & WC_F_ENTRY_SEEN) && ev->cls == WC_CLS_HUGE)
+			w->w.pmd_huge++;
+		break;
 	case WC_K_PTE_ENTRY: w->w.pte_visits++; break;
 	case WC_K_PTE_HOLE: w->w.holes++; break;
 	case WC_K_HUGETLB_ENTRY: w->w.hugetlb++; break;
