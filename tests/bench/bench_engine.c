@@ -9,11 +9,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include "coverage.h"
+#include "recfile.h"
 #include "evgen.h"
 
 #define NTASK 4
@@ -54,6 +56,37 @@ static int parse(const char *s, uint64_t *v)
 	return errno || *end || end == s || *s == '-' ? -1 : 0;
 }
 
+/* The floor: read every event once, as any consumer must. */
+static volatile uint64_t sink;
+
+static void touch(const struct evgen *g)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		x += g->ev[i].start ^ g->ev[i].ts_ns;
+	sink += x;
+}
+
+static int count_event(const struct wc_event *ev, void *ctx)
+{
+	(void)ev;
+	++*(uint64_t *)ctx;
+	return 0;
+}
+
+/* Read a record file back: the reader alone (events counted). */
+static double time_read(const char *path, uint64_t *events)
+{
+	struct wc_replay_cb cb = { .event = count_event, .ctx = events };
+	double t0 = now();
+
+	*events = 0;
+	if (wc_replay(path, &cb) != 0)
+		return -1;
+	return now() - t0;
+}
+
 int main(int argc, char **argv)
 {
 	struct counts n = { 0 };
@@ -64,7 +97,12 @@ int main(int argc, char **argv)
 	struct eg_layout l[NTASK];
 	struct wc_engine *e;
 	struct rusage ru;
-	double spent = 0;
+	double spent = 0, floor = 0, wspent = 0, rspent;
+	char path[] = "/tmp/walkcov-bench-XXXXXX", err[256];
+	struct json_object *hdr;
+	struct wc_writer *w;
+	uint64_t read_back;
+	int fd;
 
 	if (argc > 3 || (argc > 1 && parse(argv[1], &want)) || (argc > 2 && parse(argv[2], &seed)) ||
 	    !seed) {
@@ -72,6 +110,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rng = seed;
+	fd = mkstemp(path);
+	if (fd < 0) {
+		perror("bench_engine: mkstemp");
+		return 1;
+	}
+	close(fd);
+	hdr = wc_hdr_new(argc, argv, "bench");
+	w = wc_writer_open(path, hdr, err, sizeof(err));
+	json_object_put(hdr);
+	if (!w) {
+		fprintf(stderr, "bench_engine: %s\n", err);
+		return 1;
+	}
 	e = wc_engine_new(&o);
 	if (!e) {
 		fprintf(stderr, "bench_engine: out of memory\n");
@@ -104,8 +155,15 @@ int main(int argc, char **argv)
 		}
 		eg_interleave(&g, t, NTASK, &rng);
 		t0 = now();
+		touch(&g);
+		floor += now() - t0;
+		t0 = now();
 		eg_feed(e, &g);
 		spent += now() - t0;
+		t0 = now();
+		for (size_t i = 0; i < g.n; i++)
+			wc_writer_event(w, &g.ev[i]);
+		wspent += now() - t0;
 		fed += g.n;
 	}
 	{
@@ -114,6 +172,17 @@ int main(int argc, char **argv)
 		wc_engine_flush(e);
 		spent += now() - t0;
 	}
+	{
+		double t0 = now();
+		struct wc_rec_end end = { 0 };
+
+		if (wc_writer_close(w, &end, NULL, err, sizeof(err))) {
+			fprintf(stderr, "bench_engine: %s\n", err);
+			return 1;
+		}
+		wspent += now() - t0;
+	}
+	rspent = time_read(path, &read_back);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench_engine: %llu events, %llu walks, %llu anomalies, %llu inferred boundaries\n",
 	       (unsigned long long)fed, (unsigned long long)n.walks,
@@ -127,6 +196,15 @@ int main(int argc, char **argv)
 	       spent > 0 ? fed / spent / 1e6 : 0.0, spent);
 	printf("bench_engine: peak RSS %ld KiB (generator buffers included), at most %llu walks open\n",
 	       ru.ru_maxrss, (unsigned long long)wc_engine_stats(e)->walks_open_max);
+	/* side by side, same events, same run */
+	printf("bench_engine: record file: write %.1f M events/s, read %.1f M events/s (%llu read back)\n",
+	       wspent > 0 ? fed / wspent / 1e6 : 0.0, rspent > 0 ? read_back / rspent / 1e6 : 0.0,
+	       (unsigned long long)read_back);
+	printf("bench_engine: ratio engine / one pass over the events: %.1fx\n",
+	       floor > 0 ? spent / floor : 0.0);
+	printf("bench_engine: ratio engine / record-file write: %.2fx, engine / record-file read: %.2fx\n",
+	       wspent > 0 ? spent / wspent : 0.0, rspent > 0 ? spent / rspent : 0.0);
+	unlink(path);
 	for (int i = 0; i < NTASK; i++)
 		eg_free(&t[i]);
 	eg_free(&g);
