@@ -22,6 +22,13 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 		walkcov check --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/$n.jsonl $s >/dev/null" \
 			> /out/$n.json 2> /out/$n.err
 		echo "$n=$?" >> /out/status
+	done
+	# the kprobe path (where fentry is refused) must give the same counts
+	for s in double retry:2; do
+		n=${s%%:*}
+		walkcov check --kprobe --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/kp-$n.jsonl $s >/dev/null" \
+			> /out/kp-$n.json 2> /out/kp-$n.err
+		echo "kp-$n=$?" >> /out/status
 	done' >"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status"
 note "module callbacks attachable: $(cat "$OUT/module_callbacks" 2>/dev/null)"
@@ -51,6 +58,21 @@ for n in correct double retry race mixed; do
 	[ "$n" = double ] && want=1
 	check "$n: check exits $want" grep -qx "$n=$want" "$OUT/status"
 done
+for n in double retry; do
+	M=$OUT/kp-$n.jsonl R=$OUT/kp-$n.json
+	if ! jq -e .summary "$R" >/dev/null 2>&1; then
+		notok "kprobe $n: walkcov report present"
+		sed 's/^/# /' "$OUT/kp-$n.err" 2>/dev/null | head -5
+		continue
+	fi
+	jqcheck "kprobe $n: kprobes were used" "$R" '.summary.mechanism == "kprobe"'
+	for f in doubles retries; do
+		mod=$(jq -r ".$f" "$M")
+		got=$(jq -r "[.ops[] | select(.name | test(\"wct\")) | .$f] | add // 0" "$R")
+		check "kprobe $n: $f match the module ($got == $mod)" [ "$got" = "$mod" ]
+	done
+done
+
 jqcheck "double: the walker's own split is attributed to the walking task" "$OUT/double.json" \
 	'[.anomalies[] | select(.type == "double" and .split == "own")] | length > 0'
 jqcheck "race: the retry is flagged as a split race (split by another task)" "$OUT/race.json" \

@@ -4,7 +4,18 @@
 . "$(dirname "$0")/lib.sh"
 
 vm -- sh -c 'walkcov record -o /out/w.data -- wc_workload > /out/workload.txt 2>/out/record.err;
-	echo "record=$?" > /out/status' >"$OUT/console" 2>&1
+	echo "record=$?" > /out/status
+	# Ctrl-C ends a system-wide recording with a complete file
+	# (the header is written once attached: wait for it, loading is slow under TCG)
+	walkcov record -a -o /out/int.data 2>/out/int.err & pid=$!
+	while [ ! -s /out/int.data ]; do sleep 0.2; done
+	cat /proc/self/smaps > /dev/null; sleep 1; kill -INT $pid; wait $pid
+	echo "int=$?" >> /out/status
+	# a killed recorder leaves a file readable up to the last flush
+	walkcov record -a -o /out/kill.data 2>/dev/null & pid=$!
+	while [ ! -s /out/kill.data ]; do sleep 0.2; done
+	cat /proc/self/smaps > /dev/null; sleep 1; kill -KILL $pid; wait $pid
+	echo "kill=$?" >> /out/status' >"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status" "$OUT/record.err" "$OUT/workload.txt" 2>/dev/null
 check "record exits 0" grep -qx 'record=0' "$OUT/status"
 check "workload formed THPs" grep -q '^AnonHugePages: [1-9]' "$OUT/workload.txt"
@@ -43,3 +54,14 @@ $W report -i "$OUT/cut.data" >/dev/null 2>"$OUT/cut.err"
 rc=$?
 check "truncated file reports (exit 0)" [ "$rc" -eq 0 ]
 check "truncated file warns" grep -q 'truncated' "$OUT/cut.err"
+
+# Ctrl-C: exit 0, complete file with its trailer
+check "Ctrl-C ends record with exit 0" grep -qx 'int=0' "$OUT/status"
+$W report -i "$OUT/int.data" --json >"$OUT/int.json" 2>"$OUT/int.rerr"
+jqcheck "Ctrl-C recording is complete and saw walks" "$OUT/int.json" \
+	'.summary.truncated == false and .summary.walks > 0'
+# kill -9: no trailer, but the events up to the last flush are there
+$W report -i "$OUT/kill.data" --json >"$OUT/kill.json" 2>"$OUT/kill.err"
+check "killed recording still reports (exit 0)" [ $? -eq 0 ]
+check "killed recording warns it is truncated" grep -q 'truncated' "$OUT/kill.err"
+jqcheck "killed recording kept the walks before the kill" "$OUT/kill.json" '.summary.walks > 0'
