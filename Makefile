@@ -113,8 +113,9 @@ unit-check: all unit
 demo: deps all
 	scripts/demo $(DEMO_SUITE)
 
-bench: deps $(BENCH_BINS)
+bench: deps all $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+	@scripts/bench-overhead $(DEMO_SUITE)
 
 vmlinux:
 	scripts/gen-vmlinux-h $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new

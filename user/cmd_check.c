@@ -4,6 +4,7 @@
  * double, out-of-order visit or livelock, 2 when walkcov could not run. */
 #include <argp.h>
 #include <stdio.h>
+#include <unistd.h>
 #include "cli.h"
 #include "commands.h"
 #include "recorder.h"
@@ -27,8 +28,9 @@ int cmd_check(int argc, char **argv)
 		.children = wc_recorder_children,
 	};
 	struct recorder r = { .live = true, .verdict = true };
-	char duration[32], *stress[] = { "/proc/self/exe", "stress", "-q", "--duration",
-					 duration, NULL };
+	char self[4096], duration[32], *stress[] = { self, "stress", "-q", "--duration",
+						     duration, NULL };
+	ssize_t n;
 	int ret;
 
 	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &r))
@@ -38,6 +40,14 @@ int cmd_check(int argc, char **argv)
 		snprintf(duration, sizeof(duration), "%g", r.s.duration > 0 ? r.s.duration : 10.0);
 		r.s.duration = 0;
 		r.s.cmd = stress;
+		/* this binary by its real path, so the report names the command
+		 * "walkcov", not "exe" */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0) {
+			wc_err("cannot find walkcov's own binary (/proc/self/exe): %m");
+			return WC_EXIT_FAIL;
+		}
+		self[n] = '\0';
 	}
 	ret = wc_run_recorder(&r, argc, argv);
 	return ret;

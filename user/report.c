@@ -213,15 +213,21 @@ void wc_report_free(struct wc_report *r)
 	free(r);
 }
 
+/* x86-64: the kernel image and modules live above this; the stack and
+ * vmalloc below it. */
+#define KERNEL_IMAGE_BASE 0xffffffff80000000ull
+
 /* One row per ops name: ops built on the kernel stack (7.x madvise, guard
- * regions) have a new address per walk but the same name. */
+ * regions) have a new address per walk but the same name. Such ops stay
+ * nameless when no callback ran in the walk: those share the row 0
+ * ("[unknown]"), not one row per stack address. */
 static uint64_t canonical_ops(struct wc_report *r, uint64_t ops)
 {
 	const char *name = wc_symtab_name(r->syms, ops);
 	size_t i;
 
 	if (!name)
-		return ops;
+		return ops < KERNEL_IMAGE_BASE ? 0 : ops;
 	for (i = 0; i < r->n_canon; i++)
 		if (!strcmp(wc_symtab_name(r->syms, r->canon[i]), name))
 			return r->canon[i];

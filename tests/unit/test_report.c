@@ -588,6 +588,45 @@ static void test_random_input(void)
 	json_object_put(h);
 }
 
+/* Ops built on the kernel stack: a new address per walk. Named ones (by
+ * their callback) share one row per name; nameless ones share "[unknown]". */
+static void test_stack_ops(void)
+{
+	struct wc_report *r = wc_report_new();
+	const uint64_t s1 = 0xffffc90000100000ull, s2 = 0xffffc90000200000ull;
+	const uint64_t s3 = 0xffffc90000300000ull, s4 = 0xffffc90000400000ull;
+	struct json_object *d;
+	struct wc_walk w;
+
+	wc_report_symbol(r, s1, "ops of madvise_free_pte_range");
+	wc_report_symbol(r, s2, "ops of madvise_free_pte_range");
+	w = walk(s1, "a", 4096);
+	wc_report_walk(r, &w);
+	w = walk(s2, "a", 4096);
+	wc_report_walk(r, &w);
+	w = walk(s3, "a", 4096);
+	wc_report_walk(r, &w);
+	w = walk(s4, "a", 4096);
+	wc_report_walk(r, &w);
+	d = wc_report_json(r);
+	check(json_object_array_length(json_object_object_get(d, "ops")) == 2,
+	      "stack ops: one row per name, one for the nameless");
+	/* equal walk counts: the order of the two rows is not the point */
+	for (int i = 0; i < 2; i++) {
+		char p[32];
+		const char *name;
+
+		snprintf(p, sizeof(p), "ops.%d.name", i);
+		name = js(d, p);
+		snprintf(p, sizeof(p), "ops.%d.walks", i);
+		check(!strcmp(name, "ops of madvise_free_pte_range") || !strcmp(name, "[unknown]"),
+		      "stack ops: rows are the name and [unknown]");
+		check(ju(d, p) == 2, "stack ops: each row has its two walks");
+	}
+	json_object_put(d);
+	wc_report_free(r);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -595,6 +634,7 @@ int main(void)
 	test_json();
 	test_clean();
 	test_bounds();
+	test_stack_ops();
 	test_human();
 	test_meta();
 	test_script();
