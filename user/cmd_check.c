@@ -9,16 +9,10 @@
 #include "commands.h"
 #include "recorder.h"
 
-static const struct argp_option check_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document", 0 },
-	{ "livelock", OPT_LIVELOCK, "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
-	{},
-};
-
 int cmd_check(int argc, char **argv)
 {
 	static const struct argp argp = {
-		.options = check_options,
+		.options = wc_report_options,
 		.parser = wc_recorder_parse,
 		.args_doc = "[CMD [ARGS...]]",
 		.doc = "Trace while CMD runs (default: 'walkcov stress' for --duration seconds, "

@@ -11,12 +11,6 @@ static const struct argp_option record_options[] = {
 	{},
 };
 
-static const struct argp_option trace_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document", 0 },
-	{ "livelock", OPT_LIVELOCK, "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
-	{},
-};
-
 int cmd_record(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -38,7 +32,7 @@ int cmd_record(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
 	static const struct argp argp = {
-		.options = trace_options,
+		.options = wc_report_options,
 		.parser = wc_recorder_parse,
 		.args_doc = "[CMD [ARGS...]]",
 		.doc = "Trace live, with no file, and print the coverage report at exit "

@@ -10,6 +10,12 @@
 #include "commands.h"
 #include "recorder.h"
 
+const struct argp_option wc_report_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document", 0 },
+	{ "livelock", OPT_LIVELOCK, "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
+	{},
+};
+
 const struct argp_child wc_recorder_children[] = {
 	{ &wc_session_argp, 0, "Tracing:", 1 },
 	{},

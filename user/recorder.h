@@ -33,6 +33,8 @@ struct recorder {
 int wc_parse_common(struct recorder *r, int key, char *arg, struct argp_state *state);
 error_t wc_recorder_parse(int key, char *arg, struct argp_state *state);
 extern const struct argp_child wc_recorder_children[];
+/* --json and --livelock, for the commands that print a report (trace, check) */
+extern const struct argp_option wc_report_options[];
 
 /* Run the session; returns the exit status. */
 int wc_run_recorder(struct recorder *r, int argc, char **argv);

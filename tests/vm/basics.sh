@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Issue 2: the attach plan on a real kernel, and the smallest proof that BPF
-# attaches and sees walks (walkcov count while smaps is read).
+# attaches and sees walks (walkcov count while smaps is read). The workload
+# ends with a shell builtin, so every walk happens in a forked child: the
+# count is zero unless the tracer follows the workload's children.
 . "$(dirname "$0")/lib.sh"
 
 vm -- sh -c 'walkcov probes -v > /out/probes.txt 2>&1; echo "probes=$?" > /out/status;
-	walkcov count -- sh -c "cat /proc/self/smaps >/dev/null; cat /proc/self/smaps_rollup >/dev/null" \
+	walkcov count -- sh -c "cat /proc/self/smaps >/dev/null; cat /proc/self/smaps_rollup >/dev/null; true" \
 		> /out/count.txt 2>&1; echo "count=$?" >> /out/status' >"$OUT/console" 2>&1
 cat "$OUT/status" "$OUT/probes.txt" "$OUT/count.txt" 2>/dev/null | sed 's/^/# /'
 
@@ -23,5 +25,5 @@ C=$OUT/count.txt
 check "count exits 0" grep -qx 'count=0' "$OUT/status"
 walks=$(awk '$1 ~ /^smaps_walk/ {s += $2} END {print s + 0}' "$C")
 note "smaps walks counted: $walks"
-check "count saw smaps walks" [ "$walks" -gt 0 ]
+check "count saw smaps walks (in forked children)" [ "$walks" -gt 0 ]
 check "count lost nothing" grep -q '^# lost: 0 ring buffer drops, 0 skipped' "$C"
