@@ -5,6 +5,9 @@
 
 vm -- sh -c 'walkcov record -o /out/w.data -- wc_workload > /out/workload.txt 2>/out/record.err;
 	echo "record=$?" > /out/status
+	# the same workload analysed live, no file
+	walkcov trace --json -- sh -c "wc_workload >/dev/null" > /out/trace.json 2>/out/trace.err
+	echo "trace=$?" >> /out/status
 	# Ctrl-C ends a system-wide recording with a complete file
 	# (the header is written once attached: wait for it, loading is slow under TCG)
 	walkcov record -a -o /out/int.data 2>/out/int.err & pid=$!
@@ -65,3 +68,12 @@ $W report -i "$OUT/kill.data" --json >"$OUT/kill.json" 2>"$OUT/kill.err"
 check "killed recording still reports (exit 0)" [ $? -eq 0 ]
 check "killed recording warns it is truncated" grep -q 'truncated' "$OUT/kill.err"
 jqcheck "killed recording kept the walks before the kill" "$OUT/kill.json" '.summary.walks > 0'
+
+# walkcov trace: the live report agrees with the recorded one
+T=$OUT/trace.json
+check "trace exits 0" grep -qx 'trace=0' "$OUT/status"
+jqcheck "trace: no double, nothing lost" "$T" '.summary.doubles == 0 and .summary.lost.total == 0'
+rec_ops=$(jq -c '[.ops[] | select(.walks > 0) | .name | select(startswith("ops of") | not)] | sort' "$R")
+live_ops=$(jq -c '[.ops[] | select(.walks > 0) | .name | select(startswith("ops of") | not)] | sort' "$T")
+note "ops recorded: $rec_ops"
+check "trace sees the same ops structs as record" [ "$rec_ops" = "$live_ops" ]
