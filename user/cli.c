@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * argp reports a bad option as two lines (getopt's or the parser's message,
- * then "Try `record --help'...") and exits. walkcov's rule is one line: while
- * parsing, stderr is a memory stream, and only its first line is printed,
- * with the "walkcov: " prefix (at exit, since argp exits after an error).
+ * then "Try `walkcov record --help'...") and exits. walkcov's rule is one
+ * line: while parsing, stderr is a memory stream, and only its first line is
+ * printed (at exit, since argp exits after an error).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,8 +24,10 @@ static void print_first_line(void)
 	fclose(stderr);
 	stderr = real_stderr;
 	real_stderr = NULL;
+	/* argp's lines already start "walkcov record: ..." (argv[0]) */
 	if (err_buf && err_len)
-		fprintf(stderr, "walkcov: %.*s\n", (int)strcspn(err_buf, "\n"), err_buf);
+		fprintf(stderr, "%s%.*s\n", strncmp(err_buf, "walkcov", 7) ? "walkcov: " : "",
+			(int)strcspn(err_buf, "\n"), err_buf);
 	free(err_buf);
 	err_buf = NULL;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* argp for every subcommand, with bad input reported as one line
- * ("walkcov: record: invalid PID '12x'") and exit status 2. */
+ * ("walkcov record: invalid PID '12x'") and exit status 2. */
 #ifndef WALKCOV_CLI_H
 #define WALKCOV_CLI_H
 

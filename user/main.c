@@ -46,9 +46,16 @@ int main(int argc, char **argv)
 		printf("%s\n", argp_program_version);
 		return WC_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char name[64];
+
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* argp names the program after argv[0]: "Usage: walkcov record" */
+		snprintf(name, sizeof(name), "walkcov %s", commands[i].name);
+		argv[1] = name;
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	wc_err("unknown command '%s' (see 'walkcov --help')", argv[1]);
 	return WC_EXIT_FAIL;
 }
