@@ -58,7 +58,7 @@ struct wc_walk {
 	uint32_t flags;		/* WC_W_* */
 	uint32_t entry_slot;	/* slot of the walk entry point, or UINT32_MAX */
 	uint64_t bytes;		/* bytes handled by terminal visits (each byte once) */
-	uint64_t pmd_huge;	/* pmd entries handled at pmd level (terminal) */
+	uint64_t pmd_huge;	/* huge pmds handled at pmd level (terminal, class huge) */
 	uint64_t pmd_down;	/* pmd entries handed down to pte level (pass-through) */
 	uint64_t pud_visits, pte_visits, holes, hugetlb, skipped_vmas;
 	uint64_t splits_own, splits_other;
