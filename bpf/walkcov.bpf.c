@@ -86,10 +86,11 @@ static __always_inline struct wc_stats *my_stats(void)
 
 static __always_inline bool filtered_out(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid;
 
 	if (!target_tgid)
 		return false;
+	tgid = bpf_get_current_pid_tgid() >> 32;
 	return !bpf_map_lookup_elem(&tracked_tgids, &tgid);
 }
 
@@ -208,14 +209,16 @@ static __always_inline int on_entry(struct call *c)
 		 * own exit to remove. */
 		struct vm_area_struct *vma;
 		__u64 block;
+		__u8 cls;
 
 		v = read_entry(arg(c, s->arg_entry));
-		if (entry_class(v) != WC_CLS_HUGE && !emit_all_splits)
+		cls = entry_class(v);
+		if (cls != WC_CLS_HUGE && !emit_all_splits)
 			return 0;
 		block = arg(c, s->arg_start) & ~((2ULL << 20) - 1);
 		key.tid = (__u32)bpf_get_current_pid_tgid();
 		key.slot = SPLIT_MARK;
-		if (entry_class(v) == WC_CLS_HUGE) {
+		if (cls == WC_CLS_HUGE) {
 			struct stash_val *mark = bpf_map_lookup_elem(&stash, &key);
 
 			if (mark && mark->value == block)
@@ -234,7 +237,7 @@ static __always_inline int on_entry(struct call *c)
 		e->start = block;
 		e->end = block + (2ULL << 20);
 		e->value = v;
-		e->cls = entry_class(v);
+		e->cls = cls;
 		submit(e, c);
 		return 0;
 	}

@@ -80,14 +80,10 @@ int cmd_probes(int argc, char **argv)
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL))
 		return WC_EXIT_FAIL;
-	ks = ksyms_load(NULL);
+	ks = wc_plan_for_kernel(&plan, err, sizeof(err));
 	if (!ks) {
-		wc_err("cannot read /proc/kallsyms: %m");
-		return WC_EXIT_FAIL;
-	}
-	if (wc_plan_build(&plan, ks, err, sizeof(err))) {
 		wc_err("%s", err);
-		goto cleanup;
+		return WC_EXIT_FAIL;
 	}
 	if (!env.no_load) {
 		/* load (verify) every program the plan needs, attach nothing */

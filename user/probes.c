@@ -374,7 +374,9 @@ static void add_module_callbacks(struct wc_plan *plan, struct btf *vmlinux,
 	closedir(d);
 }
 
-int wc_plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_t errlen)
+/* Build the plan from vmlinux BTF, module BTF and kallsyms. Returns 0, or
+ * -1 with a one-line reason in ERR (no BTF). */
+static int plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_t errlen)
 {
 	struct cb_proto cbs[] = {
 		{ "pud_entry", WC_K_PUD_ENTRY, "" },
@@ -420,6 +422,21 @@ int wc_plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_
 	add_module_callbacks(plan, btf, cbs, ncb, ks);
 	btf__free(btf);
 	return 0;
+}
+
+struct ksyms *wc_plan_for_kernel(struct wc_plan *plan, char *err, size_t errlen)
+{
+	struct ksyms *ks = ksyms_load(NULL);
+
+	if (!ks) {
+		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(errno));
+		return NULL;
+	}
+	if (plan_build(plan, ks, err, errlen)) {
+		ksyms_free(ks);
+		return NULL;
+	}
+	return ks;
 }
 
 void wc_plan_free(struct wc_plan *plan)

@@ -34,9 +34,9 @@ struct wc_plan {
 	int callbacks;		/* mm_walk_ops callbacks found */
 };
 
-/* Build the plan from vmlinux BTF, module BTF and kallsyms. Returns 0, or
- * -1 with a one-line reason in ERR (no BTF, kallsyms unreadable). */
-int wc_plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_t errlen);
+/* kallsyms and the plan for the running kernel: the kallsyms the plan was
+ * checked against (caller frees), or NULL with a one-line reason in ERR. */
+struct ksyms *wc_plan_for_kernel(struct wc_plan *plan, char *err, size_t errlen);
 void wc_plan_free(struct wc_plan *plan);
 /* Keep only roles in MASK (bit 1 << WC_R_*) in use. */
 void wc_plan_restrict(struct wc_plan *plan, unsigned int role_mask);

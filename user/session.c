@@ -229,14 +229,10 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 	memset(res, 0, sizeof(*res));
 	res->cmd_status = -1;
 	stop_requested = 0;
-	relay.ks = ksyms_load(NULL);
+	relay.ks = wc_plan_for_kernel(&plan, err, sizeof(err));
 	if (!relay.ks) {
-		wc_err("cannot read /proc/kallsyms: %m");
-		return WC_EXIT_FAIL;
-	}
-	if (wc_plan_build(&plan, relay.ks, err, sizeof(err))) {
 		wc_err("%s", err);
-		goto cleanup;
+		return WC_EXIT_FAIL;
 	}
 	if (o->role_mask)
 		wc_plan_restrict(&plan, o->role_mask);

@@ -67,7 +67,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 }
 
 /* Open the skeleton and give every used target a slot. */
-static int prepare(struct wc_tracer *t, int mech)
+static int prepare(struct wc_tracer *t)
 {
 	struct wc_plan *plan = t->plan;
 	struct bpf_program *prog;
@@ -98,7 +98,7 @@ static int prepare(struct wc_tracer *t, int mech)
 		}
 		t->skel->rodata->slots[slot] = tg->slot;
 		t->slot_target[slot] = i;
-		if (mech == WC_MECH_KPROBE || tg->mech == WC_MECH_KPROBE)
+		if (wc_tracer_target_mech(t, tg) == WC_MECH_KPROBE)
 			need_kprobe = true;
 		else {
 			const char *kinds[] = { "fentry", "fexit" };
@@ -217,7 +217,7 @@ static int load(struct wc_tracer *t, int mech)
 
 	for (int tries = 0; tries < 16; tries++) {
 		t->mech = mech;
-		err = prepare(t, mech);
+		err = prepare(t);
 		if (err)
 			return err;
 		failed_prog[0] = '\0';
@@ -274,6 +274,12 @@ static void fentry_reason(int err, char *buf, size_t len)
 		snprintf(buf, len, "fentry/fexit refused (%s)", strerror(-err));
 }
 
+/* The one line for a kernel that refuses both mechanisms. */
+static void refused(char *err, size_t errlen, const char *why_f, const char *why_k)
+{
+	snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f, *why_f ? "; " : "", why_k);
+}
+
 static void kprobe_reason(int err, char *buf, size_t len)
 {
 	if (access("/sys/bus/event_source/devices/kprobe", F_OK) &&
@@ -313,7 +319,7 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 	if (!e)
 		goto loaded;
 	kprobe_reason(e, why_k, sizeof(why_k));
-	snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f, *why_f ? "; " : "", why_k);
+	refused(err, errlen, why_f, why_k);
 	goto fail;
 loaded:
 	if (opts->load_only) {
@@ -323,8 +329,7 @@ loaded:
 			return t;
 		kprobe_reason(e, why_k, sizeof(why_k));
 		if (t->mech == WC_MECH_KPROBE) {
-			snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f,
-				 *why_f ? "; " : "", why_k);
+			refused(err, errlen, why_f, why_k);
 			goto fail;
 		}
 		for (int i = 0; i < t->plan->n; i++)
@@ -338,7 +343,7 @@ loaded:
 	e = attach_all(t);
 	if (e && t->mech == WC_MECH_KPROBE) {
 		kprobe_reason(e, why_k, sizeof(why_k));
-		snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f, *why_f ? "; " : "", why_k);
+		refused(err, errlen, why_f, why_k);
 		goto fail;
 	}
 	if (e) {
