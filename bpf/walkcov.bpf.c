@@ -152,6 +152,34 @@ static __always_inline struct wc_event *new_event(__u16 type, __u32 slot)
 	return e;
 }
 
+/* x86-64: the kernel image and modules live above this, the stack below. */
+#define KERNEL_IMAGE_BASE 0xffffffff80000000ULL
+
+/*
+ * What identifies an ops struct in events. Static ops are their address.
+ * Ops some kernels build on the stack for each call (7.x madvise, guard
+ * regions) have a new address every time, and one stack slot holds
+ * different ops over time: those are identified by their first callback,
+ * a function the frontend names through kallsyms.
+ */
+static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
+{
+	__u64 fn;
+
+	if (!ops || (__u64)ops >= KERNEL_IMAGE_BASE)
+		return (__u64)ops;
+	fn = (__u64)BPF_CORE_READ(ops, pmd_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, pte_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, pud_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, hugetlb_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, pte_hole);
+	return fn ? fn : (__u64)ops;
+}
+
 /* Fill ops, mm, vma and the flags that depend on the walk. */
 static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 				      __u8 kind)
@@ -163,7 +191,7 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 		return;
 	e->walk = (__u64)walk;
 	ops = BPF_CORE_READ(walk, ops);
-	e->ops = (__u64)ops;
+	e->ops = ops_id(ops);
 	e->mm = (__u64)BPF_CORE_READ(walk, mm);
 	e->vma = (__u64)BPF_CORE_READ(walk, vma);
 	if (!e->vma)
@@ -251,7 +279,7 @@ static __always_inline int on_entry(struct call *c)
 			return 0;
 		e->start = arg(c, s->arg_start);
 		e->end = arg(c, s->arg_end);
-		e->ops = arg(c, s->arg_ops);
+		e->ops = ops_id((const struct mm_walk_ops *)arg(c, s->arg_ops));
 		e->mm = arg(c, s->arg_mm);
 		e->vma = arg(c, s->arg_vma);
 		if (e->vma) {

@@ -163,10 +163,11 @@ struct relay {
 	int nseen;
 };
 
-/* Name each ops pointer once, before the first event that uses it. Static
- * ops have a symbol ("mlock_walk_ops.75" loses its compiler suffix); ops
- * built on the kernel stack (7.x madvise) are named after the callback of
- * their first visit. */
+/* Name each ops id once, before the first event that uses it. Static ops
+ * have a symbol ("mlock_walk_ops.75" loses its compiler suffix). Ops built
+ * on the kernel stack arrive as their first callback (the tracer's ops_id):
+ * a function, named "ops of <callback>". Ops inside a bigger object (a
+ * module's array of ops) are named after the callback of their first visit. */
 static void name_ops(struct relay *r, const struct wc_event *e)
 {
 	char name[160];
@@ -180,7 +181,10 @@ static void name_ops(struct relay *r, const struct wc_event *e)
 			return;
 	s = ksyms_at(r->ks, e->ops);
 	if (s && s->addr == e->ops) {
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(s->name, "."), s->name);
+		bool fn = s->type == 't' || s->type == 'T';
+
+		snprintf(name, sizeof(name), "%s%.*s", fn ? "ops of " : "",
+			 (int)strcspn(s->name, "."), s->name);
 	} else {
 		int i = e->slot < WC_MAX_SLOTS ? r->info->slot_target[e->slot] : -1;
 
