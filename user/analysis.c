@@ -156,14 +156,8 @@ int wc_analysis_print(struct wc_analysis *a, bool json)
 
 int wc_analysis_verdict(struct wc_analysis *a)
 {
-	struct json_object *doc = wc_report_json(a->report), *summary, *v;
-	const char *keys[] = { "doubles", "out_of_order", "livelocks" };
-	int ret = WC_EXIT_OK;
+	const struct wc_report *r = a->report;
 
-	if (json_object_object_get_ex(doc, "summary", &summary))
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			if (json_object_object_get_ex(summary, keys[i], &v) && json_object_get_int64(v) > 0)
-				ret = WC_EXIT_ANOMALY;
-	json_object_put(doc);
-	return ret;
+	return wc_report_count(r, WC_AN_DOUBLE) || wc_report_count(r, WC_AN_OUT_OF_ORDER) ||
+	       wc_report_count(r, WC_AN_LIVELOCK) ? WC_EXIT_ANOMALY : WC_EXIT_OK;
 }

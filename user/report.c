@@ -403,6 +403,11 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+uint64_t wc_report_count(const struct wc_report *r, uint32_t type)
+{
+	return type >= 1 && type <= WC_AN_LIVELOCK ? r->by_type[type] : 0;
+}
+
 const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 {
 	uint64_t d = r->by_type[WC_AN_DOUBLE], re = r->by_type[WC_AN_RETRY];

@@ -81,6 +81,8 @@ void wc_meta_prog_miss(struct wc_report_meta *m, const char *name, uint64_t miss
 int wc_report_print(struct wc_report *r, FILE *out);
 /* The JSON document (caller puts it). */
 struct json_object *wc_report_json(struct wc_report *r);
+/* Anomalies of one type (enum wc_anomaly_type) seen so far. */
+uint64_t wc_report_count(const struct wc_report *r, uint32_t type);
 /* The verdict line, without newline, into buf. */
 const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size);
 

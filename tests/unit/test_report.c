@@ -261,6 +261,9 @@ static void test_json(void)
 	if (!d)
 		return;
 	check(ju(d, "summary.events") == 1000 && ju(d, "summary.walks") == 9, "json: events, walks");
+	check(wc_report_count(r, WC_AN_DOUBLE) == ju(d, "summary.doubles") &&
+	      wc_report_count(r, WC_AN_RETRY) == 1 && wc_report_count(r, WC_AN_LIVELOCK) == 0 &&
+	      wc_report_count(r, 99) == 0, "count: per type, as the summary says");
 	check(ju(d, "summary.lost.ringbuf") == 3 && ju(d, "summary.lost.recursion") == 2 &&
 	      ju(d, "summary.lost.total") == 5, "json: lost object");
 	check(ju(d, "summary.doubles") == 1 && ju(d, "summary.retries") == 1 &&
