@@ -114,7 +114,7 @@ static void on_tick(const struct wc_lost *lost, void *ctx)
 		.recursion_misses = lost->recursion_misses,
 	};
 
-	if (r->live || r->failed || !r->w)
+	if (r->failed || !r->w)
 		return;
 	wc_writer_lost(r->w, &l);
 	wc_writer_flush(r->w);
@@ -177,7 +177,9 @@ int wc_run_recorder(struct recorder *r, int argc, char **argv)
 	r->s.on_start = on_start;
 	r->s.on_event = on_event;
 	r->s.on_symbol = on_symbol;
-	r->s.on_tick = on_tick;
+	/* a file gets LOST records and flushes; the live report takes its
+	 * final counts from the session result, so no polling of counters */
+	r->s.on_tick = r->live ? NULL : on_tick;
 	r->s.ctx = r;
 	if (r->live && wc_analysis_init(&r->an, r->livelock)) {
 		wc_err("out of memory");
