@@ -8,6 +8,9 @@
 
 OUTPUT   := build
 ARCH     := x86
+ifneq ($(shell uname -m),x86_64)
+$(error walkcov supports x86-64 only (bpf/arch.h); this machine is $(shell uname -m))
+endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
@@ -53,7 +56,7 @@ deps:
 	@scripts/deps
 
 # BPF object and skeleton
-$(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c bpf/walkcov.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c bpf/walkcov.h bpf/arch.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
 		-fms-extensions -Wno-microsoft-anon-tag \
@@ -65,11 +68,11 @@ $(SKEL): $(OUTPUT)/walkcov.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
 
 # user space
-$(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h $(SKEL) | $(OUTPUT)/obj
+$(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h $(SKEL) | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/asan
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -c $< -o $@
 

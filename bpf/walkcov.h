@@ -7,9 +7,16 @@
 #ifndef WALKCOV_H
 #define WALKCOV_H
 
-#define WC_EVENT_VERSION 1
+#include "arch.h"
+
+#define WC_EVENT_VERSION 2
 #define WC_COMM_LEN 16
 #define WC_MAX_SLOTS 96		/* fentry/fexit program pairs in the tracer */
+#define WC_MAX_ARGS 6		/* function arguments the tracer reads */
+#define WC_MAX_NEST 4		/* walk entry points nested in one walk (walk_page_range -> walk_page_range_mm) */
+#define WC_RING_SIZE_DEFAULT (16u << 20)	/* ring buffer bytes (--ring-size) */
+#define WC_RING_SIZE_PROBE (1u << 16)		/* ring buffer of a load-only probe */
+#define WC_TRACKED_TASKS 16384	/* tasks with a walk in flight the tracer can follow at once */
 
 /* Event types. */
 enum wc_event_type {
@@ -33,6 +40,8 @@ enum wc_kind {
 	WC_K_HUGETLB_ENTRY = 5,
 	WC_K_PMD_RANGE = 6,	/* walk_pmd_range (WC_EV_LEVEL) */
 	WC_K_PTE_RANGE = 7,	/* walk_pte_range_inner (WC_EV_LEVEL) */
+	WC_K_PGD_ENTRY = 8,
+	WC_K_P4D_ENTRY = 9,
 };
 
 /* walk->action as the kernel defines it (enum page_walk_action). */
@@ -56,10 +65,24 @@ enum wc_class {
 #define WC_F_HAS_LOWER	0x01	/* ops have a callback below this level, so SUBTREE descends */
 #define WC_F_NO_VMA	0x02	/* walk->vma was NULL (kernel page tables, VMA gaps) */
 #define WC_F_ENTRY_SEEN	0x04	/* the matching entry program ran (cls is valid) */
-#define WC_F_KPROBE	0x08	/* produced by the kprobe fallback */
+#define WC_F_KPROBE	0x08	/* produced by a kprobe (not fentry/fexit) */
+#define WC_F_NESTED	0x10	/* WALK_BEGIN/END of an entry point nested in the walk (same walk_id) */
+#define WC_F_NO_WALK	0x20	/* the tracer could not follow this task's walk (task table full): walk_id 0 */
 
+/*
+ * Walk identity comes from the kernel side: the tracer gives each walk of a
+ * task a number (walk_id, unique in the session, from 1) at its outermost
+ * entry point, and every event of that walk carries it with its index (seq:
+ * 0 at WALK_BEGIN, then 1, 2, ... in the order the task produced them).
+ * An index is used up even when its event is lost (ring buffer full), and
+ * skipped on purpose when the tracer detects a lost exit, so a gap in seq
+ * says exactly which walk lost events. A walk whose WALK_BEGIN was not seen
+ * starts at seq 1. Events outside any walk (SPLIT by a task not walking, or
+ * WC_F_NO_WALK) have walk_id 0.
+ */
 struct wc_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u64 walk_id;		/* the tracer's walk number, 0: outside any walk */
 	__u64 walk;		/* struct mm_walk pointer, 0 when not known */
 	__u64 mm;		/* struct mm_struct pointer */
 	__u64 ops;		/* struct mm_walk_ops pointer (symbolized by the frontend) */
@@ -68,6 +91,7 @@ struct wc_event {
 	__u64 end;		/* range end, exclusive */
 	__u64 value;		/* pmd/pud value at entry (VISIT of pud/pmd, SPLIT) */
 	__s64 ret;		/* return value (END and VISIT events) */
+	__u32 seq;		/* index of the event in its walk */
 	__u32 pid;		/* tgid */
 	__u32 tid;
 	__u32 cpu;
@@ -76,8 +100,10 @@ struct wc_event {
 	__u16 slot;		/* attach slot that produced it: names the function */
 	__u8 kind;		/* enum wc_kind */
 	__u8 action;		/* enum wc_action, at exit */
+	__u8 entry_action;	/* enum wc_action at callback entry (WC_ACT_UNKNOWN if not read) */
 	__u8 cls;		/* enum wc_class, at entry */
 	__u8 flags;		/* WC_F_* */
+	__u8 pad[3];
 	char comm[WC_COMM_LEN];
 };
 
@@ -115,6 +141,8 @@ struct wc_stats {
 	__u64 ringbuf_drops;	/* bpf_ringbuf_reserve failed */
 	__u64 stash_drops;	/* entry state could not be saved */
 	__u64 events;		/* events submitted */
+	__u64 untracked;	/* walk events of tasks the tracer could not follow (WC_F_NO_WALK) */
+	__u64 lost_exits;	/* callback/entry exits detected as missing (seq gap made) */
 };
 
 #endif /* WALKCOV_H */

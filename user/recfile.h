@@ -20,7 +20,7 @@
 
 #define WC_FILE_MAGIC		"WALKCOV"	/* 8 bytes with its NUL */
 #define WC_FILE_MAGIC_LEN	8
-#define WC_FILE_VERSION		1
+#define WC_FILE_VERSION		2
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
 #define WC_HDR_MAX_LEN		(16u << 20)	/* sanity limit on the JSON header */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
@@ -94,7 +94,7 @@ const char *wc_hdr_slot_name(struct json_object *hdr, unsigned slot);
 
 #define WC_FLUSH_INTERVAL_NS	(100ull * 1000 * 1000)	/* at least every 100 ms */
 #define WC_FLUSH_RECORDS	8192
-#define WC_FLUSH_BYTES		(1u << 20)		/* uncompressed */
+#define WC_FLUSH_BYTES		(2u << 20)		/* uncompressed */
 
 struct wc_writer;
 

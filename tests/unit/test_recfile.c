@@ -436,7 +436,10 @@ static void test_corruption(const char *path)
 		} else {
 			/* only unchecked bytes (header values, gzip mtime/OS) can be hit */
 			tolerated++;
-			if (o.truncated || o.events != NEV || !o.prefix_ok)
+			/* a file read as truncated was warned about (its last
+			 * deflate block can be cut short before the CRC is
+			 * reached); one read as complete must be intact */
+			if (!o.truncated && (o.events != NEV || !o.prefix_ok))
 				bad_tolerated++;
 		}
 	}
@@ -505,7 +508,7 @@ static void test_headers(void)
 	struct wc_rec_end end = { 0 };
 
 	snprintf(good_json, sizeof(good_json),
-		 "{\"format\":\"walkcov\",\"version\":1,\"event_size\":%zu,\"event_version\":%d}",
+		 "{\"format\":\"walkcov\",\"version\":2,\"event_size\":%zu,\"event_version\":%d}",
 		 sizeof(struct wc_event), WC_EVENT_VERSION);
 
 	spit(tmp("empty"), "", 0);
@@ -517,7 +520,7 @@ static void test_headers(void)
 	craft(tmp("version"), 7, good_json, NULL, 0, false);
 	expect_open_error("version", "unsupported version 7");
 	snprintf(js, sizeof(js), "{\"event_size\":96,\"event_version\":%d}", WC_EVENT_VERSION);
-	craft(tmp("evsize"), 1, js, NULL, 0, false);
+	craft(tmp("evsize"), WC_FILE_VERSION, js, NULL, 0, false);
 	{
 		char want[64];
 
@@ -525,15 +528,15 @@ static void test_headers(void)
 		expect_open_error("evsize", want);
 	}
 	snprintf(js, sizeof(js), "{\"event_size\":%zu,\"event_version\":9}", sizeof(struct wc_event));
-	craft(tmp("evversion"), 1, js, NULL, 0, false);
+	craft(tmp("evversion"), WC_FILE_VERSION, js, NULL, 0, false);
 	expect_open_error("evversion", "event version 9");
-	craft(tmp("badjson"), 1, "{\"event_size\":", NULL, 0, false);
+	craft(tmp("badjson"), WC_FILE_VERSION, "{\"event_size\":", NULL, 0, false);
 	expect_open_error("badjson", "corrupt header");
-	craft(tmp("notobject"), 1, "[1,2]", NULL, 0, false);
+	craft(tmp("notobject"), WC_FILE_VERSION, "[1,2]", NULL, 0, false);
 	expect_open_error("notobject", "corrupt header");
 
 	/* header only: opens, reads nothing, reports truncation */
-	craft(tmp("hdronly"), 1, good_json, NULL, 0, false);
+	craft(tmp("hdronly"), WC_FILE_VERSION, good_json, NULL, 0, false);
 	read_all(tmp("hdronly"), &o);
 	check(o.ret == 1 && o.truncated && o.events == 0, "header-only: truncated, 0 events");
 
@@ -541,7 +544,7 @@ static void test_headers(void)
 	{
 		FILE *f;
 
-		craft(tmp("notgz"), 1, good_json, NULL, 0, false);
+		craft(tmp("notgz"), WC_FILE_VERSION, good_json, NULL, 0, false);
 		f = fopen(tmp("notgz"), "ab");
 		fputs("this is not gzip data at all, no no no", f);
 		fclose(f);
@@ -555,7 +558,7 @@ static void test_headers(void)
 		     sizeof(struct wc_event));
 	end.events = htole64(1);
 	n += put_rec(stream + n, WC_REC_END, sizeof(end), &end, sizeof(end));
-	craft(tmp("unknown"), 1, good_json, stream, n, true);
+	craft(tmp("unknown"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("unknown"), &o);
 	check(o.ret == 1 && !o.truncated && o.events == 1 && o.prefix_ok && o.ends == 1,
 	      "unknown record type skipped (%s)", o.err);
@@ -564,7 +567,7 @@ static void test_headers(void)
 	n = put_rec(stream, WC_REC_EVENT, sizeof(struct wc_event), &events[0],
 		    sizeof(struct wc_event));
 	n += put_rec(stream + n, 1234, 0xfffffff0u, "", 0);
-	craft(tmp("insane"), 1, good_json, stream, n, true);
+	craft(tmp("insane"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("insane"), &o);
 	{
 		char want[64];
@@ -576,20 +579,20 @@ static void test_headers(void)
 
 	/* an EVENT of the wrong size */
 	n = put_rec(stream, WC_REC_EVENT, 50, events, 50);
-	craft(tmp("evlen"), 1, good_json, stream, n, true);
+	craft(tmp("evlen"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("evlen"), &o);
 	check(o.ret == -1 && strstr(o.err, "length 50"), "bad EVENT length: '%s'", o.err);
 
 	/* a SYMBOL name without its NUL */
 	n = put_rec(stream, WC_REC_SYMBOL, 12, "\1\2\3\4\5\6\7\10abcd", 12);
-	craft(tmp("symnul"), 1, good_json, stream, n, true);
+	craft(tmp("symnul"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("symnul"), &o);
 	check(o.ret == -1 && strstr(o.err, "not terminated"), "unterminated SYMBOL: '%s'", o.err);
 
 	/* a trailer that disagrees with the events read */
 	end.events = htole64(5);
 	n = put_rec(stream, WC_REC_END, sizeof(end), &end, sizeof(end));
-	craft(tmp("badend"), 1, good_json, stream, n, true);
+	craft(tmp("badend"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("badend"), &o);
 	check(o.ret == -1 && strstr(o.err, "counts 5 events"), "trailer count mismatch: '%s'", o.err);
 
@@ -598,14 +601,14 @@ static void test_headers(void)
 	n = put_rec(stream, WC_REC_END, sizeof(end), &end, sizeof(end));
 	n += put_rec(stream + n, WC_REC_EVENT, sizeof(struct wc_event), &events[0],
 		     sizeof(struct wc_event));
-	craft(tmp("afterend"), 1, good_json, stream, n, true);
+	craft(tmp("afterend"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("afterend"), &o);
 	check(o.ret == -1 && strstr(o.err, "after the END"), "data after END: '%s'", o.err);
 
 	/* a gzip member with no END record: truncated, not an error */
 	n = put_rec(stream, WC_REC_EVENT, sizeof(struct wc_event), &events[0],
 		    sizeof(struct wc_event));
-	craft(tmp("noend"), 1, good_json, stream, n, true);
+	craft(tmp("noend"), WC_FILE_VERSION, good_json, stream, n, true);
 	read_all(tmp("noend"), &o);
 	check(o.ret == 1 && o.truncated && o.events == 1, "finished member without END: truncated");
 }

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Architecture facts walkcov relies on, in one place for the BPF tracer and
+ * the frontend. Only x86-64 is supported; another target stops the build
+ * here (the Makefile says so too).
+ */
+#ifndef WALKCOV_ARCH_H
+#define WALKCOV_ARCH_H
+
+#if !defined(__TARGET_ARCH_x86) && !defined(__x86_64__)
+#error "walkcov supports x86-64 only (page-table bits, argument registers, address layout)"
+#endif
+
+#define WC_PAGE_SIZE		4096ULL
+#define WC_PMD_SIZE		(2ULL << 20)	/* one pmd maps 2 MiB */
+#define WC_PUD_SIZE		(1ULL << 30)
+
+/* The kernel image and modules live at and above this; kernel stacks and
+ * the direct map below it. */
+#define WC_KERNEL_IMAGE_BASE	0xffffffff80000000ULL
+
+/* pmd/pud entry bits: present, PSE (huge leaf), PROTNONE (NUMA hinting) */
+#define WC_PTE_PRESENT		(1ULL << 0)
+#define WC_PTE_PSE		(1ULL << 7)
+#define WC_PTE_PROTNONE		(1ULL << 8)
+
+#endif /* WALKCOV_ARCH_H */
