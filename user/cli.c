@@ -62,3 +62,16 @@ uint32_t wc_cli_livelock(const char *arg, struct argp_state *state)
 		argp_error(state, "invalid livelock threshold '%s'", arg);
 	return v;
 }
+
+double wc_cli_duration(const char *arg, struct argp_state *state)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || *end || end == arg || !(v > 0) || v > WC_MAX_DURATION_S)
+		argp_error(state, "invalid duration '%s' (seconds, > 0, at most %d)", arg,
+			   WC_MAX_DURATION_S);
+	return v;
+}

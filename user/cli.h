@@ -13,4 +13,11 @@ int wc_cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
 /* The value of --livelock N (1 to 10^9); a bad one fails the parse. */
 uint32_t wc_cli_livelock(const char *arg, struct argp_state *state);
 
+/* Longest --duration any command takes, in seconds (one day). */
+#define WC_MAX_DURATION_S 86400
+
+/* The value of --duration SECS (fractions allowed, > 0, at most
+ * WC_MAX_DURATION_S); a bad one fails the parse. Every command uses it. */
+double wc_cli_duration(const char *arg, struct argp_state *state);
+
 #endif

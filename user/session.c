@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include "cli.h"
 #include <sys/wait.h>
 #include "commands.h"
 #include "ksyms.h"
@@ -71,10 +72,7 @@ int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_
 	case 'a':
 		break;
 	case 'd':
-		errno = 0;
-		o->duration = strtod(arg, &end);
-		if (errno || *end || end == arg || !(o->duration > 0) || o->duration > 1e7)
-			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
+		o->duration = wc_cli_duration(arg, state);
 		break;
 	case OPT_RING:
 		if (parse_size(arg, &o->ring_size))
