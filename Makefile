@@ -17,7 +17,7 @@ CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11 -D_GNU_SOURCE
-INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -Istress
 LIBS     := -lbpf -lelf -lz -ljson-c -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SUITES   ?= bookworm trixie sid
@@ -33,6 +33,12 @@ DEMO_SUITE ?= sid
 
 USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
+# the workload (stress/): in walkcov, and as a library for the guest workload
+STRESS_SRCS := $(wildcard stress/*.c)
+STRESS_HDRS := $(wildcard stress/*.h)
+STRESS_OBJS := $(patsubst stress/%.c,$(OUTPUT)/obj/stress/%.o,$(STRESS_SRCS))
+STRESS_LIB  := $(OUTPUT)/libstress.a
+USER_OBJS  += $(STRESS_OBJS)
 LIB_OBJS   := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 ASAN_OBJS  := $(patsubst $(OUTPUT)/obj/%.o,$(OUTPUT)/asan/%.o,$(LIB_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -68,13 +74,25 @@ $(SKEL): $(OUTPUT)/walkcov.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
 
 # user space
-$(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj
+$(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/asan
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/obj/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h | $(OUTPUT)/obj/stress
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/asan/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h | $(OUTPUT)/asan/stress
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -c $< -o $@
+
+$(STRESS_LIB): $(STRESS_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUTPUT)/walkcov: $(USER_OBJS)
 	$(call msg,CC,$@)
@@ -84,10 +102,13 @@ $(OUTPUT)/walkcov.static: $(USER_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
 
-# static programs that run inside the VM
+# static programs that run inside the VM; the workload shares the stress/
+# calls (the linker takes only the objects it needs from the archive)
+$(OUTPUT)/guest/wc_workload: $(STRESS_LIB)
+
 $(OUTPUT)/guest/%: tests/guest/%.c | $(OUTPUT)/guest
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -static $(INCLUDES) $< -lpthread -o $@
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -static $(INCLUDES) $< $(filter %.a,$^) -lpthread -o $@
 
 # unit tests: each test links the frontend library (everything but main.o)
 $(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELP) $(UNIT_HDRS) $(LIB_OBJS) | $(OUTPUT)/unit
@@ -102,7 +123,7 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/obj/stress $(OUTPUT)/asan/stress $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(OUTPUT)/walkcov

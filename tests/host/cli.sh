@@ -1,26 +1,8 @@
 #!/usr/bin/env bash
 # Command-line behaviour on the host: bad input gets one clear line on stderr
 # and exit status 2; a host that cannot trace says why in one line.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-W=build/walkcov
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# expect_fail NAME PATTERN CMD...: exit 2, stdout empty, one stderr line matching PATTERN
-expect_fail() {
-	local name="$1" pattern="$2" rc lines
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$tmp/out" ] && grep -Eq "$pattern" "$tmp/err"; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name (exit $rc, $lines stderr lines)"
-		sed 's/^/# /' "$tmp/err" | head -5
-	fi
-}
+# shellcheck source=tests/host/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 expect_fail "unknown command" "^walkcov: unknown command 'frobnicate'" $W frobnicate
 expect_fail "bad duration" "invalid duration" $W count -d abc

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* walkcov stress: the command line of the built-in workload (stress/).
+ * Bad input is one line and exit status 2, as for every command. */
+#include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "cli.h"
+#include "commands.h"
+#include "stress.h"
+
+enum { OPT_LIST = 256, OPT_JSON, OPT_ONLY, OPT_SKIP };
+
+static const struct argp_option options[] = {
+	{ "duration", 'd', "S", 0, "run for S seconds (default 10, fractions allowed)", 0 },
+	{ "threads", 't', "N", 0, "reader threads driving the walkers (default 3)", 0 },
+	{ "size", 's', "MB", 0, "THP arena size in MiB (default 16, >= 8, rounded up to 2 MiB)", 0 },
+	{ "only", OPT_ONLY, "LIST", 0, "run only these walkers/splitters (comma-separated)", 0 },
+	{ "skip", OPT_SKIP, "LIST", 0, "do not run these walkers/splitters", 0 },
+	{ "list", OPT_LIST, NULL, 0, "list walkers and splitters and whether this kernel has them", 0 },
+	{ "quiet", 'q', NULL, 0, "no summary table (the exit status tells)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "print the summary as one JSON object on stdout", 0 },
+	{},
+};
+
+/* arg as a whole number in [lo, hi], or -1 */
+static long number(const char *arg, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	return errno || end == arg || *end || v < lo || v > hi ? -1 : v;
+}
+
+/* A --only or --skip list, every name checked. */
+static const char *unit_list(const char *arg, struct argp_state *state)
+{
+	size_t len;
+	const char *bad = stress_unknown_unit(arg, &len);
+
+	if (bad)
+		argp_error(state, "unknown walker or splitter '%.*s' (see 'walkcov stress --list')",
+			   (int)len, bad);
+	return arg;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct stress_opts *o = state->input;
+	long v;
+
+	switch (key) {
+	case 'd':
+		o->duration = wc_cli_duration(arg, state);
+		return 0;
+	case 't':
+		v = number(arg, 1, STRESS_MAX_THREADS);
+		if (v < 0)
+			argp_error(state, "invalid thread count '%s' (1 to %d)", arg, STRESS_MAX_THREADS);
+		o->threads = (int)v;
+		return 0;
+	case 's':
+		v = number(arg, STRESS_MIN_MIB, STRESS_MAX_MIB);
+		if (v < 0)
+			argp_error(state, "invalid size '%s' (MiB, %d to %d)", arg, STRESS_MIN_MIB,
+				   STRESS_MAX_MIB);
+		/* whole PMDs: the arena is cut into 2 MiB slots */
+		o->size = (((size_t)v << 20) + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+		return 0;
+	case OPT_ONLY:
+		o->only = unit_list(arg, state);
+		return 0;
+	case OPT_SKIP:
+		o->skip = unit_list(arg, state);
+		return 0;
+	case OPT_LIST:
+		o->list = true;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+int cmd_stress(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.doc = "Drive every page-table walker reachable from user space while other "
+		       "threads split and re-form THPs.\v"
+		       "Walkers: smaps smaps_rollup pagemap numa_maps clear_refs mincore mlock "
+		       "mbind migrate_pages willneed cold pageout free pagemap_scan guard.\n"
+		       "Splitters: zap_partial zap_tail mprotect fork_cow collapse debugfs_split.\n"
+		       "--only naming walkers only keeps every splitter (and the reverse).\n"
+		       "Exit status: 0 the workload ran (missing walkers are no failure), "
+		       "1 a walker or splitter the kernel has failed unexpectedly, 2 bad usage.",
+	};
+	struct stress_opts o = STRESS_OPTS_DEFAULT;
+
+	if (wc_cli_parse(&argp, argc, argv, 0, &o))
+		return WC_EXIT_FAIL;
+	return stress_run(&o);
+}
