@@ -206,6 +206,7 @@ static void rec_lost(const struct wc_lost *lost, struct wc_rec_lost *l)
 	*l = (struct wc_rec_lost){
 		.ringbuf_drops = lost->ringbuf_drops,
 		.recursion_misses = lost->recursion_misses,
+		.ts_ns = wc_now_ns(CLOCK_MONOTONIC),	/* the events' clock */
 	};
 }
 
