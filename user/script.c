@@ -7,6 +7,7 @@
 #include "coverage.h"
 #include "errors.h"
 #include "fmt.h"
+#include "recfile.h"
 #include "script.h"
 
 #define MAX_SLOTS 65536		/* wc_event.slot is a u16 */

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "walkcov.h"
-#include "recfile.h"
+#include "sink.h"
 
 struct wc_script;
 

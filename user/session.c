@@ -150,7 +150,7 @@ struct relay {
 	const struct ksyms *ks;
 	const struct wc_session_info *info;
 	struct wc_symtab *named;	/* ops ids already named */
-	uint64_t not_named;		/* ops ids left unnamed: the table was full */
+	uint64_t unnamed_events;	/* events whose ops stayed unnamed: the table was full */
 	uint64_t events;
 	int sink_ret;			/* a sink callback failed: stop */
 };
@@ -181,7 +181,7 @@ static int name_ops(struct relay *r, const struct wc_event *e)
 		snprintf(name, sizeof(name), "ops of %s", r->info->plan->t[i].name);
 	}
 	if (wc_symtab_add(r->named, e->ops, name) < 0) {
-		r->not_named++;	/* reported in the trailer */
+		r->unnamed_events++;	/* reported in the trailer */
 		return 0;
 	}
 	return wc_sink_symbol(r->sink, e->ops, name);
@@ -250,7 +250,7 @@ struct json_object *wc_session_header(const struct wc_session_info *info)
 struct json_object *wc_session_trailer(const struct wc_lost *lost,
 				       const struct wc_session_result *res,
 				       uint64_t events, uint64_t duration_ns,
-				       uint64_t ops_not_named, struct wc_rec_end *end)
+				       uint64_t unnamed_ops_events, struct wc_rec_end *end)
 {
 	struct json_object *o = json_object_new_object(), *pm = json_object_new_object();
 
@@ -265,7 +265,7 @@ struct json_object *wc_session_trailer(const struct wc_lost *lost,
 				       json_object_new_uint64(lost->per_prog[i].misses));
 	json_object_object_add(o, "prog_misses", pm);
 	json_object_object_add(o, "stash_drops", json_object_new_uint64(lost->stash_drops));
-	json_object_object_add(o, "ops_not_named", json_object_new_uint64(ops_not_named));
+	json_object_object_add(o, "unnamed_ops_events", json_object_new_uint64(unnamed_ops_events));
 	json_object_object_add(o, "cmd_status", json_object_new_int(res->cmd_status));
 	json_object_object_add(o, "cmd_signal", json_object_new_int(res->cmd_signal));
 	return o;
@@ -304,11 +304,11 @@ static int finish(struct wc_tracer *t, struct relay *relay, const struct wc_sess
 		rec_lost(&lost, &l);
 		ret = wc_sink_lost(relay->sink, &l);
 	}
-	extra = wc_session_trailer(&lost, res, relay->events, duration_ns, relay->not_named, &end);
+	extra = wc_session_trailer(&lost, res, relay->events, duration_ns, relay->unnamed_events, &end);
 	free(lost.per_prog);
-	if (relay->not_named)
-		wc_err("warning: %" PRIu64 " ops structs left unnamed (more than %d)",
-		       relay->not_named, WC_SYMTAB_MAX);
+	if (relay->unnamed_events)
+		wc_err("warning: %" PRIu64 " events have an unnamed ops struct (more than %d seen)",
+		       relay->unnamed_events, WC_SYMTAB_MAX);
 	if (!ret)
 		ret = wc_sink_end(relay->sink, &end, extra);
 	else

@@ -59,11 +59,11 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 struct json_object *wc_session_header(const struct wc_session_info *info);
 /* The END trailer: the final lost counters, the duration, EVENTS delivered;
  * its extra JSON (returned, caller puts it) carries prog_misses,
- * stash_drops, ops_not_named, cmd_status and cmd_signal. */
+ * stash_drops, unnamed_ops_events, cmd_status and cmd_signal. */
 struct json_object *wc_session_trailer(const struct wc_lost *lost,
 				       const struct wc_session_result *res,
 				       uint64_t events, uint64_t duration_ns,
-				       uint64_t ops_not_named, struct wc_rec_end *end);
+				       uint64_t unnamed_ops_events, struct wc_rec_end *end);
 
 /* Shared argp handling of -p, -a, --duration, --ring-size, --kprobe, -v
  * (returns ARGP_ERR_UNKNOWN for keys it does not own). */

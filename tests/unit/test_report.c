@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "recfile.h"
 #include "report.h"
 #include "script.h"
 
