@@ -380,14 +380,10 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 	info.mech = wc_tracer_mech(t);
 	info.mono_start_ns = wc_now_ns(CLOCK_MONOTONIC);
 	hdr = wc_session_header(&info);
-	ret = wc_sink_begin(sink, hdr);
+	begun = !wc_sink_begin(sink, hdr);
 	json_object_put(hdr);
-	if (ret) {
-		ret = WC_EXIT_FAIL;
-		goto cleanup;
-	}
-	begun = true;
-	ret = WC_EXIT_FAIL;
+	if (!begun)
+		goto cleanup;	/* the sink said why */
 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
