@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "commands.h"
+#include "errors.h"
 
 static char *err_buf;
 static size_t err_len;

@@ -1,39 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov check: trace a workload (default: walkcov stress) and give a
  * verdict: exit 0 when every walk handled every range exactly once, 1 on any
- * double, out-of-order visit or livelock, 2 when walkcov could not run. */
+ * double, out-of-order visit or livelock, 2 when walkcov could not run or
+ * the workload failed (doubles win: 1). */
 #include <argp.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "cli.h"
 #include "commands.h"
-#include "recorder.h"
+#include "live.h"
 
 int cmd_check(int argc, char **argv)
 {
 	static const struct argp argp = {
 		.options = wc_report_options,
-		.parser = wc_recorder_parse,
+		.parser = wc_live_parse,
 		.args_doc = "[CMD [ARGS...]]",
 		.doc = "Trace while CMD runs (default: 'walkcov stress' for --duration seconds, "
 		       "10 by default) and give a verdict. Exit status: 0 every range handled "
 		       "exactly once (retries are reported), 1 any double, out-of-order visit or "
-		       "livelock, 2 walkcov could not run.",
-		.children = wc_recorder_children,
+		       "livelock, 2 walkcov could not run or the workload failed (non-zero "
+		       "exit status, killed by a signal).",
+		.children = wc_live_children,
 	};
-	struct recorder r = { .live = true, .verdict = true };
+	struct wc_live_opts l = {};
 	char self[4096], duration[32], *stress[] = { self, "stress", "-q", "--duration",
 						     duration, NULL };
 	ssize_t n;
-	int ret;
 
-	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &r))
+	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &l))
 		return WC_EXIT_FAIL;
-	if (!r.s.cmd) {
+	if (!l.s.cmd) {
 		/* the stress run ends by itself; tracing follows it */
-		snprintf(duration, sizeof(duration), "%g", r.s.duration > 0 ? r.s.duration : 10.0);
-		r.s.duration = 0;
-		r.s.cmd = stress;
+		snprintf(duration, sizeof(duration), "%g", l.s.duration > 0 ? l.s.duration : 10.0);
+		l.s.duration = 0;
+		l.s.cmd = stress;
 		/* this binary by its real path, so the report names the command
 		 * "walkcov", not "exe" */
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -43,6 +44,5 @@ int cmd_check(int argc, char **argv)
 		}
 		self[n] = '\0';
 	}
-	ret = wc_run_recorder(&r, argc, argv);
-	return ret;
+	return wc_live_analyse(&l, argc, argv, true);
 }

@@ -20,9 +20,11 @@ struct ops_count {
 
 static struct {
 	struct wc_session_opts s;
+	struct wc_sink sink;
 	struct ops_count ops[MAX_OPS];
 	int n;
 	uint64_t other;		/* events for ops beyond MAX_OPS */
+	struct wc_rec_end end;	/* the trailer: what was lost */
 } env;
 
 static const struct argp_option options[] = {
@@ -47,11 +49,11 @@ static struct ops_count *find_ops(uint64_t ops)
 	return &env.ops[env.n++];
 }
 
-static int on_event(const struct wc_event *e, void *ctx)
+static int on_event(struct wc_sink *sink, const struct wc_event *e)
 {
 	struct ops_count *c;
 
-	(void)ctx;
+	(void)sink;
 	if (e->type != WC_EV_WALK_BEGIN && e->type != WC_EV_CHUNK_BEGIN)
 		return 0;
 	c = find_ops(e->ops);
@@ -66,13 +68,23 @@ static int on_event(const struct wc_event *e, void *ctx)
 	return 0;
 }
 
-static void on_symbol(uint64_t addr, const char *name, void *ctx)
+static int on_symbol(struct wc_sink *sink, uint64_t addr, const char *name)
 {
 	struct ops_count *c = find_ops(addr);
 
-	(void)ctx;
+	(void)sink;
 	if (c)
 		snprintf(c->name, sizeof(c->name), "%s", name);
+	return 0;
+}
+
+static int on_end(struct wc_sink *sink, const struct wc_rec_end *e, struct json_object *extra)
+{
+	(void)sink;
+	(void)extra;
+	if (e)
+		env.end = *e;
+	return 0;
 }
 
 static int by_walks(const void *a, const void *b)
@@ -99,12 +111,13 @@ int cmd_count(int argc, char **argv)
 	struct wc_session_result res;
 	uint64_t walks = 0, chunks = 0;
 
-	env.s.on_event = on_event;
-	env.s.on_symbol = on_symbol;
+	env.sink = (struct wc_sink){ .event = on_event, .symbol = on_symbol, .end = on_end };
 	env.s.role_mask = 1u << WC_R_WALK | 1u << WC_R_CHUNK;
 	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &env.s))
 		return WC_EXIT_FAIL;
-	if (wc_session_run(&env.s, &res))
+	env.s.argc = argc;
+	env.s.argv = argv;
+	if (wc_session_run(&env.s, &env.sink, &res))
 		return WC_EXIT_FAIL;
 
 	qsort(env.ops, env.n, sizeof(env.ops[0]), by_walks);
@@ -117,8 +130,7 @@ int cmd_count(int argc, char **argv)
 	}
 	printf("%-32s %10" PRIu64 " %10" PRIu64 "\n", "total", walks, chunks);
 	printf("# lost: %" PRIu64 " ring buffer drops, %" PRIu64 " skipped by the kernel (recursion)%s\n",
-	       res.lost.ringbuf_drops, res.lost.recursion_misses,
+	       env.end.ringbuf_drops, env.end.recursion_misses,
 	       env.other ? ", some ops not shown" : "");
-	wc_session_result_free(&res);
 	return WC_EXIT_OK;
 }

@@ -4,9 +4,7 @@
 #ifndef WALKCOV_COMMANDS_H
 #define WALKCOV_COMMANDS_H
 
-#define WC_EXIT_OK 0
-#define WC_EXIT_ANOMALY 1
-#define WC_EXIT_FAIL 2
+#include "errors.h"
 
 int cmd_probes(int argc, char **argv);
 int cmd_count(int argc, char **argv);
@@ -16,8 +14,5 @@ int cmd_report(int argc, char **argv);
 int cmd_script(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_check(int argc, char **argv);
-
-/* "walkcov: " + message + newline on stderr. */
-void wc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -2,7 +2,7 @@
 /* One-line error messages, the same shape everywhere. */
 #include <stdarg.h>
 #include <stdio.h>
-#include "commands.h"
+#include "errors.h"
 
 void wc_err(const char *fmt, ...)
 {

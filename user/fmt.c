@@ -33,3 +33,21 @@ void wc_json_add_str(struct json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
+
+const char *wc_ops_name(const struct wc_symtab *syms, uint64_t ops, const char *none,
+			char *buf, size_t size)
+{
+	const char *n = wc_symtab_name(syms, ops);
+
+	if (n)
+		return n;
+	if (!ops)
+		return none;
+	snprintf(buf, size, "0x%" PRIx64, ops);
+	return buf;
+}
+
+double wc_rel_s(uint64_t ts, uint64_t start_ns)
+{
+	return (double)(int64_t)(ts - start_ns) / 1e9;
+}

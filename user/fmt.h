@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <json-c/json.h>
+#include "symtab.h"
 
 /* A task's comm (WC_COMM_LEN bytes from the kernel) into DST, which has
  * room for WC_COMM_LEN + 1: NUL-terminated, unprintable bytes as '?'. */
@@ -14,5 +15,11 @@ void wc_clean_comm(char *dst, const char *src);
 struct json_object *wc_json_hex(uint64_t v);
 void wc_json_add_u64(struct json_object *o, const char *k, uint64_t v);
 void wc_json_add_str(struct json_object *o, const char *k, const char *v);
+
+/* An ops pointer's symbol, else NONE for 0, else "0x..." in BUF. */
+const char *wc_ops_name(const struct wc_symtab *syms, uint64_t ops, const char *none,
+			char *buf, size_t size);
+/* Seconds from START_NS to TS (negative if TS is earlier). */
+double wc_rel_s(uint64_t ts, uint64_t start_ns);
 
 #endif

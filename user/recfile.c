@@ -12,113 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "clock.h"
+#include "errors.h"
 #include "recfile.h"
 
 /* ------------------------------------------------------------------ */
-/* symbol table: open addressing on the address, names copied          */
-
-struct wc_sym {
-	uint64_t addr;
-	char *name;		/* NULL: free slot */
-};
-
-struct wc_symtab {
-	struct wc_sym *v;
-	size_t cap, n;		/* cap: power of two */
-};
-
-struct wc_symtab *wc_symtab_new(void)
-{
-	return calloc(1, sizeof(struct wc_symtab));
-}
-
-static size_t sym_hash(uint64_t addr, size_t cap)
-{
-	addr ^= addr >> 33;
-	addr *= 0xff51afd7ed558ccdull;
-	addr ^= addr >> 33;
-	return addr & (cap - 1);
-}
-
-static struct wc_sym *sym_find(const struct wc_symtab *t, uint64_t addr)
-{
-	if (!t->cap)
-		return NULL;
-	for (size_t i = sym_hash(addr, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		struct wc_sym *s = &t->v[i];
-
-		if (!s->name || s->addr == addr)
-			return s;
-	}
-}
-
-static int sym_grow(struct wc_symtab *t)
-{
-	size_t ncap = t->cap ? t->cap * 2 : 64;
-	struct wc_sym *nv = calloc(ncap, sizeof(*nv));
-	struct wc_symtab nt = { .v = nv, .cap = ncap };
-
-	if (!nv)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		if (t->v[i].name)
-			*sym_find(&nt, t->v[i].addr) = t->v[i];
-	}
-	free(t->v);
-	t->v = nv;
-	t->cap = ncap;
-	return 0;
-}
-
-int wc_symtab_add(struct wc_symtab *t, uint64_t addr, const char *name)
-{
-	struct wc_sym *s = sym_find(t, addr);
-
-	if (s && s->name)
-		return 0;
-	if (t->n >= WC_SYMTAB_MAX)
-		return -1;
-	/* keep the load factor under 1/2 */
-	if ((t->n + 1) * 2 > t->cap) {
-		if (sym_grow(t))
-			return -1;
-		s = sym_find(t, addr);
-	}
-	s->name = strndup(name, WC_SYM_MAX_NAME - 1);
-	if (!s->name)
-		return -1;
-	s->addr = addr;
-	t->n++;
-	return 1;
-}
-
-const char *wc_symtab_name(const struct wc_symtab *t, uint64_t addr)
-{
-	const struct wc_sym *s = t ? sym_find(t, addr) : NULL;
-
-	return s ? s->name : NULL;
-}
-
-void wc_symtab_free(struct wc_symtab *t)
-{
-	if (!t)
-		return;
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->v[i].name);
-	free(t->v);
-	free(t);
-}
-
-/* ------------------------------------------------------------------ */
 /* header                                                              */
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static struct json_object *argv_json(int argc, char **argv)
 {
@@ -160,8 +59,8 @@ struct json_object *wc_hdr_new(int argc, char **argv, const char *mechanism)
 	json_object_object_add(hdr, "command", NULL);
 
 	/* taken back to back: together they map event ts to wall time */
-	rt = clock_ns(CLOCK_REALTIME);
-	mono = clock_ns(CLOCK_MONOTONIC);
+	rt = wc_now_ns(CLOCK_REALTIME);
+	mono = wc_now_ns(CLOCK_MONOTONIC);
 	sec = (time_t)(rt / 1000000000ull);
 	if (gmtime_r(&sec, &tm)) {
 		size_t n = strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -183,22 +82,9 @@ void wc_hdr_set_command(struct json_object *hdr, int argc, char **argv)
 	json_object_object_add(hdr, "command", argc > 0 ? argv_json(argc, argv) : NULL);
 }
 
-static const char *const role_names[] = {
-	[WC_R_UNUSED] = "unused", [WC_R_WALK] = "walk", [WC_R_CHUNK] = "chunk",
-	[WC_R_TEST] = "test", [WC_R_CALLBACK] = "callback", [WC_R_LEVEL] = "level",
-	[WC_R_SPLIT] = "split",
-};
-
-/* probes.c has the same table; recfile.c stays free of libbpf code */
-static const char *role_str(unsigned role)
-{
-	if (role < sizeof(role_names) / sizeof(role_names[0]) && role_names[role])
-		return role_names[role];
-	return "unknown";
-}
-
 void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
-		     const char *module, unsigned role, unsigned kind, const char *mechanism)
+		     const char *module, unsigned role, const char *role_name, unsigned kind,
+		     const char *mechanism)
 {
 	struct json_object *plan, *s = json_object_new_object();
 
@@ -212,7 +98,7 @@ void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
 	if (module && *module)
 		json_object_object_add(s, "module", json_object_new_string(module));
 	json_object_object_add(s, "role", json_object_new_int((int)role));
-	json_object_object_add(s, "role_name", json_object_new_string(role_str(role)));
+	json_object_object_add(s, "role_name", json_object_new_string(role_name ? role_name : "unknown"));
 	json_object_object_add(s, "kind", json_object_new_int((int)kind));
 	json_object_object_add(s, "mechanism",
 			       json_object_new_string(mechanism ? mechanism : ""));
@@ -369,7 +255,7 @@ int wc_writer_flush(struct wc_writer *w)
 {
 	if (w->failed)
 		return -1;
-	w->flush_ns = clock_ns(CLOCK_MONOTONIC);
+	w->flush_ns = wc_now_ns(CLOCK_MONOTONIC);
 	if (!w->dirty)
 		return 0;
 	w->dirty = false;
@@ -391,7 +277,7 @@ static int write_record(struct wc_writer *w, uint32_t type, const void *a, size_
 	w->flush_bytes += sizeof(h) + alen + blen;
 	if (w->flush_records >= WC_FLUSH_RECORDS || w->flush_bytes >= WC_FLUSH_BYTES ||
 	    ((w->flush_records & 63) == 0 &&
-	     clock_ns(CLOCK_MONOTONIC) - w->flush_ns >= WC_FLUSH_INTERVAL_NS))
+	     wc_now_ns(CLOCK_MONOTONIC) - w->flush_ns >= WC_FLUSH_INTERVAL_NS))
 		return wc_writer_flush(w);
 	return 0;
 }
@@ -441,7 +327,7 @@ struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 		goto fail;
 	}
 	w->zinit = true;
-	w->flush_ns = clock_ns(CLOCK_MONOTONIC);
+	w->flush_ns = wc_now_ns(CLOCK_MONOTONIC);
 	return w;
 fail:
 	if (w) {
@@ -460,11 +346,6 @@ int wc_writer_event(struct wc_writer *w, const struct wc_event *ev)
 		return -1;
 	w->events++;
 	return 0;
-}
-
-bool wc_writer_has_symbol(const struct wc_writer *w, uint64_t addr)
-{
-	return wc_symtab_name(w->syms, addr) != NULL;
 }
 
 int wc_writer_symbol(struct wc_writer *w, uint64_t addr, const char *name)
@@ -946,42 +827,125 @@ int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end, struct json_
 }
 
 /* ------------------------------------------------------------------ */
+/* the writer as a sink                                                */
+
+static struct wc_file_sink *file_sink(struct wc_sink *s)
+{
+	return wc_container_of(s, struct wc_file_sink, sink);
+}
+
+/* The first write error is printed and stops the source. */
+static int file_status(struct wc_file_sink *f, int ret)
+{
+	if (ret && !f->failed) {
+		wc_err("%s", wc_writer_error(f->w));
+		f->failed = true;
+	}
+	return ret ? -1 : 0;
+}
+
+static int file_begin(struct wc_sink *s, struct json_object *hdr)
+{
+	struct wc_file_sink *f = file_sink(s);
+	char err[256];
+
+	f->w = wc_writer_open(f->path, hdr, err, sizeof(err));
+	if (!f->w) {
+		wc_err("%s", err);
+		f->failed = true;
+		return -1;
+	}
+	f->opened = true;
+	return 0;
+}
+
+static int file_event(struct wc_sink *s, const struct wc_event *e)
+{
+	struct wc_file_sink *f = file_sink(s);
+
+	return file_status(f, wc_writer_event(f->w, e));
+}
+
+static int file_symbol(struct wc_sink *s, uint64_t addr, const char *name)
+{
+	struct wc_file_sink *f = file_sink(s);
+
+	return file_status(f, wc_writer_symbol(f->w, addr, name));
+}
+
+static int file_lost(struct wc_sink *s, const struct wc_rec_lost *l)
+{
+	struct wc_file_sink *f = file_sink(s);
+
+	/* every LOST record (about every 100 ms) also flushes the stream, so a
+	 * killed recorder leaves a readable file */
+	return file_status(f, wc_writer_lost(f->w, l) || wc_writer_flush(f->w));
+}
+
+static int file_end(struct wc_sink *s, const struct wc_rec_end *e, struct json_object *extra)
+{
+	struct wc_file_sink *f = file_sink(s);
+	char err[256];
+	int ret;
+
+	if (e)
+		f->end = *e;
+	f->end.events = wc_writer_events(f->w);
+	ret = wc_writer_close(f->w, e, extra ? json_object_to_json_string_ext(extra,
+						JSON_C_TO_STRING_PLAIN) : NULL, err, sizeof(err));
+	f->w = NULL;
+	if (ret && !f->failed) {
+		wc_err("%s", err);
+		f->failed = true;
+	}
+	return ret;
+}
+
+void wc_file_sink_init(struct wc_file_sink *f, const char *path)
+{
+	*f = (struct wc_file_sink){
+		.sink = { .begin = file_begin, .event = file_event, .symbol = file_symbol,
+			  .lost = file_lost, .end = file_end, .periodic_lost = true },
+		.path = path,
+	};
+}
+
+/* ------------------------------------------------------------------ */
 /* replay                                                              */
 
-static int replay_record(const struct wc_record *rec, const struct wc_replay_cb *cb)
+static int replay_record(const struct wc_record *rec, struct wc_sink *sink, bool *ended)
 {
 	switch (rec->type) {
 	case WC_REC_EVENT: {
 		struct wc_event ev;
 
-		if (!cb->event)
-			return 0;
 		memcpy(&ev, rec->data, sizeof(ev));	/* aligned copy */
-		return cb->event(&ev, cb->ctx);
+		return wc_sink_event(sink, &ev);
 	}
 	case WC_REC_SYMBOL: {
 		uint64_t addr;
 		const char *name;
 
-		if (!cb->symbol || wc_rec_symbol(rec, &addr, &name))
+		if (wc_rec_symbol(rec, &addr, &name))
 			return 0;
-		return cb->symbol(addr, name, cb->ctx);
+		return wc_sink_symbol(sink, addr, name);
 	}
 	case WC_REC_LOST: {
 		struct wc_rec_lost l;
 
-		if (!cb->lost || wc_rec_lost(rec, &l))
+		if (wc_rec_lost(rec, &l))
 			return 0;
-		return cb->lost(&l, cb->ctx);
+		return wc_sink_lost(sink, &l);
 	}
 	case WC_REC_END: {
 		struct wc_rec_end e;
 		struct json_object *extra = NULL;
 		int ret;
 
-		if (!cb->end || wc_rec_end(rec, &e, &extra))
+		if (wc_rec_end(rec, &e, &extra))
 			return 0;
-		ret = cb->end(&e, extra, cb->ctx);
+		*ended = true;
+		ret = wc_sink_end(sink, &e, extra);
 		json_object_put(extra);
 		return ret;
 	}
@@ -989,30 +953,36 @@ static int replay_record(const struct wc_record *rec, const struct wc_replay_cb 
 	return 0;
 }
 
-int wc_replay(const char *path, const struct wc_replay_cb *cb)
+int wc_replay(const char *path, struct wc_sink *sink)
 {
 	char err[512];
 	struct wc_reader *r = wc_reader_open(path, err, sizeof(err));
 	struct wc_record rec;
-	int ret = 0;
+	bool ended = false;
+	int ret, end_ret = 0;
 
 	if (!r) {
-		fprintf(stderr, "walkcov: %s\n", err);
+		wc_err("%s", err);
 		return -1;
 	}
-	if (cb->header)
-		ret = cb->header(r->hdr, cb->ctx);
+	ret = wc_sink_begin(sink, r->hdr);
+	if (ret) {
+		wc_reader_close(r);
+		return ret;
+	}
 	while (!ret && wc_reader_next(r, &rec) > 0)
-		ret = replay_record(&rec, cb);
+		ret = replay_record(&rec, sink, &ended);
 	if (!ret && r->failed) {
-		fprintf(stderr, "walkcov: %s: %s\n", path, r->err);
+		wc_err("%s: %s", path, r->err);
 		ret = -1;
 	}
-	if (!ret && cb->done)
-		ret = cb->done(r->truncated, r->events, cb->ctx);
+	if (!ended)
+		end_ret = wc_sink_end(sink, NULL, NULL);
+	if (!ret)
+		ret = end_ret;
 	if (!ret && r->truncated) {
-		fprintf(stderr, "walkcov: %s: truncated after %" PRIu64
-			" events (no trailer); results cover what was written\n", path, r->events);
+		wc_err("%s: truncated after %" PRIu64
+		       " events (no trailer); results cover what was written", path, r->events);
 		ret = 1;
 	}
 	wc_reader_close(r);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include <json-c/json.h>
+#include "sink.h"
+#include "symtab.h"
 #include "walkcov.h"
 
 #define WC_FILE_MAGIC		"WALKCOV"	/* 8 bytes with its NUL */
@@ -24,7 +26,6 @@
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
 #define WC_HDR_MAX_LEN		(16u << 20)	/* sanity limit on the JSON header */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
-#define WC_SYM_MAX_NAME		4096		/* SYMBOL name limit, NUL included */
 #define WC_DEFAULT_FILE		"walkcov.data"
 
 enum wc_rec_type {
@@ -40,29 +41,8 @@ struct wc_rec_hdr {
 	uint32_t len;		/* bytes that follow */
 };
 
-struct wc_rec_lost {
-	uint64_t ringbuf_drops;		/* cumulative since start */
-	uint64_t recursion_misses;	/* cumulative, all programs */
-	uint64_t ts_ns;			/* CLOCK_MONOTONIC when sampled */
-};
-
-struct wc_rec_end {
-	uint64_t events;		/* EVENT records in the file (the writer fills it) */
-	uint64_t ringbuf_drops;
-	uint64_t recursion_misses;
-	uint64_t duration_ns;
-};
-
-/* ---- address -> name map (ops struct symbols), bounded ---- */
-
-#define WC_SYMTAB_MAX 65536	/* entries kept; more are refused */
-
-struct wc_symtab;
-struct wc_symtab *wc_symtab_new(void);
-/* 1 added, 0 already known (name unchanged), -1 full or out of memory. */
-int wc_symtab_add(struct wc_symtab *t, uint64_t addr, const char *name);
-const char *wc_symtab_name(const struct wc_symtab *t, uint64_t addr);
-void wc_symtab_free(struct wc_symtab *t);
+/* LOST and END payloads: struct wc_rec_lost and struct wc_rec_end (sink.h);
+ * a SYMBOL name is at most WC_SYM_MAX_NAME bytes (symtab.h). */
 
 /* ---- header helpers ---- */
 
@@ -76,10 +56,11 @@ void wc_symtab_free(struct wc_symtab *t);
 struct json_object *wc_hdr_new(int argc, char **argv, const char *mechanism);
 /* The traced command (argv of the child), stored as an array of strings. */
 void wc_hdr_set_command(struct json_object *hdr, int argc, char **argv);
-/* Append one attach slot to "plan". role: enum wc_role, kind: enum wc_kind,
- * module: "" or NULL for vmlinux. */
+/* Append one attach slot to "plan". role: enum wc_role and its name
+ * (wc_role_name), kind: enum wc_kind, module: "" or NULL for vmlinux. */
 void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
-		     const char *module, unsigned role, unsigned kind, const char *mechanism);
+		     const char *module, unsigned role, const char *role_name, unsigned kind,
+		     const char *mechanism);
 
 /* Queries; NULL or 0 when the key is absent or has another type. */
 const char *wc_hdr_str(struct json_object *hdr, const char *key);
@@ -110,7 +91,6 @@ struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 int wc_writer_event(struct wc_writer *w, const struct wc_event *ev);
 /* Writes a SYMBOL record the first time ADDR is given; later calls are no-ops. */
 int wc_writer_symbol(struct wc_writer *w, uint64_t addr, const char *name);
-bool wc_writer_has_symbol(const struct wc_writer *w, uint64_t addr);
 int wc_writer_lost(struct wc_writer *w, const struct wc_rec_lost *lost);
 /* Z_SYNC_FLUSH if anything was written since the last flush. Call it every
  * 100 ms or so; record calls also flush on record/byte counts and time. */
@@ -164,27 +144,31 @@ int wc_rec_lost(const struct wc_record *rec, struct wc_rec_lost *lost);
 int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end,
 	       struct json_object **extra);
 
-/* ---- whole-file replay ---- */
+/* ---- the writer as a sink (walkcov record) ---- */
 
-/* Callbacks may be NULL. A non-zero return stops the replay with that value. */
-struct wc_replay_cb {
-	int (*header)(struct json_object *hdr, void *ctx);
-	int (*event)(const struct wc_event *ev, void *ctx);
-	int (*symbol)(uint64_t addr, const char *name, void *ctx);
-	int (*lost)(const struct wc_rec_lost *lost, void *ctx);
-	/* extra: the trailer's JSON or NULL; owned by the replay */
-	int (*end)(const struct wc_rec_end *end, struct json_object *extra, void *ctx);
-	/* after the last record; truncated says no trailer was found */
-	int (*done)(bool truncated, uint64_t events, void *ctx);
-	void *ctx;
+/* begin opens PATH with the header, end writes the trailer and closes (no
+ * trailer when end gets NULL). Errors are printed as one line; the first
+ * one stops the source. */
+struct wc_file_sink {
+	struct wc_sink sink;
+	const char *path;
+	struct wc_writer *w;	/* open between begin and end */
+	struct wc_rec_end end;	/* the trailer written (events filled in) */
+	bool opened;		/* begin created PATH */
+	bool failed;		/* a write failed (printed) */
 };
 
+void wc_file_sink_init(struct wc_file_sink *f, const char *path);
+
+/* ---- whole-file replay ---- */
+
 /*
- * Open PATH, stream every record to CB. Returns 0 (complete), 1 (truncated:
- * a warning "walkcov: PATH: truncated after N events (no trailer); results
- * cover what was written" has been printed on stderr), -1 (error printed on
- * stderr as "walkcov: PATH: ..."), or a callback's non-zero return.
+ * Open PATH and drive SINK with its header and every record (sink.h). Returns
+ * 0 (complete), 1 (truncated: a warning "walkcov: PATH: truncated after N
+ * events (no trailer); results cover what was written" has been printed on
+ * stderr), -1 (error printed on stderr as "walkcov: PATH: ..."), or a
+ * callback's non-zero return.
  */
-int wc_replay(const char *path, const struct wc_replay_cb *cb);
+int wc_replay(const char *path, struct wc_sink *sink);
 
 #endif /* WALKCOV_RECFILE_H */

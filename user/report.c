@@ -3,31 +3,41 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 #include "fmt.h"
+#include "recfile.h"
 #include "report.h"
 
-#define WC_REPORT_MAX_CANON 512
-
-/* One table row: an ops struct (key ops) or a command (key comm). */
-struct row {
-	bool used;
+/* A row's key: an ops struct (comm "") or a command (ops 0). Compared as
+ * bytes, so always built zeroed. */
+struct row_key {
 	uint64_t ops;
 	char comm[WC_COMM_LEN + 1];
+};
+
+struct row {
+	struct row_key key;
+	UT_hash_handle hh;
 	uint64_t walks, bytes, pmd_huge, pmd_down, pte_visits, holes;
 	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks;
 	uint64_t incomplete;	/* walks without a seen begin or end */
 };
 
 struct table {
-	struct row *v;
-	size_t cap, n;		/* open addressing, cap a power of two */
+	struct row *head;
 	struct row other;	/* rows past WC_REPORT_MAX_ROWS */
+};
+
+/* The first address seen with each ops name (canonical_ops). */
+struct canon {
+	const char *name;	/* owned by the report's symtab */
+	uint64_t ops;
+	UT_hash_handle hh;
 };
 
 struct wc_report {
 	struct wc_report_meta meta;
-	uint64_t canon[WC_REPORT_MAX_CANON];	/* first address of each ops name */
-	size_t n_canon;
+	struct canon *canon;
 	struct table ops, comms;
 	struct row total;
 	struct wc_symtab *syms;
@@ -67,69 +77,37 @@ static const char *name_or(const char *s, const char *dflt)
 
 static const char *ops_name(const struct wc_report *r, uint64_t ops, char *buf, size_t size)
 {
-	const char *n = wc_symtab_name(r->syms, ops);
-
-	if (n)
-		return n;
-	if (!ops)
-		return "[unknown]";
-	snprintf(buf, size, "0x%" PRIx64, ops);
-	return buf;
+	return wc_ops_name(r->syms, ops, "[unknown]", buf, size);
 }
 
 /* ---- tables ---- */
 
-static size_t row_hash(uint64_t ops, const char *comm, size_t cap)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ ops;
-
-	for (size_t i = 0; i < WC_COMM_LEN && comm[i]; i++)
-		h = (h ^ (unsigned char)comm[i]) * 0x100000001b3ull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return h & (cap - 1);
-}
-
-static struct row *slot_of(struct row *v, size_t cap, uint64_t ops, const char *comm)
-{
-	for (size_t i = row_hash(ops, comm, cap);; i = (i + 1) & (cap - 1)) {
-		if (!v[i].used || (v[i].ops == ops && !strcmp(v[i].comm, comm)))
-			return &v[i];
-	}
-}
-
 static struct row *table_get(struct table *t, uint64_t ops, const char *comm)
 {
+	struct row_key k;
 	struct row *x;
 
-	if (t->cap) {
-		x = slot_of(t->v, t->cap, ops, comm);
-		if (x->used)
-			return x;
-	}
-	if (t->n >= WC_REPORT_MAX_ROWS)
+	memset(&k, 0, sizeof(k));
+	k.ops = ops;
+	snprintf(k.comm, sizeof(k.comm), "%s", comm);
+	HASH_FIND(hh, t->head, &k, sizeof(k), x);
+	if (x)
+		return x;
+	if (HASH_COUNT(t->head) >= WC_REPORT_MAX_ROWS || !(x = calloc(1, sizeof(*x))))
 		return &t->other;
-	if ((t->n + 1) * 2 > t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		struct row *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return &t->other;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (t->v[i].used)
-				*slot_of(nv, ncap, t->v[i].ops, t->v[i].comm) = t->v[i];
-		}
-		free(t->v);
-		t->v = nv;
-		t->cap = ncap;
-	}
-	x = slot_of(t->v, t->cap, ops, comm);
-	x->used = true;
-	x->ops = ops;
-	snprintf(x->comm, sizeof(x->comm), "%s", comm);
-	t->n++;
+	x->key = k;
+	HASH_ADD(hh, t->head, key, sizeof(x->key), x);
 	return x;
+}
+
+static void table_free(struct table *t)
+{
+	struct row *x, *tmp;
+
+	HASH_ITER(hh, t->head, x, tmp) {
+		HASH_DEL(t->head, x);
+		free(x);
+	}
 }
 
 static void row_add(struct row *x, const struct wc_walk *w)
@@ -158,25 +136,24 @@ static int row_cmp(const void *a, const void *b)
 		return x->walks > y->walks ? -1 : 1;
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes ? -1 : 1;
-	if (x->ops != y->ops)
-		return x->ops < y->ops ? -1 : 1;
-	return strcmp(x->comm, y->comm);
+	if (x->key.ops != y->key.ops)
+		return x->key.ops < y->key.ops ? -1 : 1;
+	return strcmp(x->key.comm, y->key.comm);
 }
 
 /* Rows sorted by walks, descending; "other" last. Caller frees. */
 static const struct row **table_sorted(const struct table *t, size_t *n)
 {
-	const struct row **v = calloc(t->n + 1, sizeof(*v));
+	const struct row **v = calloc(HASH_COUNT(t->head) + 1, sizeof(*v));
+	const struct row *x;
 	size_t k = 0;
 
 	if (!v) {
 		*n = 0;
 		return NULL;
 	}
-	for (size_t i = 0; i < t->cap; i++) {
-		if (t->v[i].used)
-			v[k++] = &t->v[i];
-	}
+	for (x = t->head; x; x = x->hh.next)
+		v[k++] = x;
 	qsort(v, k, sizeof(*v), row_cmp);
 	if (t->other.walks)
 		v[k++] = &t->other;
@@ -197,25 +174,29 @@ struct wc_report *wc_report_new(void)
 		free(r);
 		return NULL;
 	}
-	snprintf(r->ops.other.comm, sizeof(r->ops.other.comm), "[other]");
-	snprintf(r->comms.other.comm, sizeof(r->comms.other.comm), "[other]");
+	snprintf(r->ops.other.key.comm, sizeof(r->ops.other.key.comm), "[other]");
+	snprintf(r->comms.other.key.comm, sizeof(r->comms.other.key.comm), "[other]");
+	r->meta.cmd_status = -1;
 	return r;
 }
 
 void wc_report_free(struct wc_report *r)
 {
+	struct canon *c, *tmp;
+
 	if (!r)
 		return;
-	free(r->ops.v);
-	free(r->comms.v);
+
+	table_free(&r->ops);
+	table_free(&r->comms);
+	HASH_ITER(hh, r->canon, c, tmp) {
+		HASH_DEL(r->canon, c);
+		free(c);
+	}
 	free(r->an);
 	wc_symtab_free(r->syms);
 	free(r);
 }
-
-/* x86-64: the kernel image and modules live above this; the stack and
- * vmalloc below it. */
-#define KERNEL_IMAGE_BASE 0xffffffff80000000ull
 
 /* One row per ops name: ops built on the kernel stack (7.x madvise, guard
  * regions) have a new address per walk but the same name. Such ops stay
@@ -224,15 +205,19 @@ void wc_report_free(struct wc_report *r)
 static uint64_t canonical_ops(struct wc_report *r, uint64_t ops)
 {
 	const char *name = wc_symtab_name(r->syms, ops);
-	size_t i;
+	struct canon *c;
 
 	if (!name)
-		return ops < KERNEL_IMAGE_BASE ? 0 : ops;
-	for (i = 0; i < r->n_canon; i++)
-		if (!strcmp(wc_symtab_name(r->syms, r->canon[i]), name))
-			return r->canon[i];
-	if (r->n_canon < WC_REPORT_MAX_CANON)
-		r->canon[r->n_canon++] = ops;
+		return ops < WC_KERNEL_IMAGE_BASE ? 0 : ops;
+	HASH_FIND_STR(r->canon, name, c);
+	if (c)
+		return c->ops;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ops;
+	c->name = name;
+	c->ops = ops;
+	HASH_ADD_KEYPTR(hh, r->canon, c->name, strlen(c->name), c);
 	return ops;
 }
 
@@ -293,11 +278,6 @@ void wc_report_on_anomaly(const struct wc_anomaly *a, void *report)
 }
 
 /* ---- metadata ---- */
-
-void wc_report_set_meta(struct wc_report *r, const struct wc_report_meta *m)
-{
-	r->meta = *m;
-}
 
 struct wc_report_meta *wc_report_meta(struct wc_report *r)
 {
@@ -370,6 +350,27 @@ void wc_meta_from_end(struct wc_report_meta *m, const struct wc_rec_end *e,
 	if (extra && json_object_object_get_ex(extra, "stash_drops", &v) &&
 	    json_object_is_type(v, json_type_int))
 		m->stash_drops = json_object_get_uint64(v);
+	if (extra && json_object_object_get_ex(extra, "cmd_status", &v) &&
+	    json_object_is_type(v, json_type_int))
+		m->cmd_status = json_object_get_int(v);
+	if (extra && json_object_object_get_ex(extra, "cmd_signal", &v) &&
+	    json_object_is_type(v, json_type_int))
+		m->cmd_signal = json_object_get_int(v);
+}
+
+const char *wc_report_workload_failure(const struct wc_report_meta *m, char *buf, size_t size)
+{
+	int n = (int)strcspn(m->command, " ");
+
+	if (m->cmd_signal > 0)
+		snprintf(buf, size, "workload '%.*s' was killed by signal %d (%s)", n, m->command,
+			 m->cmd_signal, strsignal(m->cmd_signal));
+	else if (m->cmd_status > 0)
+		snprintf(buf, size, "workload '%.*s' exited with status %d", n, m->command,
+			 m->cmd_status);
+	else
+		return NULL;
+	return buf;
 }
 
 void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats *s)
@@ -461,7 +462,7 @@ static void print_table(struct wc_report *r, FILE *out, const struct table *t, b
 			wc_human_bytes(x->bytes, b, sizeof(b)), x->pmd_huge, x->pmd_down,
 			x->pte_visits, x->holes, sp, x->retries, x->doubles,
 			x == &t->other ? "[other]" :
-			ops ? ops_name(r, x->ops, nb, sizeof(nb)) : name_or(x->comm, "[none]"));
+			ops ? ops_name(r, x->key.ops, nb, sizeof(nb)) : name_or(x->key.comm, "[none]"));
 	}
 	if (!n)
 		fprintf(out, "  (no walks)\n");
@@ -491,7 +492,7 @@ static const char *split_json(uint32_t split)
 /* seconds since the recording started (or raw seconds if the start is unknown) */
 static double rel_s(const struct wc_report *r, uint64_t ts)
 {
-	return ((double)(int64_t)(ts - r->meta.start_ns)) / 1e9;
+	return wc_rel_s(ts, r->meta.start_ns);
 }
 
 static void print_anomaly(struct wc_report *r, FILE *out, const struct wc_anomaly *a)
@@ -585,9 +586,9 @@ static struct json_object *rows_json(struct wc_report *r, const struct table *t,
 		struct json_object *o = json_object_new_object();
 
 		wc_json_add_str(o, "name", x == &t->other ? "[other]" :
-			ops ? ops_name(r, x->ops, nb, sizeof(nb)) : x->comm);
+			ops ? ops_name(r, x->key.ops, nb, sizeof(nb)) : x->key.comm);
 		if (ops && x != &t->other)
-			json_object_object_add(o, "addr", wc_json_hex(x->ops));
+			json_object_object_add(o, "addr", wc_json_hex(x->key.ops));
 		wc_json_add_u64(o, "walks", x->walks);
 		wc_json_add_u64(o, "bytes", x->bytes);
 		wc_json_add_u64(o, "pmd_huge", x->pmd_huge);

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "coverage.h"
-#include "recfile.h"
+#include "sink.h"
 
 #define WC_REPORT_MAX_ROWS	 4096
 #define WC_REPORT_MAX_ANOMALIES	 10000
@@ -46,6 +46,8 @@ struct wc_report_meta {
 	char cmdline[512];		/* walkcov's own command line */
 	char start_time[64];		/* ISO-8601 UTC */
 	char mechanism[32];
+	int cmd_status;			/* the workload's exit status, -1: none, killed or unknown */
+	int cmd_signal;			/* the signal that killed it, 0: none */
 	unsigned nprogs;
 	struct wc_report_prog progs[WC_REPORT_MAX_PROGS];
 };
@@ -63,14 +65,15 @@ void wc_report_symbol(struct wc_report *r, uint64_t addr, const char *name);
 void wc_report_on_walk(const struct wc_walk *w, void *report);
 void wc_report_on_anomaly(const struct wc_anomaly *a, void *report);
 
-/* Metadata: copy a whole struct, or edit the report's own in place. */
-void wc_report_set_meta(struct wc_report *r, const struct wc_report_meta *m);
+/* The report's own metadata, filled in place by the functions below. */
 struct wc_report_meta *wc_report_meta(struct wc_report *r);
 
-/* Fill meta from a record file: header, LOST records, END trailer, engine. */
+/* Fill meta from a stream (sink.h), live or from a file alike: the header,
+ * LOST records, the END trailer; then the engine's statistics. */
 void wc_meta_from_header(struct wc_report_meta *m, struct json_object *hdr);
 void wc_meta_from_lost(struct wc_report_meta *m, const struct wc_rec_lost *l);
-/* extra: the trailer's JSON ("prog_misses": {name: n}, "stash_drops": n) */
+/* extra: the trailer's JSON ("prog_misses": {name: n}, "stash_drops": n,
+ * "cmd_status": n, "cmd_signal": n) */
 void wc_meta_from_end(struct wc_report_meta *m, const struct wc_rec_end *e,
 		      struct json_object *extra);
 void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats *s);
@@ -85,6 +88,10 @@ struct json_object *wc_report_json(struct wc_report *r);
 uint64_t wc_report_count(const struct wc_report *r, uint32_t type);
 /* The verdict line, without newline, into buf. */
 const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size);
+
+/* "workload 'false' exited with status 1" or "... was killed by signal 9
+ * (Killed)" into buf; NULL when the workload did not fail (or there was none). */
+const char *wc_report_workload_failure(const struct wc_report_meta *m, char *buf, size_t size);
 
 /* "4.0K", "2.0M", "512": binary units, as the bytes column prints them. */
 const char *wc_human_bytes(uint64_t n, char *buf, size_t size);

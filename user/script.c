@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "coverage.h"
+#include "errors.h"
 #include "fmt.h"
+#include "recfile.h"
 #include "script.h"
 
 #define MAX_SLOTS 65536		/* wc_event.slot is a u16 */
@@ -32,7 +34,7 @@ const char *wc_event_type_name(unsigned type)
 	return "unknown";
 }
 
-void wc_script_set_slot_name(struct wc_script *s, unsigned slot, const char *name)
+static void set_slot_name(struct wc_script *s, unsigned slot, const char *name)
 {
 	if (slot >= MAX_SLOTS || !name)
 		return;
@@ -71,7 +73,7 @@ struct wc_script *wc_script_new(struct json_object *hdr, bool json)
 
 			if (json_object_object_get_ex(e, "slot", &v) &&
 			    json_object_is_type(v, json_type_int))
-				wc_script_set_slot_name(s, (unsigned)json_object_get_int(v),
+				set_slot_name(s, (unsigned)json_object_get_int(v),
 							wc_hdr_str(e, "name"));
 		}
 	}
@@ -87,11 +89,6 @@ void wc_script_free(struct wc_script *s)
 	free(s->slot_names);
 	wc_symtab_free(s->syms);
 	free(s);
-}
-
-void wc_script_set_start(struct wc_script *s, uint64_t start_ns)
-{
-	s->start_ns = start_ns;
 }
 
 void wc_script_symbol(struct wc_script *s, uint64_t addr, const char *name)
@@ -111,14 +108,7 @@ static const char *slot_name(const struct wc_script *s, unsigned slot, char *buf
 
 static const char *ops_name(const struct wc_script *s, uint64_t ops, char *buf, size_t size)
 {
-	const char *n = wc_symtab_name(s->syms, ops);
-
-	if (n)
-		return n;
-	if (!ops)
-		return "-";
-	snprintf(buf, size, "0x%" PRIx64, ops);
-	return buf;
+	return wc_ops_name(s->syms, ops, "-", buf, size);
 }
 
 static const char *nz(const char *s)
@@ -128,7 +118,7 @@ static const char *nz(const char *s)
 
 static double rel_s(const struct wc_script *s, uint64_t ts)
 {
-	return (double)(int64_t)(ts - s->start_ns) / 1e9;
+	return wc_rel_s(ts, s->start_ns);
 }
 
 static bool has_action(unsigned type)
@@ -321,17 +311,15 @@ int wc_script_print_end(FILE *out, struct wc_script *s, const struct wc_rec_end 
 	return done(out);
 }
 
-/* ---- replay ---- */
+/* ---- the sink ---- */
 
-struct replay_ctx {
-	struct wc_script *s;
-	FILE *out;
-	bool json;
-	bool out_failed;
-};
+static struct wc_script_sink *script_sink(struct wc_sink *sink)
+{
+	return wc_container_of(sink, struct wc_script_sink, sink);
+}
 
-/* A failed write (closed pipe) stops the replay quietly: returns 2. */
-static int out_status(struct replay_ctx *c, int ret)
+/* A failed write (closed pipe) stops the source quietly: returns 2. */
+static int out_status(struct wc_script_sink *c, int ret)
 {
 	if (ret) {
 		c->out_failed = true;
@@ -340,65 +328,83 @@ static int out_status(struct replay_ctx *c, int ret)
 	return 0;
 }
 
-static int r_header(struct json_object *hdr, void *ctx)
+static int s_begin(struct wc_sink *sink, struct json_object *hdr)
 {
-	struct replay_ctx *c = ctx;
+	struct wc_script_sink *c = script_sink(sink);
 
 	c->s = wc_script_new(hdr, c->json);
 	if (!c->s) {
-		fprintf(stderr, "walkcov: out of memory\n");
+		wc_err("out of memory");
 		return -1;
 	}
 	return out_status(c, wc_script_print_header(c->out, c->s, hdr));
 }
 
-static int r_event(const struct wc_event *ev, void *ctx)
+static int s_event(struct wc_sink *sink, const struct wc_event *ev)
 {
-	struct replay_ctx *c = ctx;
+	struct wc_script_sink *c = script_sink(sink);
 
 	return out_status(c, wc_script_print_event(c->out, c->s, ev));
 }
 
-static int r_symbol(uint64_t addr, const char *name, void *ctx)
+static int s_symbol(struct wc_sink *sink, uint64_t addr, const char *name)
 {
-	struct replay_ctx *c = ctx;
+	struct wc_script_sink *c = script_sink(sink);
 
 	return out_status(c, wc_script_print_symbol(c->out, c->s, addr, name));
 }
 
-static int r_lost(const struct wc_rec_lost *l, void *ctx)
+static int s_lost(struct wc_sink *sink, const struct wc_rec_lost *l)
 {
-	struct replay_ctx *c = ctx;
+	struct wc_script_sink *c = script_sink(sink);
 
 	return out_status(c, wc_script_print_lost(c->out, c->s, l));
 }
 
-static int r_end(const struct wc_rec_end *e, struct json_object *extra, void *ctx)
+static int s_end(struct wc_sink *sink, const struct wc_rec_end *e, struct json_object *extra)
 {
-	struct replay_ctx *c = ctx;
+	struct wc_script_sink *c = script_sink(sink);
 
+	if (!e || c->out_failed)
+		return 0;	/* no trailer: nothing to print */
 	return out_status(c, wc_script_print_end(c->out, c->s, e, extra));
 }
 
+void wc_script_sink_init(struct wc_script_sink *c, FILE *out, bool json)
+{
+	*c = (struct wc_script_sink){
+		.sink = { .begin = s_begin, .event = s_event, .symbol = s_symbol,
+			  .lost = s_lost, .end = s_end, .periodic_lost = true },
+		.out = out,
+		.json = json,
+	};
+}
+
+void wc_script_sink_free(struct wc_script_sink *c)
+{
+	wc_script_free(c->s);
+	c->s = NULL;
+}
+
+/* ---- replay ---- */
+
 int wc_script_replay(const char *path, bool json, FILE *out)
 {
-	struct replay_ctx c = { .out = out, .json = json };
-	struct wc_replay_cb cb = {
-		.header = r_header, .event = r_event, .symbol = r_symbol,
-		.lost = r_lost, .end = r_end, .ctx = &c,
-	};
-	int ret = wc_replay(path, &cb);
+	struct wc_script_sink c;
+	int ret;
 
+	wc_script_sink_init(&c, out, json);
+	ret = wc_replay(path, &c.sink);
 	if (!ret || ret == 1) {
 		fflush(out);
 		if (ferror(out))
 			c.out_failed = true;
 	}
-	wc_script_free(c.s);
+	wc_script_sink_free(&c);
 	if (c.out_failed) {
 		/* like perf script | head: no message for a closed pipe */
 		if (errno != EPIPE)
-			fprintf(stderr, "walkcov: writing the output: %s\n", strerror(errno));
+			wc_err("writing the output: %s", strerror(errno));
 		return -1;
 	}
 	return ret == 2 ? -1 : ret;

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "walkcov.h"
-#include "recfile.h"
+#include "sink.h"
 
 struct wc_script;
 
@@ -22,9 +22,6 @@ struct wc_script;
  */
 struct wc_script *wc_script_new(struct json_object *hdr, bool json);
 void wc_script_free(struct wc_script *s);
-/* For the live path (no header): */
-void wc_script_set_start(struct wc_script *s, uint64_t start_ns);
-void wc_script_set_slot_name(struct wc_script *s, unsigned slot, const char *name);
 /* Remember an ops symbol (no output). */
 void wc_script_symbol(struct wc_script *s, uint64_t addr, const char *name);
 
@@ -38,6 +35,18 @@ int wc_script_print_end(FILE *out, struct wc_script *s, const struct wc_rec_end 
 			struct json_object *extra);
 
 const char *wc_event_type_name(unsigned type);
+
+/* Script as a sink (sink.h): the same output live or from a file. */
+struct wc_script_sink {
+	struct wc_sink sink;
+	struct wc_script *s;	/* made at begin */
+	FILE *out;
+	bool json;
+	bool out_failed;	/* writing OUT failed: the source was stopped */
+};
+
+void wc_script_sink_init(struct wc_script_sink *c, FILE *out, bool json);
+void wc_script_sink_free(struct wc_script_sink *c);
 
 /*
  * The whole subcommand: replay PATH to OUT. Returns 0, 1 (truncated, warned

@@ -2,20 +2,20 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
-#include "cli.h"
 #include <sys/wait.h>
-#include "commands.h"
+#include "cli.h"
+#include "clock.h"
+#include "errors.h"
 #include "ksyms.h"
+#include "recfile.h"
 #include "session.h"
-
-#define SYMTAB_SIZE 1024	/* ops pointers remembered (open addressing) */
+#include "symtab.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -116,14 +116,6 @@ int wc_session_parent_parse(struct wc_session_opts *o, int key, struct argp_stat
 	}
 }
 
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* The workload waits on a pipe until the tracer is attached. */
 static pid_t start_child(char **cmd, int *go_fd)
 {
@@ -154,11 +146,13 @@ static pid_t start_child(char **cmd, int *go_fd)
 }
 
 struct relay {
-	const struct wc_session_opts *o;
+	struct wc_sink *sink;
 	const struct ksyms *ks;
 	const struct wc_session_info *info;
-	uint64_t seen[SYMTAB_SIZE];	/* ops pointers already named */
-	int nseen;
+	struct wc_symtab *named;	/* ops ids already named */
+	uint64_t unnamed_events;	/* events whose ops stayed unnamed: the table was full */
+	uint64_t events;
+	int sink_ret;			/* a sink callback failed: stop */
 };
 
 /* Name each ops id once, before the first event that uses it. Static ops
@@ -166,17 +160,13 @@ struct relay {
  * on the kernel stack arrive as their first callback (the tracer's ops_id):
  * a function, named "ops of <callback>". Ops inside a bigger object (a
  * module's array of ops) are named after the callback of their first visit. */
-static void name_ops(struct relay *r, const struct wc_event *e)
+static int name_ops(struct relay *r, const struct wc_event *e)
 {
 	char name[160];
 	const struct ksym *s;
-	unsigned int h;
 
-	if (!e->ops || !r->o->on_symbol || r->nseen >= SYMTAB_SIZE / 2)
-		return;
-	for (h = (e->ops >> 4) % SYMTAB_SIZE; r->seen[h]; h = (h + 1) % SYMTAB_SIZE)
-		if (r->seen[h] == e->ops)
-			return;
+	if (!e->ops || wc_symtab_name(r->named, e->ops))
+		return 0;
 	s = ksyms_at(r->ks, e->ops);
 	if (s && s->addr == e->ops) {
 		bool fn = s->type == 't' || s->type == 'T';
@@ -187,53 +177,174 @@ static void name_ops(struct relay *r, const struct wc_event *e)
 		int i = e->slot < WC_MAX_SLOTS ? r->info->slot_target[e->slot] : -1;
 
 		if (e->type != WC_EV_VISIT || i < 0)
-			return;	/* wait for a visit to say whose ops they are */
+			return 0;	/* wait for a visit to say whose ops they are */
 		snprintf(name, sizeof(name), "ops of %s", r->info->plan->t[i].name);
 	}
-	r->seen[h] = e->ops;
-	r->nseen++;
-	r->o->on_symbol(e->ops, name, r->o->ctx);
+	if (wc_symtab_add(r->named, e->ops, name) < 0) {
+		r->unnamed_events++;	/* reported in the trailer */
+		return 0;
+	}
+	return wc_sink_symbol(r->sink, e->ops, name);
 }
 
 static int relay_event(const struct wc_event *e, void *ctx)
 {
 	struct relay *r = ctx;
 
-	name_ops(r, e);
-	return r->o->on_event ? r->o->on_event(e, r->o->ctx) : 0;
+	if (r->sink_ret)
+		return -ECANCELED;
+	r->sink_ret = name_ops(r, e);
+	if (!r->sink_ret) {
+		r->events++;
+		r->sink_ret = wc_sink_event(r->sink, e);
+	}
+	return r->sink_ret ? -ECANCELED : 0;
 }
 
-static void tick(struct wc_tracer *t, const struct wc_session_opts *o)
+static void rec_lost(const struct wc_lost *lost, struct wc_rec_lost *l)
+{
+	*l = (struct wc_rec_lost){
+		.ringbuf_drops = lost->ringbuf_drops,
+		.recursion_misses = lost->recursion_misses,
+		.ts_ns = wc_now_ns(CLOCK_MONOTONIC),	/* the events' clock */
+	};
+}
+
+/* Periodic LOST for sinks that keep them (a file); reading every program's
+ * counters costs a syscall each, so the others get only the trailer. */
+static int tick(struct wc_tracer *t, struct wc_sink *sink)
 {
 	struct wc_lost lost;
+	struct wc_rec_lost l;
 
-	if (!o->on_tick)
-		return;
+	if (!sink->periodic_lost)
+		return 0;
 	wc_tracer_lost(t, &lost);
-	o->on_tick(&lost, o->ctx);
+	rec_lost(&lost, &l);
 	free(lost.per_prog);
+	return wc_sink_lost(sink, &l);
 }
 
-int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *res)
+struct json_object *wc_session_header(const struct wc_session_info *info)
+{
+	const char *mech = wc_mech_name(info->mech);
+	struct json_object *hdr = wc_hdr_new(info->argc, info->argv, mech);
+	int n = 0;
+
+	/* event times count from the session's own clock reading */
+	json_object_object_add(hdr, "monotonic_start_ns", json_object_new_uint64(info->mono_start_ns));
+	while (info->cmd && info->cmd[n])
+		n++;
+	wc_hdr_set_command(hdr, n, (char **)info->cmd);
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		int i = info->slot_target[slot];
+		const struct wc_target *t = i >= 0 ? &info->plan->t[i] : NULL;
+
+		if (t)
+			wc_hdr_add_slot(hdr, slot, t->name, t->module, t->slot.role,
+					wc_role_name(t->slot.role), t->slot.kind, mech);
+	}
+	return hdr;
+}
+
+struct json_object *wc_session_trailer(const struct wc_lost *lost,
+				       const struct wc_session_result *res,
+				       uint64_t events, uint64_t duration_ns,
+				       uint64_t unnamed_ops_events, struct wc_rec_end *end)
+{
+	struct json_object *o = json_object_new_object(), *pm = json_object_new_object();
+
+	*end = (struct wc_rec_end){
+		.events = events,
+		.ringbuf_drops = lost->ringbuf_drops,
+		.recursion_misses = lost->recursion_misses,
+		.duration_ns = duration_ns,
+	};
+	for (int i = 0; i < lost->n_per_prog; i++)
+		json_object_object_add(pm, lost->per_prog[i].name,
+				       json_object_new_uint64(lost->per_prog[i].misses));
+	json_object_object_add(o, "prog_misses", pm);
+	json_object_object_add(o, "stash_drops", json_object_new_uint64(lost->stash_drops));
+	json_object_object_add(o, "unnamed_ops_events", json_object_new_uint64(unnamed_ops_events));
+	json_object_object_add(o, "cmd_status", json_object_new_int(res->cmd_status));
+	json_object_object_add(o, "cmd_signal", json_object_new_int(res->cmd_signal));
+	return o;
+}
+
+/* The workload ended by itself: keep how. */
+static void workload_ended(struct wc_session_result *res, int status)
+{
+	if (WIFEXITED(status))
+		res->cmd_status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		res->cmd_signal = WTERMSIG(status);
+}
+
+/* Drain, take the final counters and close the stream: with its trailer,
+ * or without one if the sink fails on the way. */
+static int finish(struct wc_tracer *t, struct relay *relay, const struct wc_session_result *res,
+		  uint64_t start_ns)
+{
+	struct wc_lost lost;
+	struct wc_rec_lost l;
+	struct wc_rec_end end;
+	struct json_object *extra;
+	uint64_t duration_ns;
+	int ret = 0;
+
+	while (!relay->sink_ret && wc_tracer_poll(t, 0) > 0)
+		;
+	if (relay->sink_ret) {
+		wc_sink_end(relay->sink, NULL, NULL);
+		return relay->sink_ret;
+	}
+	duration_ns = wc_now_ns(CLOCK_MONOTONIC) - start_ns;
+	wc_tracer_lost(t, &lost);
+	if (relay->sink->periodic_lost) {
+		rec_lost(&lost, &l);
+		ret = wc_sink_lost(relay->sink, &l);
+	}
+	extra = wc_session_trailer(&lost, res, relay->events, duration_ns, relay->unnamed_events, &end);
+	free(lost.per_prog);
+	if (relay->unnamed_events)
+		wc_err("warning: %" PRIu64 " events have an unnamed ops struct (more than %d seen)",
+		       relay->unnamed_events, WC_SYMTAB_MAX);
+	if (!ret)
+		ret = wc_sink_end(relay->sink, &end, extra);
+	else
+		wc_sink_end(relay->sink, NULL, NULL);
+	json_object_put(extra);
+	return ret;
+}
+
+int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
+		   struct wc_session_result *res)
 {
 	struct wc_tracer_opts topts = {};
-	struct wc_session_info info = {};
-	struct relay relay = { .o = o, .info = &info };
+	struct wc_session_info info = { .argc = o->argc, .argv = o->argv, .cmd = o->cmd };
+	struct relay relay = { .sink = sink, .info = &info };
 	struct wc_tracer *t = NULL;
 	struct wc_plan plan = {};
 	struct sigaction sa = {};
+	struct json_object *hdr;
 	uint64_t deadline = 0, last_tick = 0;
 	int ret = WC_EXIT_FAIL, go_fd = -1, status;
+	bool begun = false;
 	char err[512];
-	struct utsname u;
 	pid_t child = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->cmd_status = -1;
 	stop_requested = 0;
+	relay.named = wc_symtab_new();
+	if (!relay.named) {
+		wc_err("out of memory");
+		return WC_EXIT_FAIL;
+	}
 	relay.ks = wc_plan_for_kernel(&plan, err, sizeof(err));
 	if (!relay.ks) {
 		wc_err("%s", err);
+		wc_symtab_free(relay.named);
 		return WC_EXIT_FAIL;
 	}
 	if (o->role_mask)
@@ -252,7 +363,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 
 	topts.plan = &plan;
 	topts.target_tgid = child ? child : o->pid;
-	topts.ring_size = o->ring_size ? o->ring_size : 16 << 20;
+	topts.ring_size = o->ring_size ? o->ring_size : WC_RING_SIZE_DEFAULT;
 	topts.force_mech = o->force_mech;
 	topts.verbose = o->verbose;
 	topts.on_event = relay_event;
@@ -262,21 +373,17 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 		wc_err("%s", err);
 		goto cleanup;
 	}
-	res->mech = wc_tracer_mech(t);
 
-	uname(&u);
 	info.plan = &plan;
 	for (int i = 0; i < WC_MAX_SLOTS; i++)
 		info.slot_target[i] = wc_tracer_slot_target(t, i);
-	info.mech = res->mech;
-	snprintf(info.kernel, sizeof(info.kernel), "%s", u.release);
-	snprintf(info.machine, sizeof(info.machine), "%s", u.machine);
-	info.mono_start_ns = now_ns(CLOCK_MONOTONIC);
-	info.realtime_start_ns = now_ns(CLOCK_REALTIME);
-	info.target_pid = topts.target_tgid;
-	info.cmd = o->cmd;
-	if (o->on_start && o->on_start(&info, o->ctx))
-		goto cleanup;
+	info.mech = wc_tracer_mech(t);
+	info.mono_start_ns = wc_now_ns(CLOCK_MONOTONIC);
+	hdr = wc_session_header(&info);
+	begun = !wc_sink_begin(sink, hdr);
+	json_object_put(hdr);
+	if (!begun)
+		goto cleanup;	/* the sink said why */
 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -296,13 +403,16 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 		uint64_t now;
 		int n = wc_tracer_poll(t, 100);
 
+		if (relay.sink_ret)
+			goto cleanup;	/* the sink said why */
 		if (n < 0) {
 			wc_err("ring buffer: %s", strerror(-n));
 			goto cleanup;
 		}
-		now = now_ns(CLOCK_MONOTONIC);
+		now = wc_now_ns(CLOCK_MONOTONIC);
 		if (now - last_tick >= 100000000ULL) {
-			tick(t, o);
+			if ((relay.sink_ret = tick(t, sink)))
+				goto cleanup;
 			last_tick = now;
 		}
 		if (stop_requested) {
@@ -312,37 +422,29 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *re
 		if (deadline && now >= deadline)
 			break;
 		if (child && waitpid(child, &status, WNOHANG) == child) {
-			res->cmd_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			workload_ended(res, status);
 			child = 0;
 			break;
 		}
 		if (o->pid && kill(o->pid, 0) && errno == ESRCH)
 			break;
 	}
-	/* drain what the kernel already wrote */
-	while (wc_tracer_poll(t, 0) > 0)
-		;
-	res->duration_ns = now_ns(CLOCK_MONOTONIC) - info.mono_start_ns;
-	wc_tracer_lost(t, &res->lost);
-	if (o->on_tick)
-		o->on_tick(&res->lost, o->ctx);
-	ret = 0;
+	begun = false;
+	ret = finish(t, &relay, res, info.mono_start_ns) ? WC_EXIT_FAIL : 0;
 cleanup:
+	if (begun)
+		wc_sink_end(sink, NULL, NULL);	/* stopped early: no trailer */
 	if (go_fd >= 0)
 		close(go_fd);	/* the child sees EOF and exits 127 */
 	if (child > 0) {
+		/* walkcov stops the workload (duration, Ctrl-C, an error): its
+		 * status is not the workload's own, so it is not kept */
 		kill(child, SIGTERM);
-		if (waitpid(child, &status, 0) == child && res->cmd_status < 0 && WIFEXITED(status))
-			res->cmd_status = WEXITSTATUS(status);
+		waitpid(child, &status, 0);
 	}
 	wc_tracer_close(t);
 	wc_plan_free(&plan);
 	ksyms_free((struct ksyms *)relay.ks);
+	wc_symtab_free(relay.named);
 	return ret;
-}
-
-void wc_session_result_free(struct wc_session_result *r)
-{
-	free(r->lost.per_prog);
-	r->lost.per_prog = NULL;
 }

@@ -1,27 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* One tracing session, shared by record, trace, count and check: build the
  * attach plan, start the workload (-- CMD) or follow a process (-p), attach,
- * stream events to a consumer until Ctrl-C, the duration or the workload
- * ends, then drain, count what was lost and detach. */
+ * stream events to a sink until Ctrl-C, the duration or the workload ends,
+ * then drain, count what was lost, close the stream with its trailer and
+ * detach. */
 #ifndef WALKCOV_SESSION_H
 #define WALKCOV_SESSION_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <json-c/json.h>
 #include "probes.h"
+#include "sink.h"
 #include "tracer.h"
 
+/* What the session's header is built from (wc_session_header). */
 struct wc_session_info {
 	const struct wc_plan *plan;
 	int slot_target[WC_MAX_SLOTS];	/* plan index per attach slot, -1 free */
 	int mech;
-	char kernel[65];
-	char machine[65];
 	uint64_t mono_start_ns;		/* CLOCK_MONOTONIC, the events' clock */
-	uint64_t realtime_start_ns;
-	pid_t target_pid;		/* 0: system wide */
 	char *const *cmd;		/* workload, or NULL */
+	int argc;			/* walkcov's own command line */
+	char **argv;
 };
 
 struct wc_session_opts {
@@ -32,26 +34,36 @@ struct wc_session_opts {
 	unsigned int role_mask;		/* roles to attach (1 << WC_R_*) */
 	int force_mech;			/* WC_MECH_KPROBE for --kprobe */
 	bool verbose;
-	/* consumer: info before the first event, then events, symbols for
-	 * ops pointers (once each), and lost counters about every 100 ms */
-	int (*on_start)(const struct wc_session_info *info, void *ctx);
-	int (*on_event)(const struct wc_event *e, void *ctx);
-	void (*on_symbol)(uint64_t addr, const char *name, void *ctx);
-	void (*on_tick)(const struct wc_lost *lost, void *ctx);
-	void *ctx;
+	int argc;			/* walkcov's own command line, for the header */
+	char **argv;
 };
 
 struct wc_session_result {
-	struct wc_lost lost;		/* final counters (per_prog freed by wc_session_result_free) */
-	int mech;
-	int cmd_status;			/* exit status of CMD, -1 if none or killed */
-	uint64_t duration_ns;
+	int cmd_status;			/* exit status of CMD when it ended by itself, else -1 */
+	int cmd_signal;			/* the signal that killed CMD, 0: none */
 	bool interrupted;		/* Ctrl-C */
 };
 
-/* 0 on success; WC_EXIT_FAIL after printing one line when tracing cannot run. */
-int wc_session_run(const struct wc_session_opts *o, struct wc_session_result *r);
-void wc_session_result_free(struct wc_session_result *r);
+/*
+ * Trace into SINK (sink.h): begin with the header a record file has, then
+ * events, ops symbols (each once, before its first event), LOST counters
+ * (about every 100 ms if the sink asks for them), and the END trailer
+ * (wc_session_trailer). 0 on success; WC_EXIT_FAIL after printing one line
+ * when tracing cannot run or the sink failed.
+ */
+int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
+		   struct wc_session_result *r);
+
+/* The header of a live session, as a record file stores it: wc_hdr_new, the
+ * workload, monotonic_start_ns and one plan entry per attach slot. */
+struct json_object *wc_session_header(const struct wc_session_info *info);
+/* The END trailer: the final lost counters, the duration, EVENTS delivered;
+ * its extra JSON (returned, caller puts it) carries prog_misses,
+ * stash_drops, unnamed_ops_events, cmd_status and cmd_signal. */
+struct json_object *wc_session_trailer(const struct wc_lost *lost,
+				       const struct wc_session_result *res,
+				       uint64_t events, uint64_t duration_ns,
+				       uint64_t unnamed_ops_events, struct wc_rec_end *end);
 
 /* Shared argp handling of -p, -a, --duration, --ring-size, --kprobe, -v
  * (returns ARGP_ERR_UNKNOWN for keys it does not own). */

@@ -7,6 +7,9 @@
 expect_fail "unknown command" "^walkcov: unknown command 'frobnicate'" $W frobnicate
 expect_fail "bad duration" "invalid duration" $W count -d abc
 expect_fail "negative duration" "invalid duration" $W record -d -1
+expect_fail "check: duration over a day" "^walkcov check: invalid duration '100000' \(seconds, > 0, at most 86400\)$" $W check -d 100000
+expect_fail "trace: zero duration" "invalid duration '0'" $W trace -d 0
+expect_fail "check: bad livelock threshold" "invalid livelock threshold '0'" $W check --livelock 0
 expect_fail "bad ring size" "invalid ring size" $W trace --ring-size 1000
 expect_fail "bad pid" "invalid PID" $W record -p 12x
 expect_fail "unknown option" "unrecognized option|invalid option" $W probes --frob

@@ -71,7 +71,7 @@ static struct json_object *make_header(void)
 
 		snprintf(name, sizeof(name), "func_%u", s);
 		wc_hdr_add_slot(h, s, name, NULL, s == 0 ? WC_R_WALK : WC_R_CALLBACK,
-				WC_K_PTE_ENTRY, "fentry");
+				s == 0 ? "walk" : "callback", WC_K_PTE_ENTRY, "fentry");
 	}
 	return h;
 }
@@ -613,24 +613,40 @@ static void test_headers(void)
 	check(o.ret == 1 && o.truncated && o.events == 1, "finished member without END: truncated");
 }
 
-static int cb_events;
-static int on_event(const struct wc_event *ev, void *ctx)
+/* A sink that counts what a replay gives it. */
+static int cb_begins, cb_events, cb_ends, cb_trailers, cb_stop_at;
+
+static int on_begin(struct wc_sink *s, struct json_object *hdr)
 {
-	(void)ev;
-	(void)ctx;
-	cb_events++;
+	(void)s;
+	cb_begins += hdr != NULL;
 	return 0;
 }
 
-static int on_event_stop(const struct wc_event *ev, void *ctx)
+static int on_event(struct wc_sink *s, const struct wc_event *ev)
 {
+	(void)s;
 	(void)ev;
-	(void)ctx;
-	return ++cb_events == 10 ? 42 : 0;
+	return ++cb_events == cb_stop_at ? 42 : 0;
+}
+
+static int on_end(struct wc_sink *s, const struct wc_rec_end *e, struct json_object *extra)
+{
+	(void)s;
+	(void)extra;
+	cb_ends++;
+	cb_trailers += e != NULL;
+	return 0;
+}
+
+static void cb_reset(int stop_at)
+{
+	cb_begins = cb_events = cb_ends = cb_trailers = 0;
+	cb_stop_at = stop_at;
 }
 
 /* run wc_replay with stderr captured */
-static int replay_capture(const char *path, const struct wc_replay_cb *cb, char *msg, size_t size)
+static int replay_capture(const char *path, struct wc_sink *cb, char *msg, size_t size)
 {
 	const char *log = tmp("stderr.txt");
 	int saved = dup(2), ret;
@@ -653,32 +669,36 @@ static int replay_capture(const char *path, const struct wc_replay_cb *cb, char 
 
 static void test_replay(const char *path)
 {
-	struct wc_replay_cb cb = { .event = on_event };
+	struct wc_sink cb = { .begin = on_begin, .event = on_event, .end = on_end };
 	char msg[1024], want[512];
 	size_t len;
 	unsigned char *b = slurp(path, &len);
 	int ret;
 
-	cb_events = 0;
+	cb_reset(0);
 	ret = replay_capture(path, &cb, msg, sizeof(msg));
-	check(ret == 0 && cb_events == NEV && msg[0] == 0, "replay: complete file, silent");
+	check(ret == 0 && cb_begins == 1 && cb_events == NEV && cb_ends == 1 && cb_trailers == 1 &&
+	      msg[0] == 0, "replay: complete file, silent, begin and end with the trailer once");
 
 	spit(tmp("cut2.data"), b, (size_t)flush_size[4]);
-	cb_events = 0;
+	cb_reset(0);
 	ret = replay_capture(tmp("cut2.data"), &cb, msg, sizeof(msg));
 	snprintf(want, sizeof(want), "walkcov: %s: truncated after %u events (no trailer); "
 		 "results cover what was written\n", tmp("cut2.data"), flush_events[4]);
 	check(ret == 1 && cb_events == (int)flush_events[4] && !strcmp(msg, want),
 	      "replay: truncation warning: %.*s", (int)strcspn(msg, "\n"), msg);
+	check(cb_ends == 1 && cb_trailers == 0, "replay: truncated file ends without a trailer");
 
+	cb_reset(0);
 	ret = replay_capture(tmp("version"), &cb, msg, sizeof(msg));
 	check(ret == -1 && !strncmp(msg, "walkcov: ", 9) && strchr(msg, '\n') == msg + strlen(msg) - 1,
 	      "replay: one error line: %.*s", (int)strcspn(msg, "\n"), msg);
+	check(cb_begins == 0 && cb_ends == 0, "replay: a file that does not open neither begins nor ends");
 
-	cb.event = on_event_stop;
-	cb_events = 0;
+	cb_reset(10);
 	ret = replay_capture(path, &cb, msg, sizeof(msg));
-	check(ret == 42 && cb_events == 10, "replay: callback stops it");
+	check(ret == 42 && cb_events == 10 && cb_ends == 1 && cb_trailers == 0,
+	      "replay: callback stops it, the sink still ends (without trailer)");
 	free(b);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "recfile.h"
 #include "report.h"
 #include "script.h"
 
@@ -411,8 +412,8 @@ static struct json_object *script_header(void)
 	struct json_object *h = wc_hdr_new(2, argv, "fentry");
 
 	json_object_object_add(h, "monotonic_start_ns", json_object_new_uint64(START));
-	wc_hdr_add_slot(h, 0, "walk_page_range", NULL, WC_R_WALK, 0, "fentry");
-	wc_hdr_add_slot(h, 5, "pagemap_pmd_range", NULL, WC_R_CALLBACK, WC_K_PMD_ENTRY, "fentry");
+	wc_hdr_add_slot(h, 0, "walk_page_range", NULL, WC_R_WALK, "walk", 0, "fentry");
+	wc_hdr_add_slot(h, 5, "pagemap_pmd_range", NULL, WC_R_CALLBACK, "callback", WC_K_PMD_ENTRY, "fentry");
 	return h;
 }
 

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The commands that trace: see live.h. */
+#include "analysis.h"
+#include "cli.h"
+#include "errors.h"
+#include "live.h"
+
+const struct argp_option wc_report_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document", 0 },
+	{ "livelock", OPT_LIVELOCK, "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
+	{},
+};
+
+const struct argp_child wc_live_children[] = {
+	{ &wc_session_argp, 0, "Tracing:", 1 },
+	{},
+};
+
+error_t wc_live_parse(int key, char *arg, struct argp_state *state)
+{
+	struct wc_live_opts *l = state->input;
+
+	switch (key) {
+	case 'o':
+		l->output = arg;
+		return 0;
+	case OPT_JSON:
+		l->json = true;
+		return 0;
+	case OPT_LIVELOCK:
+		l->livelock = wc_cli_livelock(arg, state);
+		return 0;
+	default:
+		return wc_session_parent_parse(&l->s, key, state);
+	}
+}
+
+int wc_live_analyse(struct wc_live_opts *l, int argc, char **argv, bool verdict)
+{
+	struct wc_session_result res;
+	struct wc_analysis an;
+	char why[256];
+	const char *failed;
+	int ret;
+
+	if (wc_analysis_init(&an, l->livelock)) {
+		wc_err("out of memory");
+		return WC_EXIT_FAIL;
+	}
+	l->s.argc = argc;
+	l->s.argv = argv;
+	if (wc_session_run(&l->s, &an.sink, &res)) {
+		wc_analysis_free(&an);
+		return WC_EXIT_FAIL;
+	}
+	ret = wc_analysis_print(&an, l->json) ? WC_EXIT_FAIL : WC_EXIT_OK;
+	/* the status comes back through the trailer, as from a file */
+	failed = wc_report_workload_failure(wc_report_meta(an.report), why, sizeof(why));
+	if (failed)
+		wc_err("%s", failed);
+	if (!ret && verdict) {
+		ret = wc_analysis_verdict(&an);
+		if (!ret && failed)
+			ret = WC_EXIT_FAIL;	/* doubles win over a failed workload */
+	}
+	wc_analysis_free(&an);
+	return ret;
+}
