@@ -11,26 +11,19 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "commands.h"
 #include "internal.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Runs one operation of u and counts it. */
 static void run_op(struct unit *u, struct worker *w)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = wc_now_ns(CLOCK_MONOTONIC);
 	int r;
 
 	w->errop = NULL;
 	r = u->d->op(w);
-	atomic_fetch_add(&u->ns, now_ns() - t0);
+	atomic_fetch_add(&u->ns, wc_now_ns(CLOCK_MONOTONIC) - t0);
 	atomic_fetch_add(&u->calls, 1);
 	if (r == OP_BUSY) {
 		atomic_fetch_add(&u->soft, 1);
@@ -88,10 +81,10 @@ static void *splitter_main(void *arg)
 	unsigned int duty = a->u->d->duty ? a->u->d->duty : 100;
 
 	while (!atomic_load(&c->stop)) {
-		uint64_t t0 = now_ns(), rest;
+		uint64_t t0 = wc_now_ns(CLOCK_MONOTONIC), rest;
 
 		run_op(a->u, &a->w);
-		rest = (now_ns() - t0) * (100 - duty) / duty / 1000;
+		rest = (wc_now_ns(CLOCK_MONOTONIC) - t0) * (100 - duty) / duty / 1000;
 		if (rest)
 			usleep(rest > 100000 ? 100000 : (useconds_t)rest);
 	}
