@@ -4,7 +4,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <sys/utsname.h>
-#include "commands.h"
+#include "errors.h"
 #include "internal.h"
 
 static double avg_us(const struct unit *u)

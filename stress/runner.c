@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
-#include "commands.h"
+#include "errors.h"
 #include "internal.h"
 
 /* Runs one operation of u and counts it. */

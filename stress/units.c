@@ -3,7 +3,7 @@
  * scheduling), and the selection of units by --only and --skip. */
 #include <stdlib.h>
 #include <string.h>
-#include "commands.h"
+#include "errors.h"
 #include "internal.h"
 
 static const struct unit_desc unit_table[] = {
