@@ -42,8 +42,8 @@ int cmd_record(int argc, char **argv)
 	if (wc_session_run(&l.s, &f.sink, &res)) {
 		/* a session that failed leaves no file; one the writer failed
 		 * on is kept: it reads up to the error */
-		if (f.opened && !f.failed && strcmp(l.output, "-"))
-			unlink(l.output);
+		if (!f.failed)
+			wc_file_sink_discard(&f);
 		return WC_EXIT_FAIL;
 	}
 	if (strcmp(l.output, "-") && !stat(l.output, &st))

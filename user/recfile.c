@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,6 +186,9 @@ const char *wc_hdr_slot_name(struct json_object *hdr, unsigned slot)
 
 struct wc_writer {
 	int fd;
+	bool created;		/* a new regular file (dev, ino) walkcov made */
+	dev_t dev;
+	ino_t ino;
 	char *path;
 	z_stream zs;
 	bool zinit;
@@ -282,6 +286,60 @@ static int write_record(struct wc_writer *w, uint32_t type, const void *a, size_
 	return 0;
 }
 
+/*
+ * The file holds kernel pointers: it is created 0600, never through a
+ * symbolic link, and never over an existing file, which is kept as
+ * PATH.old (as perf does). A device or FIFO (-o /dev/null, a named pipe) is
+ * written in place and is never walkcov's to remove.
+ */
+static int create_output(struct wc_writer *w, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *old;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a symbolic link; walkcov does not write "
+				 "through one (give the target's path)", path);
+			return -1;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			w->fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			goto opened;
+		}
+		if (asprintf(&old, "%s.old", path) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		if (rename(path, old)) {
+			snprintf(err, errlen, "%s: cannot keep the old file as %s: %s", path, old,
+				 strerror(errno));
+			free(old);
+			return -1;
+		}
+		free(old);
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd >= 0 && fstat(w->fd, &st) == 0) {
+		w->created = true;
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
+	}
+opened:
+	if (w->fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 				 char *err, size_t errlen)
 {
@@ -298,12 +356,8 @@ struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 	w->fd = -1;
 	if (strcmp(path, "-") == 0)
 		w->fd = STDOUT_FILENO;
-	else
-		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (create_output(w, path, err, errlen))
 		goto fail;
-	}
 	set_fixed_fields(hdr);
 	js = json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN);
 	jlen = strlen(js);
@@ -333,6 +387,8 @@ fail:
 	if (w) {
 		if (w->fd > STDOUT_FILENO)
 			close(w->fd);
+		if (w->created)
+			unlink(path);	/* the empty file just made */
 		wc_symtab_free(w->syms);
 		free(w->path);
 		free(w);
@@ -402,6 +458,13 @@ int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
 	free(w->path);
 	free(w);
 	return ret;
+}
+
+bool wc_writer_created(const struct wc_writer *w, dev_t *dev, ino_t *ino)
+{
+	*dev = w->dev;
+	*ino = w->ino;
+	return w->created;
 }
 
 const char *wc_writer_error(const struct wc_writer *w)
@@ -856,6 +919,7 @@ static int file_begin(struct wc_sink *s, struct json_object *hdr)
 		return -1;
 	}
 	f->opened = true;
+	f->created = wc_writer_created(f->w, &f->dev, &f->ino);
 	return 0;
 }
 
@@ -899,6 +963,17 @@ static int file_end(struct wc_sink *s, const struct wc_rec_end *e, struct json_o
 		f->failed = true;
 	}
 	return ret;
+}
+
+void wc_file_sink_discard(struct wc_file_sink *f)
+{
+	struct stat st;
+
+	/* only the regular file walkcov created, if it is still that file */
+	if (f->created && lstat(f->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == f->dev && st.st_ino == f->ino)
+		unlink(f->path);
+	f->created = false;
 }
 
 void wc_file_sink_init(struct wc_file_sink *f, const char *path)

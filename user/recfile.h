@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include <sys/types.h>
 #include <json-c/json.h>
 #include "sink.h"
 #include "symtab.h"
@@ -24,7 +25,7 @@
 #define WC_FILE_MAGIC_LEN	8
 #define WC_FILE_VERSION		2
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
-#define WC_HDR_MAX_LEN		(16u << 20)	/* sanity limit on the JSON header */
+#define WC_HDR_MAX_LEN		(1u << 20)	/* limit on the JSON header (memory: docs/file-format.md) */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
 #define WC_DEFAULT_FILE		"walkcov.data"
 
@@ -80,7 +81,10 @@ const char *wc_hdr_slot_name(struct json_object *hdr, unsigned slot);
 struct wc_writer;
 
 /*
- * Create PATH ("-" is stdout) and write the header. The writer sets format,
+ * Create PATH ("-" is stdout) and write the header. PATH is made mode 0600
+ * (it holds kernel pointers), never through a symbolic link; an existing
+ * regular file is first renamed PATH.old; a device or FIFO is written in
+ * place. The writer sets format,
  * version, event_size and event_version in HDR (so they are always right)
  * and serializes the rest as given. On failure returns NULL with a message
  * in err.
@@ -104,6 +108,8 @@ int wc_writer_flush(struct wc_writer *w);
 int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
 		    const char *extra_json, char *err, size_t errlen);
 const char *wc_writer_error(const struct wc_writer *w);
+/* true if open created a new regular file; its identity in dev, ino */
+bool wc_writer_created(const struct wc_writer *w, dev_t *dev, ino_t *ino);
 uint64_t wc_writer_events(const struct wc_writer *w);
 
 /* ---- reader ---- */
@@ -154,11 +160,17 @@ struct wc_file_sink {
 	const char *path;
 	struct wc_writer *w;	/* open between begin and end */
 	struct wc_rec_end end;	/* the trailer written (events filled in) */
-	bool opened;		/* begin created PATH */
+	bool opened;		/* begin opened PATH */
+	bool created;		/* ... as a new regular file (dev, ino) */
+	dev_t dev;
+	ino_t ino;
 	bool failed;		/* a write failed (printed) */
 };
 
 void wc_file_sink_init(struct wc_file_sink *f, const char *path);
+/* Remove PATH if begin created it and it is still that file: never a
+ * device, a FIFO or a file someone put there since. */
+void wc_file_sink_discard(struct wc_file_sink *f);
 
 /* ---- whole-file replay ---- */
 

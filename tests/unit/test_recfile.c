@@ -804,6 +804,72 @@ static void test_symtab(void)
 	wc_symtab_free(t);
 }
 
+static unsigned file_mode(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) ? 0 : st.st_mode & 07777;
+}
+
+/* Issue 9: the output is 0600, never through a symlink, never over a file
+ * (kept as .old); only a file walkcov created is ever removed. */
+static void test_output_file(void)
+{
+	char err[256], old[300], target[300];
+	struct json_object *h = make_header();
+	const char *p = tmp("out.data");
+	struct wc_file_sink f;
+	struct wc_writer *w;
+	struct stat st;
+	long first;
+
+	w = wc_writer_open(p, h, err, sizeof(err));
+	wc_writer_close(w, NULL, NULL, err, sizeof(err));
+	check(file_mode(p) == 0600, "output: created mode 0600 (got %o)", file_mode(p));
+	first = file_size(p);
+	chmod(p, 0666);
+	w = wc_writer_open(p, h, err, sizeof(err));
+	wc_writer_event(w, &events[0]);
+	wc_writer_close(w, NULL, NULL, err, sizeof(err));
+	snprintf(old, sizeof(old), "%s.old", p);
+	check(file_mode(p) == 0600 && file_mode(old) == 0666 && file_size(old) == first &&
+	      file_size(p) > first, "output: an existing 0666 file is kept as .old, the new one is 0600");
+
+	snprintf(target, sizeof(target), "%s", tmp("precious"));
+	spit(target, "precious", 8);
+	chmod(target, 0644);
+	if (symlink(target, tmp("link.data")))
+		perror("symlink");
+	w = wc_writer_open(tmp("link.data"), h, err, sizeof(err));
+	check(w == NULL && strstr(err, "link.data: is a symbolic link; walkcov does not write "
+				       "through one (give the target's path)") &&
+	      file_size(target) == 8 && file_mode(target) == 0644,
+	      "output: a symlink is refused, its target untouched ('%s')", err);
+
+	wc_file_sink_init(&f, "/dev/null");
+	check(wc_sink_begin(&f.sink, h) == 0 && !f.created, "output: /dev/null is written in place");
+	wc_sink_end(&f.sink, NULL, NULL);
+	wc_file_sink_discard(&f);
+	check(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode),
+	      "output: discarding leaves /dev/null alone");
+
+	wc_file_sink_init(&f, tmp("discard.data"));
+	wc_sink_begin(&f.sink, h);
+	wc_sink_end(&f.sink, NULL, NULL);
+	wc_file_sink_discard(&f);
+	check(file_mode(tmp("discard.data")) == 0, "output: a file walkcov created is discarded");
+
+	wc_file_sink_init(&f, tmp("swapped.data"));
+	wc_sink_begin(&f.sink, h);
+	wc_sink_end(&f.sink, NULL, NULL);
+	spit(tmp("other"), "other", 5);
+	rename(tmp("other"), tmp("swapped.data"));
+	wc_file_sink_discard(&f);
+	check(file_size(tmp("swapped.data")) == 5,
+	      "output: a file put there since is not discarded");
+	json_object_put(h);
+}
+
 int main(void)
 {
 	char ref[256];
@@ -824,6 +890,7 @@ int main(void)
 	test_headers();
 	test_replay(ref);
 	test_writer_errors();
+	test_output_file();
 	test_no_trailer_writer();
 	test_size_flush();
 	test_time_flush();
