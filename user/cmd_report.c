@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "fileopts.h"
+#include "kaddr.h"
 #include "recfile.h"
 
 static struct {
@@ -16,6 +17,8 @@ static const struct argp_option options[] = {
 	{ "input", 'i', "FILE", 0, "Read FILE (default walkcov.data, '-' for stdin)", 0 },
 	{ "json", 'j', NULL, 0, "One JSON document instead of text", 0 },
 	{ "livelock", 'l', "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
+	{ "raw-addresses", WC_OPT_RAW_ADDRESSES, NULL, 0,
+	  "Kernel pointers as they are (only for a user who can read them in /proc/kallsyms)", 0 },
 	{},
 };
 
@@ -39,7 +42,7 @@ int cmd_report(int argc, char **argv)
 	struct wc_analysis an;
 	int ret;
 
-	if (wc_cli_parse(&argp, argc, argv, 0, NULL))
+	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))
 		return WC_EXIT_FAIL;
 	if (wc_analysis_init(&an, env.livelock)) {
 		wc_err("out of memory");

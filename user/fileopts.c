@@ -11,6 +11,9 @@ int wc_file_opts_parse(struct wc_file_opts *o, int key, char *arg, struct argp_s
 	case 'j':
 		o->json = true;
 		return 0;
+	case WC_OPT_RAW_ADDRESSES:
+		o->raw_addresses = true;
+		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s' (the file is given with -i)", arg);
 		return 0;

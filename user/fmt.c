@@ -5,6 +5,7 @@
 #include <linux/types.h>
 #include "walkcov.h"
 #include "fmt.h"
+#include "kaddr.h"
 
 /* comm from the kernel: NUL-padded, but bad input may fill all 16 bytes */
 void wc_clean_comm(char *dst, const char *src)
@@ -43,8 +44,7 @@ const char *wc_ops_name(const struct wc_symtab *syms, uint64_t ops, const char *
 		return n;
 	if (!ops)
 		return none;
-	snprintf(buf, size, "0x%" PRIx64, ops);
-	return buf;
+	return wc_kaddr(ops, buf, size);
 }
 
 double wc_rel_s(uint64_t ts, uint64_t start_ns)

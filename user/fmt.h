@@ -16,7 +16,8 @@ struct json_object *wc_json_hex(uint64_t v);
 void wc_json_add_u64(struct json_object *o, const char *k, uint64_t v);
 void wc_json_add_str(struct json_object *o, const char *k, const char *v);
 
-/* An ops pointer's symbol, else NONE for 0, else "0x..." in BUF. */
+/* An ops pointer's symbol, else NONE for 0, else its address (kaddr.h:
+ * raw or hashed) in BUF (at least WC_KADDR_LEN bytes). */
 const char *wc_ops_name(const struct wc_symtab *syms, uint64_t ops, const char *none,
 			char *buf, size_t size);
 /* Seconds from START_NS to TS (negative if TS is earlier). */

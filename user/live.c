@@ -3,11 +3,15 @@
 #include "analysis.h"
 #include "cli.h"
 #include "errors.h"
+#include "fileopts.h"
+#include "kaddr.h"
 #include "live.h"
 
 const struct argp_option wc_report_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document", 0 },
-	{ "livelock", OPT_LIVELOCK, "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
+	{ "json", 'j', NULL, 0, "Print the report as one JSON document", 0 },
+	{ "livelock", 'l', "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
+	{ "raw-addresses", WC_OPT_RAW_ADDRESSES, NULL, 0,
+	  "Kernel pointers as they are (only for a user who can read them in /proc/kallsyms)", 0 },
 	{},
 };
 
@@ -24,11 +28,14 @@ error_t wc_live_parse(int key, char *arg, struct argp_state *state)
 	case 'o':
 		l->output = arg;
 		return 0;
-	case OPT_JSON:
+	case 'j':
 		l->json = true;
 		return 0;
-	case OPT_LIVELOCK:
+	case 'l':
 		l->livelock = wc_cli_livelock(arg, state);
+		return 0;
+	case WC_OPT_RAW_ADDRESSES:
+		l->raw_addresses = true;
 		return 0;
 	default:
 		return wc_session_parent_parse(&l->s, key, state);
@@ -43,6 +50,8 @@ int wc_live_analyse(struct wc_live_opts *l, int argc, char **argv, bool verdict)
 	const char *failed;
 	int ret;
 
+	if (wc_kaddr_setup(l->raw_addresses))
+		return WC_EXIT_FAIL;
 	if (wc_analysis_init(&an, l->livelock)) {
 		wc_err("out of memory");
 		return WC_EXIT_FAIL;

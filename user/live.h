@@ -9,20 +9,21 @@
 #include <stdint.h>
 #include "session.h"
 
-enum { OPT_JSON = 0x200, OPT_LIVELOCK };
 
 struct wc_live_opts {
 	struct wc_session_opts s;	/* first: argp children get it as input */
 	const char *output;		/* record: -o */
 	bool json;			/* trace, check: --json */
 	uint32_t livelock;		/* trace, check: --livelock */
+	bool raw_addresses;		/* trace, check: --raw-addresses */
 };
 
 /* The argp parser (input: struct wc_live_opts): -o, --json, --livelock,
  * the session's options (child wc_live_children) and the workload. */
 error_t wc_live_parse(int key, char *arg, struct argp_state *state);
 extern const struct argp_child wc_live_children[];
-/* --json and --livelock, for the commands that print a report (trace, check) */
+/* -j/--json, -l/--livelock and --raw-addresses, the options 'walkcov report'
+ * has too, for the commands that print a report (trace, check) */
 extern const struct argp_option wc_report_options[];
 
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uthash.h>
 #include "fmt.h"
+#include "kaddr.h"
 #include "recfile.h"
 #include "report.h"
 
@@ -588,7 +589,7 @@ static struct json_object *rows_json(struct wc_report *r, const struct table *t,
 		wc_json_add_str(o, "name", x == &t->other ? "[other]" :
 			ops ? ops_name(r, x->key.ops, nb, sizeof(nb)) : x->key.comm);
 		if (ops && x != &t->other)
-			json_object_object_add(o, "addr", wc_json_hex(x->key.ops));
+			json_object_object_add(o, "addr", wc_kaddr_json(x->key.ops));
 		wc_json_add_u64(o, "walks", x->walks);
 		wc_json_add_u64(o, "bytes", x->bytes);
 		wc_json_add_u64(o, "pmd_huge", x->pmd_huge);
@@ -676,8 +677,8 @@ struct json_object *wc_report_json(struct wc_report *r)
 		wc_json_add_u64(o, "tid", a->tid);
 		wc_json_add_str(o, "comm", comm);
 		wc_json_add_str(o, "ops", ops_name(r, a->ops, nb, sizeof(nb)));
-		json_object_object_add(o, "ops_addr", wc_json_hex(a->ops));
-		json_object_object_add(o, "mm", wc_json_hex(a->mm));
+		json_object_object_add(o, "ops_addr", wc_kaddr_json(a->ops));
+		json_object_object_add(o, "mm", wc_kaddr_json(a->mm));
 		json_object_object_add(o, "start", wc_json_hex(a->start));
 		json_object_object_add(o, "end", wc_json_hex(a->end));
 		wc_json_add_u64(o, "size", a->end > a->start ? a->end - a->start : 0);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov script output: see script.h and docs/file-format.md. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "coverage.h"
 #include "errors.h"
 #include "fmt.h"
+#include "kaddr.h"
 #include "recfile.h"
 #include "script.h"
 
@@ -193,11 +193,11 @@ static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
 	wc_json_add_str(o, "cls", nz(wc_class_name(ev->cls)));
 	json_object_object_add(o, "ret", json_object_new_int64(ev->ret));
 	wc_json_add_str(o, "ops", ops_name(s, ev->ops, nb, sizeof(nb)));
-	json_object_object_add(o, "ops_addr", wc_json_hex(ev->ops));
-	json_object_object_add(o, "walk", wc_json_hex(ev->walk));
-	json_object_object_add(o, "mm", wc_json_hex(ev->mm));
-	json_object_object_add(o, "vma", wc_json_hex(ev->vma));
-	json_object_object_add(o, "value", wc_json_hex(ev->value));
+	json_object_object_add(o, "ops_addr", wc_kaddr_json(ev->ops));
+	json_object_object_add(o, "walk", wc_kaddr_json(ev->walk));
+	json_object_object_add(o, "mm", wc_kaddr_json(ev->mm));
+	json_object_object_add(o, "vma", wc_kaddr_json(ev->vma));
+	json_object_object_add(o, "value", wc_kaddr_json(ev->value));
 	json_object_object_add(o, "depth", json_object_new_int(ev->depth));
 	wc_json_add_str(o, "flags", flags_text(ev->flags, fb, sizeof(fb)));
 	return put_json(out, o);
@@ -205,7 +205,7 @@ static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
 
 int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event *ev)
 {
-	char comm[WC_COMM_LEN + 1], nb[32], sb[32], fb[64], rb[32];
+	char comm[WC_COMM_LEN + 1], nb[WC_KADDR_LEN], sb[32], fb[64], rb[32], wb[WC_KADDR_LEN];
 	unsigned t = ev->type;
 
 	if (s->json)
@@ -216,15 +216,15 @@ int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event 
 	else
 		snprintf(rb, sizeof(rb), "-");
 	fprintf(out, "%16s %7u/%-7u [%03u] %14.9f: %-11s %-26s %-12s [0x%" PRIx64 ", 0x%" PRIx64
-		") %-8s %-7s ret=%s ops=%s walk=0x%" PRIx64,
+		") %-8s %-7s ret=%s ops=%s walk=%s",
 		*comm ? comm : "-", ev->pid, ev->tid, ev->cpu, rel_s(s, ev->ts_ns),
 		wc_event_type_name(t), slot_name(s, ev->slot, sb, sizeof(sb)),
 		ev->kind ? nz(wc_kind_name(ev->kind)) : "-", (uint64_t)ev->start, (uint64_t)ev->end,
 		has_action(t) ? nz(wc_action_name(ev->action)) : "-",
 		has_class(t) ? nz(wc_class_name(ev->cls)) : "-", rb,
-		ops_name(s, ev->ops, nb, sizeof(nb)), (uint64_t)ev->walk);
+		ops_name(s, ev->ops, nb, sizeof(nb)), wc_kaddr(ev->walk, wb, sizeof(wb)));
 	if (ev->value)
-		fprintf(out, " val=0x%" PRIx64, (uint64_t)ev->value);
+		fprintf(out, " val=%s", wc_kaddr(ev->value, wb, sizeof(wb)));
 	if (ev->kind == WC_K_PTE_HOLE)
 		fprintf(out, " depth=%d", ev->depth);
 	if (ev->flags)
@@ -259,16 +259,18 @@ int wc_script_print_header(FILE *out, struct wc_script *s, struct json_object *h
 
 int wc_script_print_symbol(FILE *out, struct wc_script *s, uint64_t addr, const char *name)
 {
+	char ab[WC_KADDR_LEN];
+
 	wc_script_symbol(s, addr, name);
 	if (s->json) {
 		struct json_object *o = json_object_new_object();
 
 		wc_json_add_str(o, "record", "symbol");
-		json_object_object_add(o, "addr", wc_json_hex(addr));
+		json_object_object_add(o, "addr", wc_kaddr_json(addr));
 		wc_json_add_str(o, "name", name);
 		return put_json(out, o);
 	}
-	fprintf(out, "# symbol 0x%" PRIx64 " %s\n", addr, name);
+	fprintf(out, "# symbol %s %s\n", wc_kaddr(addr, ab, sizeof(ab)), name);
 	return done(out);
 }
 
@@ -401,11 +403,7 @@ int wc_script_replay(const char *path, bool json, FILE *out)
 			c.out_failed = true;
 	}
 	wc_script_sink_free(&c);
-	if (c.out_failed) {
-		/* like perf script | head: no message for a closed pipe */
-		if (errno != EPIPE)
-			wc_err("writing the output: %s", strerror(errno));
-		return -1;
-	}
+	if (c.out_failed)
+		return -1;	/* main judges the output once (errors.h) */
 	return ret == 2 ? -1 : ret;
 }

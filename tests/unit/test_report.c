@@ -5,11 +5,13 @@
  * Link with user/coverage.c for the name functions, or build with
  * -DWC_STUB_ENGINE_NAMES to use the stubs below.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "kaddr.h"
 #include "recfile.h"
 #include "report.h"
 #include "script.h"
@@ -548,15 +550,19 @@ static void test_script_replay(void)
 }
 
 /* Random bytes as events and anomalies: formatting must survive anything. */
+/* Random bytes as events, walks and anomalies: every line prints, and the
+ * report counts exactly what it was given. */
 static void test_random_input(void)
 {
 	struct json_object *h = script_header();
 	struct wc_script *st = wc_script_new(h, false), *sj = wc_script_new(h, true);
 	struct wc_report *r = wc_report_new();
-	FILE *null = fopen("/dev/null", "w");
-	uint64_t x = 0x2545f4914f6cdd1dull;
+	char *text = NULL, *jl = NULL, *t;
+	size_t tlen = 0, jlen = 0;
+	FILE *ft = open_memstream(&text, &tlen), *fj = open_memstream(&jl, &jlen);
+	uint64_t x = 0x2545f4914f6cdd1dull, by_type[6] = { 0 }, walks = 0, bytes = 0;
+	uint64_t lines_t = 0, lines_j = 0, valid_j = 0;
 	struct json_object *d;
-	char *t;
 	int ok = 1;
 
 	for (int i = 0; i < 20000; i++) {
@@ -573,22 +579,104 @@ static void test_random_input(void)
 			x ^= x << 17;
 			u.b[k] = (unsigned char)x;
 		}
-		ok &= wc_script_print_event(null, st, &u.ev) == 0;
-		ok &= wc_script_print_event(null, sj, &u.ev) == 0;
-		if (i % 2)
+		ok &= wc_script_print_event(ft, st, &u.ev) == 0;
+		ok &= wc_script_print_event(fj, sj, &u.ev) == 0;
+		if (i % 2) {
+			u.a.type = (uint32_t)(x % 6);	/* known types and not */
 			wc_report_anomaly(r, &u.a);
-		else
+			by_type[u.a.type >= 1 && u.a.type <= 4 ? u.a.type : 5]++;
+		} else {
 			wc_report_walk(r, &u.w);
+			walks++;
+			bytes += u.w.bytes;
+		}
 	}
+	fclose(ft);
+	fclose(fj);
+	for (char *p = text; p && *p; p++)
+		lines_t += *p == '\n';
+	for (char *p = jl, *nl; p && *p; p = nl + 1) {
+		struct json_object *o;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		o = json_tokener_parse(p);
+		valid_j += o && json_object_is_type(o, json_type_object);
+		json_object_put(o);
+		lines_j++;
+	}
+	check(ok && lines_t == 20000 && lines_j == 20000 && valid_j == 20000,
+	      "random events: 20000 text lines, 20000 valid JSON lines (got %" PRIu64 ", %" PRIu64
+	      ", %" PRIu64 ")", lines_t, lines_j, valid_j);
 	t = render(r);
 	d = json_roundtrip(r);
-	check(ok && t && d, "random events, walks and anomalies print and give valid JSON");
+	check(d && ju(d, "summary.walks") == 10000 && ju(d, "summary.bytes") == bytes &&
+	      ju(d, "summary.anomalies") == 10000 && ju(d, "summary.doubles") == by_type[1] &&
+	      ju(d, "summary.retries") == by_type[2] && ju(d, "summary.out_of_order") == by_type[3] &&
+	      ju(d, "summary.livelocks") == by_type[4] && ju(d, "summary.anomalies_not_shown") == 0 &&
+	      json_object_array_length(json_object_object_get(d, "anomalies")) == 10000,
+	      "random walks and anomalies: counted exactly (%" PRIu64 " walks, %" PRIu64
+	      " doubles, %" PRIu64 " unknown types)", walks, by_type[1], by_type[5]);
+	check(t && strstr(t, "# events: 0  walks: 10000 (") && strstr(t, "\n# verdict: "),
+	      "random walks and anomalies: the text report has every section");
 	json_object_put(d);
 	free(t);
-	fclose(null);
+	free(text);
+	free(jl);
 	wc_report_free(r);
 	wc_script_free(st);
 	wc_script_free(sj);
+	json_object_put(h);
+}
+
+/* Kernel pointers: raw for a reader allowed by /proc/kallsyms, else ids. */
+static void test_kaddr(void)
+{
+	char dir[] = "/tmp/wc_kaddr.XXXXXX", p[64], a[WC_KADDR_LEN], b[WC_KADDR_LEN];
+	char c[WC_KADDR_LEN], *out = NULL;
+	size_t len = 0;
+	struct json_object *h = script_header();
+	struct wc_script *s;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(p, sizeof(p), "%s/zero", dir);
+	f = fopen(p, "w");
+	fputs("0000000000000000 T _text\n", f);
+	fclose(f);
+	check(!wc_kaddr_allowed(p), "kaddr: kallsyms with zero addresses: not allowed");
+	f = fopen(p, "w");
+	fputs("ffffffff81000000 T _text\n", f);
+	fclose(f);
+	check(wc_kaddr_allowed(p), "kaddr: kallsyms with addresses: allowed");
+	unlink(p);
+	check(!wc_kaddr_allowed(p), "kaddr: no kallsyms: not allowed");
+	rmdir(dir);
+
+	wc_kaddr_set_raw(false);
+	wc_kaddr(0xffffffff82000000ull, a, sizeof(a));
+	wc_kaddr(0xffffffff82000000ull, b, sizeof(b));
+	wc_kaddr(0xffffffff82000040ull, c, sizeof(c));
+	check(a[0] == '#' && strlen(a) == 13 && strspn(a + 1, "0123456789abcdef") == 12 &&
+	      !strcmp(a, b) && strcmp(a, c), "kaddr: hashed ids '%s' (stable) and '%s'", a, c);
+	check(!strcmp(wc_kaddr(0, b, sizeof(b)), "0x0"), "kaddr: NULL stays 0x0");
+	f = open_memstream(&out, &len);
+	s = wc_script_new(h, false);
+	wc_script_print_symbol(f, s, 0xffffffff82000000ull, "pagemap_ops");
+	fclose(f);
+	snprintf(c, sizeof(c), "%s", a);
+	check(out && !strncmp(out, "# symbol #", 10) && strstr(out, a) &&
+	      !strstr(out, "ffffffff82") && strstr(out, " pagemap_ops\n"),
+	      "kaddr: script hides a symbol's address: '%.*s'", out ? (int)strcspn(out, "\n") : 0,
+	      out ? out : "");
+	free(out);
+	wc_script_free(s);
+	wc_kaddr_set_raw(true);
+	check(!strcmp(wc_kaddr(0xffffffff82000000ull, b, sizeof(b)), "0xffffffff82000000"),
+	      "kaddr: raw for an allowed reader");
 	json_object_put(h);
 }
 
@@ -634,6 +722,7 @@ static void test_stack_ops(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	wc_kaddr_set_raw(true);	/* the exact addresses; test_kaddr hides them */
 	test_text();
 	test_json();
 	test_clean();
@@ -644,6 +733,7 @@ int main(void)
 	test_script();
 	test_script_replay();
 	test_random_input();
+	test_kaddr();
 	printf("%s\n", failures ? "FAIL" : "PASS");
 	return failures ? 1 : 0;
 }
