@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov: prove that the kernel's page walker handles every range once. */
 #include <argp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
 
 const char *argp_program_version = "walkcov 0.1";
-const char *argp_program_bug_address = "<https://github.com/walkcov/walkcov/issues>";
 
 static const struct {
 	const char *name;
@@ -23,6 +23,15 @@ static const struct {
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
 };
 
+/* No command: a reminder, not the whole list. */
+static void short_usage(void)
+{
+	fprintf(stderr, "Usage: walkcov COMMAND [OPTIONS...]  (COMMAND: ");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
+	fprintf(stderr, ")\n'walkcov --help' describes them.\n");
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: walkcov COMMAND [OPTIONS...]\n\nCommands:\n");
@@ -31,20 +40,37 @@ static void usage(FILE *f)
 	fprintf(f, "\n'walkcov COMMAND --help' describes each command.\n");
 }
 
+/* Judge stdout (errors.h); a closed pipe ends walkcov as it ends git. */
+static int finish(int status)
+{
+	status = wc_output_status(stdout, status);
+	if (status == WC_EXIT_PIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
+	int ret;
+
 	argp_err_exit_status = WC_EXIT_FAIL;
+	/* write errors are found where they happen (EPIPE), never by a signal
+	 * in the middle of a recording; the workload gets SIGPIPE back
+	 * (session.c) */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		usage(stderr);
+		short_usage();
 		return WC_EXIT_FAIL;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return WC_EXIT_OK;
+		return finish(WC_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("%s\n", argp_program_version);
-		return WC_EXIT_OK;
+		return finish(WC_EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		char name[64];
@@ -54,7 +80,8 @@ int main(int argc, char **argv)
 		/* argp names the program after argv[0]: "Usage: walkcov record" */
 		snprintf(name, sizeof(name), "walkcov %s", commands[i].name);
 		argv[1] = name;
-		return commands[i].fn(argc - 1, argv + 1);
+		ret = commands[i].fn(argc - 1, argv + 1);
+		return finish(ret);
 	}
 	wc_err("unknown command '%s' (see 'walkcov --help')", argv[1]);
 	return WC_EXIT_FAIL;

@@ -50,7 +50,8 @@ void wc_script_sink_free(struct wc_script_sink *c);
 
 /*
  * The whole subcommand: replay PATH to OUT. Returns 0, 1 (truncated, warned
- * on stderr), -1 (error printed on stderr, or OUT failed).
+ * on stderr), -1 (error printed on stderr, or OUT failed: not printed, the
+ * caller judges OUT with wc_output_status).
  */
 int wc_script_replay(const char *path, bool json, FILE *out);
 
