@@ -17,12 +17,36 @@
 #include "session.h"
 #include "symtab.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested;	/* Ctrl-C or SIGTERM received, counted */
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	stop_requested++;
+}
+
+#define WC_TEARDOWN_GRACE_NS (2ull * 1000 * 1000 * 1000)
+
+/*
+ * Stop the workload walkcov started: SIGTERM, then SIGKILL after a grace
+ * period of 2 s or at a second Ctrl-C, so a workload that ignores SIGTERM
+ * cannot hang walkcov. The stream is already closed by then: the file is
+ * complete whatever the workload does.
+ */
+static void stop_workload(pid_t child)
+{
+	uint64_t deadline = wc_now_ns(CLOCK_MONOTONIC) + WC_TEARDOWN_GRACE_NS;
+	int status, seen = stop_requested;
+
+	kill(child, SIGTERM);
+	while (waitpid(child, &status, WNOHANG) == 0) {
+		if (wc_now_ns(CLOCK_MONOTONIC) >= deadline || stop_requested > seen) {
+			kill(child, SIGKILL);
+			waitpid(child, &status, 0);
+			return;
+		}
+		usleep(10 * 1000);
+	}
 }
 
 enum { OPT_RING = 0x100, OPT_KPROBE };
@@ -136,6 +160,7 @@ static pid_t start_child(char **cmd, int *go_fd)
 		close(fds[1]);
 		if (read(fds[0], &c, 1) != 1)
 			_exit(127);	/* the tracer gave up */
+		signal(SIGPIPE, SIG_DFL);	/* walkcov ignores it (main.c) */
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "walkcov: cannot run '%s': %s\n", cmd[0], strerror(errno));
 		_exit(127);
@@ -439,8 +464,7 @@ cleanup:
 	if (child > 0) {
 		/* walkcov stops the workload (duration, Ctrl-C, an error): its
 		 * status is not the workload's own, so it is not kept */
-		kill(child, SIGTERM);
-		waitpid(child, &status, 0);
+		stop_workload(child);
 	}
 	wc_tracer_close(t);
 	wc_plan_free(&plan);
