@@ -13,6 +13,7 @@ struct sym {
 
 struct wc_symtab {
 	struct sym *head;
+	size_t name_bytes;	/* bounded: a crafted file cannot grow it */
 };
 
 struct wc_symtab *wc_symtab_new(void)
@@ -35,13 +36,15 @@ int wc_symtab_add(struct wc_symtab *t, uint64_t addr, const char *name)
 
 	if (find(t, addr))
 		return 0;
-	if (HASH_COUNT(t->head) >= WC_SYMTAB_MAX)
+	if (HASH_COUNT(t->head) >= WC_SYMTAB_MAX ||
+	    t->name_bytes + strnlen(name, WC_SYM_MAX_NAME - 1) + 1 > WC_SYMTAB_NAME_BYTES)
 		return -1;
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->name = strndup(name, WC_SYM_MAX_NAME - 1))) {
 		free(s);
 		return -1;
 	}
+	t->name_bytes += strlen(s->name) + 1;
 	s->addr = addr;
 	HASH_ADD(hh, t->head, addr, sizeof(s->addr), s);
 	return 1;

@@ -9,10 +9,12 @@
 
 #define WC_SYMTAB_MAX 65536	/* entries kept; more are refused */
 #define WC_SYM_MAX_NAME 4096	/* name limit, NUL included (longer ones are cut) */
+#define WC_SYMTAB_NAME_BYTES (4u << 20)	/* all names together; more are refused */
 
 struct wc_symtab;
 struct wc_symtab *wc_symtab_new(void);
-/* 1 added, 0 already known (name unchanged), -1 full or out of memory. */
+/* 1 added, 0 already known (name unchanged), -1 full (WC_SYMTAB_MAX
+ * entries or WC_SYMTAB_NAME_BYTES of names) or out of memory. */
 int wc_symtab_add(struct wc_symtab *t, uint64_t addr, const char *name);
 /* NULL when unknown (or T is NULL). */
 const char *wc_symtab_name(const struct wc_symtab *t, uint64_t addr);
