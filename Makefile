@@ -4,6 +4,7 @@
 #   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine throughput and memory (separate from tests)
+#   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make vmlinux  regenerate vmlinux/x86/vmlinux.h from a Debian kernel's BTF
 
 OUTPUT   := build
@@ -52,7 +53,7 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 SKEL       := $(OUTPUT)/walkcov.skel.h
 
-.PHONY: all deps check unit vmcheck demo bench vmlinux clean
+.PHONY: all deps check unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -127,6 +128,52 @@ $(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/obj/stress $(OUTPUT)/asan/stres
 	$(Q)mkdir -p $@
 
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(OUTPUT)/walkcov
+
+# ---- fuzzing (tests/fuzz): libFuzzer targets built with clang over the
+# frontend library; `make check` smoke-runs them (tests/host/fuzz.sh).
+FUZZ_SECONDS ?= 300
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS    := $(patsubst $(OUTPUT)/obj/%.o,$(OUTPUT)/fuzz/obj/%.o,$(LIB_OBJS))
+
+$(OUTPUT)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CSTD) -g -O1 $(WARN) -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/fuzz/obj/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CSTD) -g -O1 $(WARN) $(FUZZ_SAN) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CSTD) -g -O1 $(WARN) -fsanitize=fuzzer $(FUZZ_SAN) $(INCLUDES) $< $(FUZZ_OBJS) $(LIBS) -o $@
+
+$(OUTPUT)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(UNIT_HELP) $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+unit: $(FUZZ_BINS)	# the smoke run in tests/host/fuzz.sh
+
+# rewrite the seed corpora kept in the tree (after a format change)
+fuzz-seeds: $(OUTPUT)/fuzz/gen_seeds
+	$< tests/fuzz/corpus-recfile tests/fuzz/corpus-engine
+
+# each target for FUZZ_SECONDS on one core; new inputs go to build/fuzz/,
+# crashes to build/fuzz/crash-*; the tree's seeds are only read
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f | sed 's/^fuzz_//'); \
+		mkdir -p $(OUTPUT)/fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -max_len=65536 \
+			-print_final_stats=1 -close_fd_mask=2 -artifact_prefix=$(OUTPUT)/fuzz/ \
+			$(OUTPUT)/fuzz/corpus-$$n tests/fuzz/corpus-$$n || exit 1; \
+	done
 
 check: deps all unit
 	tests/run --suites "$(SUITES)"
