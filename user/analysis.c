@@ -97,10 +97,17 @@ int wc_analysis_print(struct wc_analysis *a, bool json)
 {
 	if (json) {
 		struct json_object *doc = wc_report_json(a->report);
-		const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_NOSLASHESCAPE);
-		int ret = puts(s) < 0 ? -1 : 0;
+		const char *s = doc ? json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+		int ret = 0;
 
+		/* write errors are judged at exit (wc_output_status) */
+		if (!s) {
+			wc_err("out of memory building the JSON report");
+			ret = -1;
+		} else {
+			puts(s);
+		}
 		json_object_put(doc);
 		return ret;
 	}

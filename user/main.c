@@ -2,7 +2,10 @@
 /* walkcov: prove that the kernel's page walker handles every range once. */
 #include <argp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include "commands.h"
 
@@ -40,15 +43,30 @@ static void usage(FILE *f)
 	fprintf(f, "\n'walkcov COMMAND --help' describes each command.\n");
 }
 
+static bool judged;
+
 /* Judge stdout (errors.h); a closed pipe ends walkcov as it ends git. */
 static int finish(int status)
 {
+	judged = true;
 	status = wc_output_status(stdout, status);
 	if (status == WC_EXIT_PIPE) {
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 	}
 	return status;
+}
+
+/* argp's --help and --usage exit by themselves: judge their output too */
+static void finish_at_exit(void)
+{
+	int status;
+
+	if (judged)
+		return;
+	status = finish(WC_EXIT_OK);
+	if (status != WC_EXIT_OK)
+		_exit(status);
 }
 
 int main(int argc, char **argv)
@@ -60,6 +78,7 @@ int main(int argc, char **argv)
 	 * in the middle of a recording; the workload gets SIGPIPE back
 	 * (session.c) */
 	signal(SIGPIPE, SIG_IGN);
+	atexit(finish_at_exit);
 	if (argc < 2) {
 		short_usage();
 		return WC_EXIT_FAIL;

@@ -24,6 +24,10 @@ for args in "report" "report --json" "script" "script --json"; do
 done
 $W --help >/dev/full 2>"$tmp/err"
 is "--help > /dev/full: exit 2" 2 $?
+$W report --help >/dev/full 2>"$tmp/err"
+rc=$?
+is "report --help (argp exits by itself) > /dev/full: exit 2" 2 "$rc"
+is "report --help > /dev/full: one line" "walkcov: writing the output: No space left on device" "$(cat "$tmp/err")"
 
 # ---- a closed pipe: no message, death by SIGPIPE (141) as git's
 for args in "script" "script --json"; do
