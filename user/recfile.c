@@ -495,8 +495,11 @@ struct wc_reader {
 	uint64_t events;
 	unsigned char *buf;	/* record payload */
 	size_t cap;
+	uint64_t consumed;	/* stream bytes handed out */
+	size_t opos, olen;	/* unread part of out */
 	char err[320];
 	unsigned char in[1 << 16];
+	unsigned char out[1 << 16];	/* inflated, not yet read */
 };
 
 static void rerr(struct wc_reader *r, const char *fmt, ...)
@@ -656,14 +659,17 @@ fail:
 }
 
 /*
- * Inflate exactly n bytes into dst. Returns n, fewer when the gzip member
- * ended or the file ran out (truncation), or -1 on a data error.
+ * Inflate the next piece of the stream into r->out. Returns the bytes made,
+ * 0 when the gzip member ended or the file ran out (truncation), -1 on a
+ * data error. Records are then copied out of r->out: one inflate call per
+ * 64 KiB, not per record, so a stream of tiny records (a compression bomb
+ * of 8-byte records) costs what inflating it costs.
  */
-static ssize_t inflate_n(struct wc_reader *r, void *dst, size_t n)
+static ssize_t inflate_more(struct wc_reader *r)
 {
-	r->zs.next_out = dst;
-	r->zs.avail_out = (uInt)n;
-	while (r->zs.avail_out && !r->stream_end) {
+	r->zs.next_out = r->out;
+	r->zs.avail_out = sizeof(r->out);
+	while (r->zs.avail_out == sizeof(r->out) && !r->stream_end) {
 		int ret;
 
 		if (r->zs.avail_in == 0 && !r->file_eof) {
@@ -692,7 +698,37 @@ static ssize_t inflate_n(struct wc_reader *r, void *dst, size_t n)
 			return -1;
 		}
 	}
-	return (ssize_t)(n - r->zs.avail_out);
+	r->opos = 0;
+	r->olen = sizeof(r->out) - r->zs.avail_out;
+	return (ssize_t)r->olen;
+}
+
+/*
+ * Exactly n bytes of the stream into dst. Returns n, fewer when the gzip
+ * member ended or the file ran out (truncation), or -1 on a data error.
+ */
+static ssize_t inflate_n(struct wc_reader *r, void *dst, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		size_t take;
+
+		if (r->opos == r->olen) {
+			ssize_t k = inflate_more(r);
+
+			if (k < 0)
+				return -1;
+			if (k == 0)
+				break;
+		}
+		take = r->olen - r->opos < n - got ? r->olen - r->opos : n - got;
+		memcpy((unsigned char *)dst + got, r->out + r->opos, take);
+		r->opos += take;
+		r->consumed += take;
+		got += take;
+	}
+	return (ssize_t)got;
 }
 
 static bool sane_len(uint32_t type, uint32_t len)
@@ -706,6 +742,8 @@ static bool sane_len(uint32_t type, uint32_t len)
 		return len >= sizeof(struct wc_rec_lost) && len <= WC_REC_MAX_LEN;
 	case WC_REC_END:
 		return len >= sizeof(struct wc_rec_end) && len <= WC_REC_MAX_LEN;
+	case 0:
+		return false;	/* never written: zeros are corruption, not a record */
 	default:
 		return len <= WC_REC_MAX_LEN;
 	}
@@ -724,7 +762,7 @@ int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
 	if (r->failed)
 		return -1;
 	for (;;) {
-		uint64_t off = r->zs.total_out;
+		uint64_t off = r->consumed;
 
 		if (r->end_seen) {
 			unsigned char c;
