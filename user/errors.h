@@ -4,6 +4,8 @@
 #ifndef WALKCOV_ERRORS_H
 #define WALKCOV_ERRORS_H
 
+#include <stdio.h>
+
 #define WC_EXIT_OK 0
 #define WC_EXIT_ANOMALY 1
 #define WC_EXIT_FAIL 2
@@ -15,7 +17,6 @@
 /* "walkcov: " + message + newline on stderr. */
 void wc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#include <stdio.h>
 /*
  * Every command's output is judged once, at exit: flush OUT and return
  * STATUS if everything reached it, WC_EXIT_PIPE (no message) if its reader
