@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 
 const char *argp_program_version = "walkcov 0.1";
@@ -71,8 +71,6 @@ static void finish_at_exit(void)
 
 int main(int argc, char **argv)
 {
-	int ret;
-
 	argp_err_exit_status = WC_EXIT_FAIL;
 	/* write errors are found where they happen (EPIPE), never by a signal
 	 * in the middle of a recording; the workload gets SIGPIPE back
@@ -99,8 +97,7 @@ int main(int argc, char **argv)
 		/* argp names the program after argv[0]: "Usage: walkcov record" */
 		snprintf(name, sizeof(name), "walkcov %s", commands[i].name);
 		argv[1] = name;
-		ret = commands[i].fn(argc - 1, argv + 1);
-		return finish(ret);
+		return finish(commands[i].fn(argc - 1, argv + 1));
 	}
 	wc_err("unknown command '%s' (see 'walkcov --help')", argv[1]);
 	return WC_EXIT_FAIL;
