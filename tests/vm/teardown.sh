@@ -7,6 +7,7 @@
 
 # the workload ignores TERM and INT (sleep 0.1 at a time, so no grandchild
 # outlives it); without the SIGKILL it would run for 60 s
+# shellcheck disable=SC2016 # expanded in the guest
 vm -- sh -c 'W="trap \"\" TERM INT; i=0; while [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done"
 	t0=$(date +%s)
 	walkcov record -d 2 -o /out/term.data -- sh -c "$W" 2>/out/term.err
