@@ -6,6 +6,10 @@
 # shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 MK=tests/host/mkrec.py
+if ! command -v python3 >/dev/null; then
+	echo "not ok - python3 is needed to craft the test files (scripts/deps)"
+	exit 1
+fi
 S=$tmp/script.wc
 $MK "$S" script 2000
 
