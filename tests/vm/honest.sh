@@ -11,7 +11,10 @@ vm -- sh -c '
 	echo "kill=$?" >> /out/status
 	walkcov check -d 100000 > /out/duration.txt 2>&1
 	echo "duration=$?" >> /out/status' >"$OUT/console" 2>&1
-sed 's/^/# /' "$OUT/status" "$OUT/false.txt" "$OUT/kill.txt" "$OUT/duration.txt" 2>/dev/null | head -30
+sed 's/^/# /' "$OUT/status" 2>/dev/null
+for f in false kill duration; do
+	grep -hE 'walkcov|verdict|status|signal' "$OUT/$f.txt" 2>/dev/null | head -5 | sed "s/^/# $f: /"
+done
 
 check "check -- false exits 2" grep -qx 'false=2' "$OUT/status"
 check "check -- false names the exit status 1" grep -q 'status 1\b' "$OUT/false.txt"
