@@ -264,8 +264,8 @@ static struct result run_walk(const char *name, unsigned long start, unsigned lo
 		die("cannot open %s: %s", DBG_DIR "/run", strerror(errno));
 	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
 		if (errno == ENOENT)
-			die("%s: the module was loaded without walk_chunk_addr "
-			    "(__walk_page_range not in /proc/kallsyms?)", name);
+			die("%s: the module cannot call __walk_page_range (not in "
+			    "/proc/kallsyms, or IBT: see dmesg)", name);
 		die("writing '%s' to %s failed: %s", cmd, DBG_DIR "/run", strerror(errno));
 	}
 	close(fd);

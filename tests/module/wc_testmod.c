@@ -620,9 +620,9 @@ static const struct file_operations wct_state_fops = {
 };
 
 /*
- * The address must name the function `want`.  With IBT enforced, a function
- * that is only called directly has its ENDBR sealed and an indirect call
- * into it faults, so refuse rather than oops.
+ * The address must name the function `want` (else -EINVAL).  With IBT
+ * enforced, a function that is only called directly has its ENDBR sealed
+ * and an indirect call into it faults, so refuse (-EPERM) rather than oops.
  */
 static int wct_check_target(unsigned long addr, const char *want)
 {
@@ -642,7 +642,7 @@ static int wct_check_target(unsigned long addr, const char *want)
 		if (insn != 0xfa1e0ff3) {	/* endbr64 */
 			pr_err("wc_testmod: IBT is on and %s has no ENDBR: cannot call it indirectly\n",
 			       want);
-			return -EINVAL;
+			return -EPERM;
 		}
 	}
 #endif
@@ -663,9 +663,11 @@ static int __init wct_init(void)
 	wct_walk_page_range = (wct_walk_fn)walk_page_range_addr;
 	if (walk_chunk_addr) {
 		err = wct_check_target(walk_chunk_addr, "__walk_page_range");
-		if (err)
+		/* static, so sealed under IBT: only overrun and rewalk are lost */
+		if (err && err != -EPERM)
 			return err;
-		wct_walk_chunk = (wct_chunk_fn)walk_chunk_addr;
+		if (!err)
+			wct_walk_chunk = (wct_chunk_fn)walk_chunk_addr;
 	}
 
 	wct_dir = debugfs_create_dir("wc_testmod", NULL);
