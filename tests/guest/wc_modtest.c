@@ -510,11 +510,11 @@ static bool vma_starts_at(unsigned long addr)
 /*
  * overrun, rewalk: two adjacent VMAs of 4 KiB pages, all touched, kept apart
  * by their protections: [base, B) read-write, [B, B + 4 MiB) read-only,
- * B = base + 4 MiB. One walk over both; no THP needed. The module's
- * pmd_entry walks one pmd a second time through __walk_page_range:
- *   overrun: at B - 2 MiB (last pmd of VMA 1) it walks [B, B + 2 MiB), which
- *            the walker's chunk 2 walks again;
- *   rewalk:  at B (first pmd of chunk 2) it walks [B - 2 MiB, B) again.
+ * B = base + 4 MiB. One walk over both; no THP needed. The module walks
+ * one pmd a second time through __walk_page_range:
+ *   overrun: chunk 1's post_vma walks [B, B + 2 MiB), which the walker's
+ *            chunk 2 walks again;
+ *   rewalk:  chunk 2's first pmd_entry (at B) walks [B - 2 MiB, B) again.
  * Either way exactly one pmd is handled twice.
  */
 static bool run_chunks(const char *name)

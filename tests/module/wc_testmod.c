@@ -100,6 +100,7 @@ struct wct_run {
 	unsigned long pmd_huge, pte, holes, pmd_calls, order_errors;
 	unsigned long uncovered_bytes;
 	unsigned long nested;		/* chunks this module walked itself */
+	int ret_nested;			/* ...and the return of the one from post_vma */
 	int ret;
 };
 
@@ -371,22 +372,28 @@ static void wct_handle_whole(pmd_t *pmd, unsigned long addr,
 }
 
 /*
- * overrun: the last pmd of the first VMA also walks the first pmd of the
- * next VMA (a chunk that runs past its end), which the walker's own next
- * chunk then handles again: exactly one double.
+ * overrun: the first chunk, once its VMA is walked (post_vma, still inside
+ * __walk_page_range), also walks the first pmd of the next VMA (a chunk
+ * that runs past its end), which the walker's own next chunk then handles
+ * again: exactly one double.  post_vma, not the last pmd_entry, makes the
+ * call so that no callback visit encloses the nested one: every handled
+ * range then ends in address order except the double itself.
  */
 WCT_CB int wct_overrun_pmd_entry(pmd_t *pmd, unsigned long addr,
 				 unsigned long next, struct mm_walk *walk)
 {
-	struct wct_run *run = walk->private;
-	int err = 0;
-
 	wct_handle_whole(pmd, addr, next, walk);
-	if (!run->in_nested && !run->nested && next == walk->vma->vm_end &&
-	    next < run->end)
-		err = wct_nested_chunk(walk, next, next + PMD_SIZE);
 	walk->action = ACTION_CONTINUE;
-	return err;
+	return 0;
+}
+
+WCT_CB void wct_overrun_post_vma(struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+	unsigned long end = walk->vma->vm_end;
+
+	if (!run->in_nested && !run->nested && end < run->end)
+		run->ret_nested = wct_nested_chunk(walk, end, end + PMD_SIZE);
 }
 
 /*
@@ -443,6 +450,7 @@ static const struct mm_walk_ops wct_ops[WCT_NR_SCENARIOS] = {
 	},
 	[WCT_OVERRUN] = {
 		.pmd_entry = wct_overrun_pmd_entry,
+		.post_vma = wct_overrun_post_vma,
 		WCT_RDLOCK
 	},
 	[WCT_REWALK] = {
@@ -494,6 +502,8 @@ static void wct_run_walk(struct wct_run *run)
 	run->ret = wct_walk_page_range(mm, run->start, run->end,
 				       &wct_ops[run->scenario], run);
 	mmap_read_unlock(mm);
+	if (!run->ret)
+		run->ret = run->ret_nested;	/* post_vma cannot return it */
 
 	covered = bitmap_weight(run->handled, run->nr_pages);
 	run->uncovered_bytes = (run->nr_pages - covered) << PAGE_SHIFT;
