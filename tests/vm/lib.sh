@@ -1,7 +1,8 @@
+# shellcheck shell=bash
 # Shared by the VM tests: boot helpers and TAP-like result lines.
 # Each test is run as: tests/vm/NAME.sh SUITE
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 SUITE=${1:?usage: $0 SUITE}
 # SUITE is a Debian suite (bookworm, trixie, sid, experimental), optionally
 # with a kernel flavour: bookworm-rt is bookworm's PREEMPT_RT kernel.
@@ -10,6 +11,7 @@ case $SUITE in
 *) DEBIAN_SUITE=$SUITE FLAVOUR=cloud ;;
 esac
 VMTEST=${VMTEST:-scripts/vmtest}
+# shellcheck disable=SC2034 # W is used by the tests
 W=build/walkcov
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
