@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "coverage.h"
 #include "ksyms.h"
-#include "probes.h"
+#include "plan.h"
 #include "tracer.h"
 
 static struct {

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "probes.h"
+#include "plan.h"
 #include "tracer.h"
 
 struct wc_session_info {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "walkcov.h"
-#include "probes.h"
+#include "plan.h"
 
 struct wc_tracer_opts {
 	struct wc_plan *plan;		/* targets; skipped ones get a reason */
