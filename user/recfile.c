@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "plan.h"
 #include "recfile.h"
 
 /* ------------------------------------------------------------------ */
@@ -183,20 +184,6 @@ void wc_hdr_set_command(struct json_object *hdr, int argc, char **argv)
 	json_object_object_add(hdr, "command", argc > 0 ? argv_json(argc, argv) : NULL);
 }
 
-static const char *const role_names[] = {
-	[WC_R_UNUSED] = "unused", [WC_R_WALK] = "walk", [WC_R_CHUNK] = "chunk",
-	[WC_R_TEST] = "test", [WC_R_CALLBACK] = "callback", [WC_R_LEVEL] = "level",
-	[WC_R_SPLIT] = "split",
-};
-
-/* probes.c has the same table; recfile.c stays free of libbpf code */
-static const char *role_str(unsigned role)
-{
-	if (role < sizeof(role_names) / sizeof(role_names[0]) && role_names[role])
-		return role_names[role];
-	return "unknown";
-}
-
 void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
 		     const char *module, unsigned role, unsigned kind, const char *mechanism)
 {
@@ -212,7 +199,7 @@ void wc_hdr_add_slot(struct json_object *hdr, unsigned slot, const char *name,
 	if (module && *module)
 		json_object_object_add(s, "module", json_object_new_string(module));
 	json_object_object_add(s, "role", json_object_new_int((int)role));
-	json_object_object_add(s, "role_name", json_object_new_string(role_str(role)));
+	json_object_object_add(s, "role_name", json_object_new_string(wc_role_name(role)));
 	json_object_object_add(s, "kind", json_object_new_int((int)kind));
 	json_object_object_add(s, "mechanism",
 			       json_object_new_string(mechanism ? mechanism : ""));
