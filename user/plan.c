@@ -44,7 +44,7 @@ const char *wc_role_name(unsigned int role)
 	static const char *const names[] = { "unused", "walk", "chunk", "test",
 					     "callback", "level", "split" };
 
-	return role < ARRAY_LEN(names) ? names[role] : "?";
+	return role < ARRAY_LEN(names) ? names[role] : "unknown";
 }
 
 const char *wc_mech_name(int mech)
