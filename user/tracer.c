@@ -79,54 +79,39 @@ static int kernel_version(void)
 
 /*
  * The preemption model in force: "none", "voluntary", "full", "lazy", "rt",
- * or "dynamic" when a PREEMPT_DYNAMIC kernel does not say which (debugfs not
- * mounted). From debugfs sched/preempt ("none voluntary (full)") and uname -v.
+ * or "dynamic" when a PREEMPT_DYNAMIC kernel does not say which. PREEMPT is
+ * debugfs sched/preempt ("none voluntary (full)") or NULL, UNAME_V uname -v.
  */
-static void preempt_model(char *buf, size_t len)
+static void preempt_model(const char *preempt, const char *uname_v, char *buf, size_t len)
 {
-	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "re");
-	char line[128] = "", *a, *b;
-	struct utsname u;
+	const char *a, *b;
 
-	if (uname(&u))
-		u.version[0] = '\0';
-	if (strstr(u.version, "PREEMPT_RT")) {
+	if (strstr(uname_v, "PREEMPT_RT"))
 		snprintf(buf, len, "rt");
-		return;
-	}
-	if (f) {
-		bool ok = fgets(line, sizeof(line), f) && (a = strchr(line, '(')) &&
-			  (b = strchr(a, ')'));
-
-		fclose(f);
-		if (ok) {
-			*b = '\0';
-			snprintf(buf, len, "%s", a + 1);
-			return;
-		}
-	}
-	if (strstr(u.version, "PREEMPT_DYNAMIC"))
+	else if (preempt && (a = strchr(preempt, '(')) && (b = strchr(a, ')')))
+		snprintf(buf, len, "%.*s", (int)(b - a - 1), a + 1);
+	else if (strstr(uname_v, "PREEMPT_DYNAMIC"))
 		snprintf(buf, len, "dynamic");
-	else if (strstr(u.version, "PREEMPT_LAZY"))
+	else if (strstr(uname_v, "PREEMPT_LAZY"))
 		snprintf(buf, len, "lazy");
-	else if (strstr(u.version, "PREEMPT "))
+	else if (strstr(uname_v, "PREEMPT "))
 		snprintf(buf, len, "full");
 	else
 		snprintf(buf, len, "voluntary");
 }
 
-/* The default mechanism for this kernel, and why. */
-static int default_mech(char *why, size_t len)
+int wc_mech_default(const char *preempt, const char *uname_v, bool kprobes,
+		    char *why, size_t len)
 {
 	char model[32];
 
-	preempt_model(model, sizeof(model));
+	preempt_model(preempt, uname_v, model, sizeof(model));
 	if (!strcmp(model, "none") || !strcmp(model, "voluntary")) {
 		snprintf(why, len, "preemption '%s': fentry programs run to the end, none is skipped",
 			 model);
 		return WC_MECH_FENTRY;
 	}
-	if (!have_kprobes()) {
+	if (!kprobes) {
 		snprintf(why, len, "preemption '%s' but no kprobes: fentry, programs may be skipped",
 			 model);
 		return WC_MECH_FENTRY;
@@ -134,6 +119,23 @@ static int default_mech(char *why, size_t len)
 	snprintf(why, len, "preemption '%s': fentry programs would be skipped when preempted; "
 		 "kprobe handlers run with preemption off", model);
 	return WC_MECH_KPROBE_MULTI;
+}
+
+/* The default mechanism for the running kernel. */
+static int default_mech(char *why, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "re");
+	char line[128];
+	bool have_line = false;
+	struct utsname u;
+
+	if (f) {
+		have_line = fgets(line, sizeof(line), f) != NULL;
+		fclose(f);
+	}
+	if (uname(&u))
+		u.version[0] = '\0';
+	return wc_mech_default(have_line ? line : NULL, u.version, have_kprobes(), why, len);
 }
 
 /* ---- fentry probing, before the real load ---- */

@@ -42,6 +42,14 @@ struct wc_lost {
 
 struct wc_tracer;
 
+/* The default mechanism from run-time facts, and why: PREEMPT is the text of
+ * /sys/kernel/debug/sched/preempt (NULL if unreadable), UNAME_V uname -v,
+ * KPROBES whether the kernel has the kprobe PMU. fentry where the kernel
+ * does not preempt kernel code, else kprobe.multi (the tracer falls back to
+ * kprobes per target where the kernel has no fprobe). */
+int wc_mech_default(const char *preempt, const char *uname_v, bool kprobes,
+		    char *why, size_t len);
+
 /* Load and attach. On failure returns NULL with one line in ERR. */
 struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, size_t errlen);
 /* The mechanism most targets use (WC_MECH_*), and why it was chosen. */
