@@ -10,10 +10,13 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Walk entry points: one call is one walk (docs/design.md). */
+/* Walk entry points: one call is one walk (docs/design.md). Some call
+ * others (7.x: walk_page_range -> walk_page_range_mm_unsafe, madvise guard
+ * regions call the _unsafe ones directly); the tracer nests them. */
 static const char *const walk_entries[] = {
-	"walk_page_range", "walk_page_range_mm", "walk_page_vma",
-	"walk_page_range_vma", "walk_page_mapping", "walk_page_range_novma",
+	"walk_page_range", "walk_page_range_mm", "walk_page_range_mm_unsafe", "walk_page_vma",
+	"walk_page_range_vma", "walk_page_range_vma_unsafe", "walk_page_mapping",
+	"walk_page_range_novma",
 	"walk_kernel_page_table_range", "walk_kernel_page_table_range_lockless",
 	"walk_page_range_debug",
 };

@@ -313,8 +313,8 @@ static void test_main_plan(void)
 	      "twice_named is one target (the first FUNC's kind)");
 
 	check(plan.callbacks == 11, "11 callbacks found by prototype (%d)", plan.callbacks);
-	/* 9 walk entry points, 2 chunks, test, 3 splits, 2 levels, 11 callbacks */
-	check(plan.n == 28, "28 targets (%d)", plan.n);
+	/* 11 walk entry points, 2 chunks, test, 3 splits, 2 levels, 11 callbacks */
+	check(plan.n == 30, "30 targets (%d)", plan.n);
 	/* walk_page_range, walk_page_vma, novma, __walk_page_range, walk_page_test,
 	 * __split_huge_pmd and 7 callbacks */
 	check(wc_plan_used(&plan) == 13, "13 targets in use (%d)", wc_plan_used(&plan));
