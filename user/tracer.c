@@ -363,11 +363,12 @@ static int load(struct wc_tracer *t)
 	if (!slot)
 		return -ENOENT;
 	/* kprobe.multi falls back to per-target kprobes at attach: load both */
-	if ((kprobes && ((err = set_autoload(t->skel->progs.kprobe_entry, true)) ||
-			 (err = set_autoload(t->skel->progs.kretprobe_exit, true)))) ||
-	    (kprobes && multi && ((err = set_autoload(t->skel->progs.kmulti_entry, true)) ||
-				  (err = set_autoload(t->skel->progs.kmulti_exit, true)))) ||
-	    (err = set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0)))
+	err = set_autoload(t->skel->progs.kprobe_entry, kprobes) ?:
+	      set_autoload(t->skel->progs.kretprobe_exit, kprobes) ?:
+	      set_autoload(t->skel->progs.kmulti_entry, kprobes && multi) ?:
+	      set_autoload(t->skel->progs.kmulti_exit, kprobes && multi) ?:
+	      set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0);
+	if (err)
 		return err;
 	err = walkcov_bpf__load(t->skel);
 	return err ? -errno : 0;
