@@ -493,3 +493,32 @@ int kretprobe_exit(struct pt_regs *regs)
 	c.ret = PT_REGS_RC(regs);
 	return on_exit(&c);
 }
+
+/*
+ * kprobe.multi (fprobe, 5.18+ with CONFIG_FPROBE): one link for every target,
+ * each target's slot as its cookie. Handlers run with preemption disabled,
+ * so unlike fentry programs they are never skipped because a preempted task
+ * is still inside them on this CPU. Registers are read like kprobe_entry's.
+ */
+SEC("kprobe.multi")
+int kmulti_entry(struct pt_regs *regs)
+{
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+
+	c.args[0] = PT_REGS_PARM1(regs);
+	c.args[1] = PT_REGS_PARM2(regs);
+	c.args[2] = PT_REGS_PARM3(regs);
+	c.args[3] = PT_REGS_PARM4(regs);
+	c.args[4] = PT_REGS_PARM5(regs);
+	c.args[5] = regs->r9;	/* x86-64: sixth argument */
+	return on_entry(&c);
+}
+
+SEC("kretprobe.multi")
+int kmulti_exit(struct pt_regs *regs)
+{
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+
+	c.ret = PT_REGS_RC(regs);
+	return on_exit(&c);
+}
