@@ -55,6 +55,12 @@ static int file_header(struct json_object *hdr, void *ctx)
 	struct wc_analysis *a = ctx;
 
 	wc_meta_from_header(wc_report_meta(a->report), hdr);
+	for (unsigned slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		const char *fn = wc_hdr_slot_name(hdr, slot);
+
+		if (fn && !wc_entry_ordered(fn))
+			wc_engine_slot_unordered(a->engine, slot);
+	}
 	return 0;
 }
 

@@ -51,8 +51,16 @@ static int on_start(const struct wc_session_info *info, void *ctx)
 	char err[256];
 
 	r->info = *info;
-	if (r->live)
+	if (r->live) {
+		/* walks that may go backwards without fault (walk_page_mapping) */
+		for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+			int i = info->slot_target[slot];
+
+			if (i >= 0 && !wc_entry_ordered(info->plan->t[i].name))
+				wc_engine_slot_unordered(r->an.engine, slot);
+		}
 		return 0;
+	}
 	hdr = wc_hdr_new(r->argc, r->argv, wc_mech_name(info->mech));
 	/* event times count from the session's own clock reading */
 	json_object_object_add(hdr, "monotonic_start_ns", json_object_new_uint64(info->mono_start_ns));
