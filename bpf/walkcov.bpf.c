@@ -681,6 +681,17 @@ int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* A task that exits inside a walk (its END skipped by the kernel) must not
+ * hold a task table entry forever. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(forget_task)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&walks, &tid);
+	return 0;
+}
+
 /* kprobe fallback: one program, attached once per target with the slot as cookie. */
 static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 {

@@ -116,14 +116,20 @@ static int prepare(struct wc_tracer *t)
 		bpf_program__set_autoload(t->skel->progs.kretprobe_exit, true);
 	}
 	bpf_program__set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0);
+	bpf_program__set_autoload(t->skel->progs.forget_task, true);
 	return slot ? 0 : -ENOENT;
 }
 
 static int attach_all(struct wc_tracer *t)
 {
-	t->links = calloc(2 * WC_MAX_SLOTS + 1, sizeof(*t->links));
+	t->links = calloc(2 * WC_MAX_SLOTS + 2, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
+	/* exiting tasks leave the tracer's task table (bpf: forget_task) */
+	t->links[t->n_links] = bpf_program__attach(t->skel->progs.forget_task);
+	if (!t->links[t->n_links])
+		return -errno;
+	t->n_links++;
 	if (t->opts->target_tgid) {
 		__u32 tgid = t->opts->target_tgid;
 		__u8 one = 1;
