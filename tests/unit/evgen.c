@@ -104,6 +104,12 @@ struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t
 {
 	struct wc_event *ev;
 
+	if (g->p_skip > 0 && type >= WC_EV_CHUNK_BEGIN && type <= WC_EV_LEVEL &&
+	    eg_chance(&g->skip_rng, g->p_skip)) {
+		g->scratch = g->tmpl;	/* callers may still write into it */
+		return &g->scratch;
+	}
+
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 1024;
 		struct wc_event *n = realloc(g->ev, cap * sizeof(*n));
@@ -383,7 +389,8 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 	g->tmpl.ops = m->ops;
 	g->tmpl.vma = 0;
 	g->tmpl.slot = 1;
-	eg_begin(g, l->start, l->end);
+	if (m->end_skipped || !eg_chance(rng, m->p_skip_bound))
+		eg_begin(g, l->start, l->end);
 	if (m->nested) {
 		g->tmpl.slot = 2;
 		eg_begin(g, l->start, l->end);
@@ -441,7 +448,9 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 		eg_end(g, stopped);
 	}
 	g->tmpl.slot = 1;
-	eg_end(g, stopped);
+	m->end_skipped = eg_chance(rng, m->p_skip_bound);
+	if (!m->end_skipped)
+		eg_end(g, stopped);
 	if (m->nexp < EG_MAX_EXP) {
 		m->exp[m->nexp].walk_id = id;
 		m->exp[m->nexp].bytes = m->exp_bytes - bytes0;

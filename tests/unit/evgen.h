@@ -38,6 +38,11 @@ struct evgen {
 	uint64_t ts, step;	/* next timestamp and increment */
 	struct wc_event tmpl;	/* pid, tid, comm, mm, ops, walk, vma, slot */
 	struct eg_task_walk tw;	/* tmpl.tid's walk identity */
+	/* programs the kernel skips (fentry recursion): each chunk, skip, visit
+	 * or level event is left out with probability p_skip, using no index */
+	double p_skip;
+	uint64_t skip_rng;
+	struct wc_event scratch;	/* what eg_add returns for a skipped event */
 };
 
 void eg_init(struct evgen *g);
@@ -96,6 +101,10 @@ struct eg_model {
 	uint64_t ops;		/* ops pointer */
 	int nested;		/* walk_page_range -> walk_page_range_mm */
 	double p_none, p_huge, p_again, p_own_retry, p_vanish, p_stop;
+	/* the outer WALK_BEGIN or WALK_END skipped by the kernel (never both
+	 * for two walks in a row: that boundary would be invisible) */
+	double p_skip_bound;
+	int end_skipped;
 	/* what the generated walk should produce (accumulated) */
 	uint64_t exp_bytes, exp_retries, exp_walks;
 	/* and per walk, for the first EG_MAX_EXP walks */
