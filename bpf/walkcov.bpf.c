@@ -62,6 +62,8 @@ struct task_walk {
 	__u32 seq;			/* index of the task's next event */
 	__u8 depth;			/* walk entry points open (nested: 6.13+) */
 	__u8 active;			/* a chunk, skip, visit or level was seen */
+	__u8 chunks;			/* chunk functions open */
+	__u8 stopped;			/* the outermost chunk returned non-zero */
 	__u16 nest[WC_MAX_NEST];	/* slots of the open entry points */
 };
 
@@ -296,24 +298,27 @@ static __always_inline void ident_end(struct ident *id, __u16 slot)
 }
 
 /* A chunk, skip, visit or level event of the task's walk; one with no walk
- * open starts one at seq 1 (seq 0, its BEGIN, stays missing). One walk has
- * one struct mm_walk: another one means the task's walk ended unseen and
- * this is a new walk whose BEGIN was not seen either. */
-static __always_inline void ident_activity(struct ident *id, __u64 walk)
+ * open starts one at seq 1 (seq 0, its BEGIN, stays missing). Facts of the
+ * walker (mm/pagewalk.c) that end a walk even when its END is not seen (the
+ * program skipped, or the entry point not traceable: walk_page_range_mm is
+ * inlined on some builds): one walk has one struct mm_walk, and the walk
+ * returns as soon as a chunk (__walk_page_range) returns non-zero. */
+static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 walk)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 
-	if (!tw || (walk && tw->walk && tw->walk != walk))
+	if (!tw || tw->stopped || (walk && tw->walk && tw->walk != walk))
 		tw = walk_start(tid, tw, 1, 0, 0);
 	if (!tw) {
 		id->flags |= WC_F_NO_WALK;
-		return;
+		return NULL;
 	}
 	tw->active = 1;
 	if (!tw->walk)
 		tw->walk = walk;
 	take(id, tw);
+	return tw;
 }
 
 /* A split: part of the splitting task's walk if it is walking, else walk 0. */
@@ -489,7 +494,10 @@ static __always_inline int on_entry(struct call *c)
 	}
 
 	if (s->role == WC_R_CHUNK) {
-		ident_activity(&id, arg(c, s->arg_walk));
+		struct task_walk *tw = ident_activity(&id, arg(c, s->arg_walk));
+
+		if (tw && tw->chunks < 255)
+			tw->chunks++;
 		e = new_event(WC_EV_CHUNK_BEGIN, c->slot, &id);
 		if (!e)
 			return 0;
@@ -597,10 +605,18 @@ static __always_inline int on_exit(struct call *c)
 	}
 	if (s->role == WC_R_TEST && (long)c->ret <= 0)
 		return 0;	/* the VMA is walked: nothing to report */
-	if (s->role == WC_R_WALK)
+	if (s->role == WC_R_WALK) {
 		ident_end(&id, c->slot);
-	else if (!have_id)
-		ident_activity(&id, c->kprobe && s->role == WC_R_CHUNK ? 0 : arg(c, s->arg_walk));
+	} else if (s->role == WC_R_CHUNK) {
+		struct task_walk *tw = ident_activity(&id, c->kprobe ? 0 : arg(c, s->arg_walk));
+
+		if (tw && tw->chunks)
+			tw->chunks--;
+		if (tw && !tw->chunks && c->ret)
+			tw->stopped = 1;	/* what follows is another walk */
+	} else if (!have_id) {
+		ident_activity(&id, arg(c, s->arg_walk));
+	}
 
 	e = new_event(type, c->slot, &id);
 	if (!e)

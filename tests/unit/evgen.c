@@ -87,7 +87,7 @@ static void ident_end(struct eg_task_walk *tw, struct wc_event *ev)
 
 static void ident_activity(struct eg_task_walk *tw, struct wc_event *ev)
 {
-	if (!tw->open || (ev->walk && tw->walk && tw->walk != ev->walk))
+	if (!tw->open || tw->stopped || (ev->walk && tw->walk && tw->walk != ev->walk))
 		tw_start(tw, 1, 0, 0);
 	tw->active = 1;
 	if (!tw->walk)
@@ -137,6 +137,10 @@ struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t
 	case WC_EV_CHUNK_BEGIN: case WC_EV_CHUNK_END: case WC_EV_VMA_SKIP:
 	case WC_EV_VISIT: case WC_EV_LEVEL:
 		ident_activity(&g->tw, ev);
+		if (type == WC_EV_CHUNK_BEGIN)
+			g->tw.chunks++;
+		else if (type == WC_EV_CHUNK_END && g->tw.chunks)
+			g->tw.chunks--;
 		break;
 	}
 	return ev;
@@ -172,7 +176,11 @@ void eg_chunk(struct evgen *g, uint64_t start, uint64_t end)
 
 void eg_chunk_end(struct evgen *g, int64_t ret)
 {
-	eg_add(g, WC_EV_CHUNK_END, 0, 0)->ret = ret;
+	struct wc_event *ev = eg_add(g, WC_EV_CHUNK_END, 0, 0);
+
+	ev->ret = ret;
+	if (ev != &g->scratch && ret && !g->tw.chunks)
+		g->tw.stopped = 1;	/* the walk returns: what follows is another */
 }
 
 void eg_skip(struct evgen *g, uint64_t start, uint64_t end)

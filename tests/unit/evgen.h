@@ -29,6 +29,7 @@ struct eg_task_walk {
 	uint64_t walk_id, walk;
 	uint32_t seq;
 	int depth, active;
+	int chunks, stopped;	/* chunk functions open; the outermost returned non-zero */
 	uint16_t nest[WC_MAX_NEST];
 };
 

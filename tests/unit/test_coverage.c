@@ -1032,6 +1032,32 @@ static int t_overrun(void)
 	return ok;
 }
 
+/* madvise guard install on 7.2: walk_page_range_mm (inlined, not traced)
+ * returns 1 when a pmd needs zapping, and the caller walks again with the
+ * same mm_walk address. A chunk returning non-zero ends the walk. */
+static int t_stop_ends_walk(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	eg_init(&g);
+	g.tmpl.walk = 0xffffc90000123000ULL;
+	for (int pass = 0; pass < 2; pass++) {
+		chunk2(&g, B, B + MB2);
+		eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_HUGE, 0)->ret = 1;	/* zap needed */
+		chunk2_end(&g, 1);
+	}
+	run(e, &g);
+	CHECK(c.na == 0);
+	CHECK(c.nw == 2 && c.w[0].id != c.w[1].id && c.w[0].bytes == MB2 && c.w[1].bytes == MB2);
+	CHECK(c.nw == 2 && c.w[0].flags == (WC_W_NO_BEGIN | WC_W_NO_END | WC_W_INCOMPLETE));
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
 static int t_begin_skipped(void)
 {
 	struct col c;
@@ -1553,6 +1579,7 @@ static const struct {
 	{ "interval cap: incomplete, judged for what it holds", t_interval_cap },
 	{ "chunk overrun: a double across two chunks of one walk", t_overrun },
 	{ "walk entry program skipped: incomplete, doubles still real", t_begin_skipped },
+	{ "a chunk returning non-zero ends the walk", t_stop_ends_walk },
 	{ "seq gap or repeat: incomplete", t_seq_gap },
 	{ "pgd/p4d: the callback's own CONTINUE, a stale one", t_upper_levels },
 	{ "a descending pmd without its entry: incomplete", t_entry_missing },
