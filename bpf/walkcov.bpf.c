@@ -530,10 +530,11 @@ static __always_inline int on_entry(struct call *c)
 		if (walk && entry_matters(s->kind))
 			val.entry_action = BPF_CORE_READ(walk, action);
 	}
-	if (s->role == WC_R_CALLBACK || s->role == WC_R_LEVEL) {
-		/* they always report at exit: take the index now, so a lost
-		 * exit is a gap in this walk (walk_page_test reports only
-		 * when it skips, so it takes its index at exit) */
+	if (s->role == WC_R_CALLBACK) {
+		/* a callback always reports at exit and nothing it calls
+		 * reports but a split: take the index now, so a lost exit is
+		 * a gap in this walk (levels contain a whole pte range, and
+		 * walk_page_test reports only when it skips: at exit) */
 		ident_activity(&val.id, arg(c, s->arg_walk));
 		val.have_id = 1;
 	}
