@@ -538,13 +538,20 @@ static __always_inline int on_entry(struct call *c)
 		ident_activity(&val.id, arg(c, s->arg_walk));
 		val.have_id = 1;
 	}
-	if (c->kprobe) {
-		__builtin_memcpy(val.args, c->args, sizeof(val.args));
-		val.have_args = 1;
-	}
+	/* kprobes: the exit has no arguments; fentry: the exit checks them */
+	__builtin_memcpy(val.args, c->args, sizeof(val.args));
+	val.have_args = 1;
 	if (bpf_map_update_elem(&stash, &key, &val, BPF_ANY) && (st = my_stats()))
 		count(&st->stash_drops);
 	return 0;
+}
+
+static __always_inline bool same_args(const struct stash_val *v, const struct call *c)
+{
+	for (int i = 0; i < WC_MAX_ARGS; i++)
+		if (v->args[i] != c->args[i])
+			return false;
+	return true;
 }
 
 static __always_inline int on_exit(struct call *c)
@@ -585,6 +592,16 @@ static __always_inline int on_exit(struct call *c)
 	key.tid = (__u32)bpf_get_current_pid_tgid();
 	key.slot = c->slot;
 	val = bpf_map_lookup_elem(&stash, &key);
+	if (val && !c->kprobe && !same_args(val, c)) {
+		/* left by an earlier call whose exit never ran (and this
+		 * call's entry was skipped): not this call's entry state */
+		struct wc_stats *st = my_stats();
+
+		if (st)
+			count(&st->lost_exits);
+		bpf_map_delete_elem(&stash, &key);
+		val = NULL;
+	}
 	if (val) {
 		cls = val->cls;
 		value = val->value;
