@@ -14,7 +14,16 @@ static struct wc_analysis *analysis(struct wc_sink *s)
 
 static int an_begin(struct wc_sink *s, struct json_object *hdr)
 {
-	wc_meta_from_header(wc_report_meta(analysis(s)->report), hdr);
+	struct wc_analysis *a = analysis(s);
+
+	wc_meta_from_header(wc_report_meta(a->report), hdr);
+	/* entry points that may go backwards without fault (walk_page_mapping) */
+	for (unsigned slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		const char *fn = wc_hdr_slot_name(hdr, slot);
+
+		if (fn && !wc_entry_ordered(fn))
+			wc_engine_slot_unordered(a->engine, slot);
+	}
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct wc_tracer {
 	struct bpf_link *slot_links[WC_MAX_SLOTS][2];	/* fentry/fexit or kprobe/kretprobe */
 	struct bpf_link *multi_links[2];		/* kprobe.multi, kretprobe.multi */
 	struct bpf_link *fork_link;
+	struct bpf_link *exit_link;	/* forget_task: exiting tasks leave the walk table */
 	int mech;
 	char why[200];				/* why this mechanism */
 	int slot_target[WC_MAX_SLOTS];		/* plan index of each slot, -1 if free */
@@ -367,7 +368,8 @@ static int load(struct wc_tracer *t)
 	      set_autoload(t->skel->progs.kretprobe_exit, kprobes) ?:
 	      set_autoload(t->skel->progs.kmulti_entry, kprobes && multi) ?:
 	      set_autoload(t->skel->progs.kmulti_exit, kprobes && multi) ?:
-	      set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0);
+	      set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0) ?:
+	      set_autoload(t->skel->progs.forget_task, true);
 	if (err)
 		return err;
 	err = walkcov_bpf__load(t->skel);
@@ -474,6 +476,9 @@ static int attach_all(struct wc_tracer *t)
 {
 	int attached = 0;
 
+	t->exit_link = bpf_program__attach(t->skel->progs.forget_task);
+	if (!t->exit_link)
+		return -errno;
 	if (t->opts->target_tgid) {
 		__u32 tgid = t->opts->target_tgid;
 		__u8 one = 1;
@@ -798,6 +803,7 @@ void wc_tracer_close(struct wc_tracer *t)
 		destroy_links(t->slot_links[slot], 2);
 	destroy_links(t->multi_links, 2);
 	bpf_link__destroy(t->fork_link);
+	bpf_link__destroy(t->exit_link);
 	walkcov_bpf__destroy(t->skel);
 	free(t);
 }
