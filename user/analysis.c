@@ -118,8 +118,9 @@ int wc_analysis_print(struct wc_analysis *a, bool json)
 
 int wc_analysis_verdict(struct wc_analysis *a)
 {
-	const struct wc_report *r = a->report;
-
-	return wc_report_count(r, WC_AN_DOUBLE) || wc_report_count(r, WC_AN_OUT_OF_ORDER) ||
-	       wc_report_count(r, WC_AN_LIVELOCK) ? WC_EXIT_ANOMALY : WC_EXIT_OK;
+	switch (wc_report_verdict_kind(a->report)) {
+	case WC_VERDICT_ANOMALIES: return WC_EXIT_ANOMALY;
+	case WC_VERDICT_UNPROVEN: return WC_EXIT_UNPROVEN;
+	default: return WC_EXIT_OK;
+	}
 }

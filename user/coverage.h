@@ -37,7 +37,6 @@ enum wc_split_attr {
  * an incomplete one only where what is missing cannot matter. */
 #define WC_W_NO_BEGIN	0x01	/* seq 0 (its WALK_BEGIN) not seen */
 #define WC_W_NO_END	0x02	/* its closing (non-nested) WALK_END not seen */
-#define WC_W_INFERRED	0x04	/* never set any more (boundaries come from the tracer) */
 #define WC_W_SEQ_GAP	0x08	/* an index between 0 and the last is missing or repeated */
 #define WC_W_OVERFLOW	0x10	/* handled-interval list full: later ranges not all judged */
 #define WC_W_UNTRACKED	0x20	/* the tracer lost track of the task (WC_F_NO_WALK) */
@@ -102,7 +101,6 @@ struct wc_engine_opts {
 struct wc_engine_stats {
 	uint64_t events, walks, walks_open_max;
 	uint64_t splits, splits_huge;
-	uint64_t inferred_boundaries;	/* always 0: boundaries come from the tracer */
 	uint64_t orphan_events;		/* events of no walk (walk_id 0, not a split) */
 	uint64_t bad_events;		/* unknown type or kind, empty range: ignored */
 	uint64_t idle_closed;		/* walks closed because they went idle */

@@ -7,6 +7,7 @@
 #define WC_EXIT_OK 0
 #define WC_EXIT_ANOMALY 1
 #define WC_EXIT_FAIL 2
+#define WC_EXIT_UNPROVEN 3	/* check: no double seen, but not every walk could be proven */
 
 /* "walkcov: " + message + newline on stderr. */
 void wc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
