@@ -1,7 +1,9 @@
 # walkcov: one Makefile (libbpf-bootstrap style).
 #   make          build build/walkcov and build/walkcov.static (for the VM)
 #   make deps     install the Debian packages the build, tests and VM need
-#   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels
+#   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels,
+#                 and the stress check on 6.1-rt and experimental
+#   make check-matrix  only the stress check on 6.1-rt and experimental
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine throughput and memory (separate from tests)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
@@ -22,6 +24,8 @@ INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -Istress
 LIBS     := -lbpf -lelf -lz -ljson-c -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SUITES   ?= bookworm trixie sid
+# kernels that run only the stress check (tests/vm/check.sh)
+STRESS_SUITES ?= bookworm-rt experimental
 
 ifeq ($(V),1)
 	Q =
@@ -53,7 +57,7 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 SKEL       := $(OUTPUT)/walkcov.skel.h
 
-.PHONY: all deps check unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds
+.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -176,7 +180,10 @@ fuzz: $(FUZZ_BINS)
 	done
 
 check: deps all unit
-	tests/run --suites "$(SUITES)"
+	tests/run --suites "$(SUITES)" --stress-suites "$(STRESS_SUITES)"
+
+check-matrix: deps all
+	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
 
 unit-check: all unit
 	tests/run --unit-only

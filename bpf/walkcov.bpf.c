@@ -11,7 +11,13 @@
  * Every event goes out through one ring buffer; a failed reserve is counted
  * per CPU. Callbacks emit one event at exit (action and return are known
  * then); the entry only saves what the exit cannot see any more: the pmd/pud
- * value before the callback ran (and, for kprobes, the arguments).
+ * value and walk->action before the callback ran (and, for kprobes, the
+ * arguments).
+ *
+ * Walk identity is the tracer's (bpf/walkcov.h, struct wc_event): per task a
+ * walk number and the index of each event in it, so that user space never
+ * has to guess where a walk begins or ends, and a lost event is a gap in
+ * the indices of exactly one walk.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,7 +27,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define MAX_ARGS 6
 #define SPLIT_MARK WC_MAX_SLOTS	/* stash slot of a task's split in progress */
 
 const volatile struct wc_slot slots[WC_MAX_SLOTS] = {};
@@ -49,6 +54,41 @@ struct {
 	__type(value, __u8);
 } tracked_tgids SEC(".maps");
 
+/* The walk a task is in. A plain hash, not LRU: an LRU could evict a walk
+ * in flight and the task's next events would silently start another. */
+struct task_walk {
+	__u64 walk_id;
+	__u64 walk;			/* its struct mm_walk, once seen */
+	__u32 seq;			/* index of the task's next event */
+	__u8 depth;			/* walk entry points open (nested: 6.13+) */
+	__u8 active;			/* a chunk, skip, visit or level was seen */
+	__u8 chunks;			/* chunk functions open */
+	__u8 stopped;			/* the outermost chunk returned non-zero */
+	__u16 nest[WC_MAX_NEST];	/* slots of the open entry points */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WC_TRACKED_TASKS);
+	__type(key, __u32);		/* tid */
+	__type(value, struct task_walk);
+} walks SEC(".maps");
+
+/* The session's walk counter (walk ids start at 1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} walk_ids SEC(".maps");
+
+/* An event's place in its walk. */
+struct ident {
+	__u64 walk_id;
+	__u32 seq;
+	__u8 flags;		/* WC_F_NESTED, WC_F_NO_WALK */
+};
+
 /* What an entry hands to its exit, per task and slot. */
 struct stash_key {
 	__u32 tid;
@@ -56,10 +96,13 @@ struct stash_key {
 };
 
 struct stash_val {
-	__u64 args[MAX_ARGS];
+	__u64 args[WC_MAX_ARGS];
 	__u64 value;
+	struct ident id;	/* taken at entry: a lost exit leaves a gap in its own walk */
 	__u8 cls;
+	__u8 entry_action;
 	__u8 have_args;
+	__u8 have_id;
 };
 
 struct {
@@ -71,7 +114,7 @@ struct {
 
 /* One call as the shared handlers see it, whatever the mechanism. */
 struct call {
-	__u64 args[MAX_ARGS];
+	__u64 args[WC_MAX_ARGS];
 	__u64 ret;
 	__u32 slot;
 	__u8 kprobe;
@@ -96,24 +139,19 @@ static __always_inline bool filtered_out(void)
 
 static __always_inline __u64 arg(const struct call *c, __u8 idx)
 {
-	if (idx >= MAX_ARGS)
+	if (idx >= WC_MAX_ARGS)
 		return 0;
 	return c->args[idx];
 }
-
-/* x86 pmd/pud bits: present, PSE (huge), PROTNONE (NUMA hinting) */
-#define X86_PRESENT	(1ULL << 0)
-#define X86_PSE		(1ULL << 7)
-#define X86_PROTNONE	(1ULL << 8)
 
 static __always_inline __u8 entry_class(__u64 v)
 {
 	if (v == 0)
 		return WC_CLS_NONE;
 	/* like pmd_present(): PSE alone counts as present during a split */
-	if (!(v & (X86_PRESENT | X86_PROTNONE | X86_PSE)))
+	if (!(v & (WC_PTE_PRESENT | WC_PTE_PROTNONE | WC_PTE_PSE)))
 		return WC_CLS_SWAP;
-	return (v & X86_PSE) ? WC_CLS_HUGE : WC_CLS_TABLE;
+	return (v & WC_PTE_PSE) ? WC_CLS_HUGE : WC_CLS_TABLE;
 }
 
 static __always_inline __u64 read_entry(__u64 ptr)
@@ -125,11 +163,12 @@ static __always_inline __u64 read_entry(__u64 ptr)
 	return v;
 }
 
-static __always_inline struct wc_event *new_event(__u16 type, __u32 slot)
+static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
+						  const struct ident *id)
 {
 	struct wc_stats *st = my_stats();
 	struct wc_event *e;
-	__u64 id;
+	__u64 pid_tgid;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -138,22 +177,159 @@ static __always_inline struct wc_event *new_event(__u16 type, __u32 slot)
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	id = bpf_get_current_pid_tgid();
+	pid_tgid = bpf_get_current_pid_tgid();
 	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
+	e->walk_id = id->walk_id;
+	e->seq = id->seq;
+	e->flags = id->flags;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
 	e->cpu = bpf_get_smp_processor_id();
 	e->type = type;
 	e->slot = slot;
 	e->action = WC_ACT_UNKNOWN;
+	e->entry_action = WC_ACT_UNKNOWN;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (st)
 		__sync_fetch_and_add(&st->events, 1);
 	return e;
 }
 
-/* x86-64: the kernel image and modules live above this, the stack below. */
-#define KERNEL_IMAGE_BASE 0xffffffff80000000ULL
+static __always_inline void count(__u64 *field)
+{
+	__sync_fetch_and_add(field, 1);
+}
+
+/* ---- walk identity (docs/events.md) ---- */
+
+/* A new walk for the task: state replaced (old walk: its END was lost) or
+ * created. NULL when the task table is full: the event is WC_F_NO_WALK. */
+static __always_inline struct task_walk *walk_start(__u32 tid, struct task_walk *tw,
+						    __u32 first_seq, __u8 depth, __u16 slot)
+{
+	struct task_walk fresh = {};
+	struct wc_stats *st;
+	__u32 zero = 0;
+	__u64 *next = bpf_map_lookup_elem(&walk_ids, &zero);
+
+	fresh.walk_id = next ? __sync_fetch_and_add(next, 1) + 1 : 0;
+	fresh.seq = first_seq;
+	fresh.depth = depth;
+	fresh.active = !depth;	/* started by activity: its BEGIN was not seen */
+	fresh.nest[0] = slot;
+	if (tw) {
+		*tw = fresh;
+		return tw;
+	}
+	if (!bpf_map_update_elem(&walks, &tid, &fresh, BPF_NOEXIST)) {
+		tw = bpf_map_lookup_elem(&walks, &tid);
+		if (tw)
+			return tw;
+	}
+	st = my_stats();
+	if (st)
+		count(&st->untracked);
+	return NULL;
+}
+
+static __always_inline void take(struct ident *id, struct task_walk *tw)
+{
+	id->walk_id = tw->walk_id;
+	id->seq = tw->seq++;	/* used up even if the event is then lost */
+}
+
+/* A walk entry point is entered. */
+static __always_inline void ident_begin(struct ident *id, __u16 slot)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	bool on_stack = false;
+
+	if (tw && tw->depth > 0 && tw->depth < WC_MAX_NEST && !tw->active) {
+		for (int i = 0; i < WC_MAX_NEST; i++)
+			if (i < tw->depth && tw->nest[i] == slot)
+				on_stack = true;
+		if (!on_stack) {	/* walk_page_range -> walk_page_range_mm */
+			tw->nest[tw->depth & (WC_MAX_NEST - 1)] = slot;
+			tw->depth++;
+			id->flags |= WC_F_NESTED;
+			take(id, tw);
+			return;
+		}
+	}
+	tw = walk_start(tid, tw, 0, 1, slot);
+	if (!tw) {
+		id->flags |= WC_F_NO_WALK;
+		return;
+	}
+	take(id, tw);
+}
+
+/* A walk entry point returns: pop its level; the last level ends the walk. */
+static __always_inline void ident_end(struct ident *id, __u16 slot)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	int level = -1;
+	struct wc_stats *st;
+
+	if (!tw)
+		return;		/* nothing open: walk_id 0, an orphan */
+	for (int i = 0; i < WC_MAX_NEST; i++)
+		if (i < tw->depth && tw->nest[i] == slot)
+			level = i;
+	if (level >= 0 && level + 1 < tw->depth) {
+		/* inner levels returned without their END: one gap each */
+		tw->seq += tw->depth - 1 - level;
+		st = my_stats();
+		if (st)
+			__sync_fetch_and_add(&st->lost_exits, tw->depth - 1 - level);
+	}
+	take(id, tw);
+	if (level > 0 || (level < 0 && tw->depth > 0)) {
+		/* an inner level (or one whose BEGIN was lost): the walk goes on */
+		if (level > 0)
+			tw->depth = level;
+		id->flags |= WC_F_NESTED;
+		return;
+	}
+	/* the outermost level, or a walk started without its BEGIN */
+	bpf_map_delete_elem(&walks, &tid);
+}
+
+/* A chunk, skip, visit or level event of the task's walk; one with no walk
+ * open starts one at seq 1 (seq 0, its BEGIN, stays missing). Facts of the
+ * walker (mm/pagewalk.c) that end a walk even when its END is not seen (the
+ * program skipped, or the entry point not traceable: walk_page_range_mm is
+ * inlined on some builds): one walk has one struct mm_walk, and the walk
+ * returns as soon as a chunk (__walk_page_range) returns non-zero. */
+static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 walk)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+	if (!tw || tw->stopped || (walk && tw->walk && tw->walk != walk))
+		tw = walk_start(tid, tw, 1, 0, 0);
+	if (!tw) {
+		id->flags |= WC_F_NO_WALK;
+		return NULL;
+	}
+	tw->active = 1;
+	if (!tw->walk)
+		tw->walk = walk;
+	take(id, tw);
+	return tw;
+}
+
+/* A split: part of the splitting task's walk if it is walking, else walk 0. */
+static __always_inline void ident_split(struct ident *id)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+	if (tw)
+		take(id, tw);
+}
 
 /*
  * What identifies an ops struct in events. Static ops are their address.
@@ -166,7 +342,7 @@ static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
 {
 	__u64 fn;
 
-	if (!ops || (__u64)ops >= KERNEL_IMAGE_BASE)
+	if (!ops || (__u64)ops >= WC_KERNEL_IMAGE_BASE)
 		return (__u64)ops;
 	fn = (__u64)BPF_CORE_READ(ops, pmd_entry);
 	if (!fn)
@@ -198,12 +374,17 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 		e->flags |= WC_F_NO_VMA;
 	if (!ops)
 		return;
-	/* Does SUBTREE at this level descend? (mm/pagewalk.c: walk_p?d_range) */
+	/* Is there a callback below this level? (mm/pagewalk.c: walk_p?d_range) */
 	if (BPF_CORE_READ(ops, pte_entry))
 		lower = true;
 	if (bpf_core_field_exists(ops->install_pte) && BPF_CORE_READ(ops, install_pte))
 		lower = true;
-	if (kind == WC_K_PUD_ENTRY && BPF_CORE_READ(ops, pmd_entry))
+	if ((kind == WC_K_PUD_ENTRY || kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY) &&
+	    BPF_CORE_READ(ops, pmd_entry))
+		lower = true;
+	if ((kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY) && BPF_CORE_READ(ops, pud_entry))
+		lower = true;
+	if (kind == WC_K_PGD_ENTRY && BPF_CORE_READ(ops, p4d_entry))
 		lower = true;
 	if (lower)
 		e->flags |= WC_F_HAS_LOWER;
@@ -216,65 +397,82 @@ static __always_inline void submit(struct wc_event *e, const struct call *c)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* Callbacks whose entry state (entry value, walk->action) the exit needs. */
+static __always_inline bool entry_matters(__u8 kind)
+{
+	return kind == WC_K_PMD_ENTRY || kind == WC_K_PUD_ENTRY ||
+	       kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY;
+}
+
+static __always_inline int on_split(struct call *c, const volatile struct wc_slot *s)
+{
+	/* Not filtered by process: splits by other tasks explain races.
+	 * The split functions call each other (__split_huge_pmd ->
+	 * split_huge_pmd_locked -> __split_huge_pmd_locked) and any of
+	 * them may be partly inlined, so all are traced and only the
+	 * outermost call of a task reports; it leaves a marker for its
+	 * own exit to remove. */
+	struct stash_key key = {};
+	struct stash_val val = {};
+	struct ident id = {};
+	struct vm_area_struct *vma;
+	struct wc_event *e;
+	__u64 v, block;
+	__u8 cls;
+
+	v = read_entry(arg(c, s->arg_entry));
+	cls = entry_class(v);
+	if (cls != WC_CLS_HUGE && !emit_all_splits)
+		return 0;
+	block = arg(c, s->arg_start) & ~(WC_PMD_SIZE - 1);
+	key.tid = (__u32)bpf_get_current_pid_tgid();
+	key.slot = SPLIT_MARK;
+	if (cls == WC_CLS_HUGE) {
+		struct stash_val *mark = bpf_map_lookup_elem(&stash, &key);
+
+		if (mark && mark->value == block)
+			return 0;	/* nested in a split already reported */
+		val.value = block;
+		val.args[0] = c->slot;
+		bpf_map_update_elem(&stash, &key, &val, BPF_ANY);
+	}
+	ident_split(&id);
+	e = new_event(WC_EV_SPLIT, c->slot, &id);
+	if (!e)
+		return 0;
+	vma = (struct vm_area_struct *)arg(c, s->arg_vma);
+	e->vma = (__u64)vma;
+	if (vma)
+		e->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	e->start = block;
+	e->end = block + WC_PMD_SIZE;
+	e->value = v;
+	e->cls = cls;
+	submit(e, c);
+	return 0;
+}
+
 static __always_inline int on_entry(struct call *c)
 {
 	const volatile struct wc_slot *s;
 	struct stash_key key = {};
 	struct stash_val val = {};
+	struct stash_val *old;
+	struct wc_stats *st;
+	struct ident id = {};
 	struct wc_event *e;
-	__u64 v;
 
 	if (c->slot >= WC_MAX_SLOTS)
 		return 0;
 	s = &slots[c->slot];
-
-	if (s->role == WC_R_SPLIT) {
-		/* Not filtered by process: splits by other tasks explain races.
-		 * The split functions call each other (__split_huge_pmd ->
-		 * split_huge_pmd_locked -> __split_huge_pmd_locked) and any of
-		 * them may be partly inlined, so all are traced and only the
-		 * outermost call of a task reports; it leaves a marker for its
-		 * own exit to remove. */
-		struct vm_area_struct *vma;
-		__u64 block;
-		__u8 cls;
-
-		v = read_entry(arg(c, s->arg_entry));
-		cls = entry_class(v);
-		if (cls != WC_CLS_HUGE && !emit_all_splits)
-			return 0;
-		block = arg(c, s->arg_start) & ~((2ULL << 20) - 1);
-		key.tid = (__u32)bpf_get_current_pid_tgid();
-		key.slot = SPLIT_MARK;
-		if (cls == WC_CLS_HUGE) {
-			struct stash_val *mark = bpf_map_lookup_elem(&stash, &key);
-
-			if (mark && mark->value == block)
-				return 0;	/* nested in a split already reported */
-			val.value = block;
-			val.args[0] = c->slot;
-			bpf_map_update_elem(&stash, &key, &val, BPF_ANY);
-		}
-		e = new_event(WC_EV_SPLIT, c->slot);
-		if (!e)
-			return 0;
-		vma = (struct vm_area_struct *)arg(c, s->arg_vma);
-		e->vma = (__u64)vma;
-		if (vma)
-			e->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-		e->start = block;
-		e->end = block + (2ULL << 20);
-		e->value = v;
-		e->cls = cls;
-		submit(e, c);
-		return 0;
-	}
-
+	if (s->role == WC_R_SPLIT)
+		return on_split(c, s);
 	if (filtered_out())
 		return 0;
 
 	if (s->role == WC_R_WALK) {
-		e = new_event(WC_EV_WALK_BEGIN, c->slot);
+		ident_begin(&id, c->slot);
+		e = new_event(WC_EV_WALK_BEGIN, c->slot, &id);
 		if (!e)
 			return 0;
 		e->start = arg(c, s->arg_start);
@@ -296,7 +494,11 @@ static __always_inline int on_entry(struct call *c)
 	}
 
 	if (s->role == WC_R_CHUNK) {
-		e = new_event(WC_EV_CHUNK_BEGIN, c->slot);
+		struct task_walk *tw = ident_activity(&id, arg(c, s->arg_walk));
+
+		if (tw && tw->chunks < 255)
+			tw->chunks++;
+		e = new_event(WC_EV_CHUNK_BEGIN, c->slot, &id);
 		if (!e)
 			return 0;
 		from_walk(e, (struct mm_walk *)arg(c, s->arg_walk), WC_K_NONE);
@@ -307,26 +509,49 @@ static __always_inline int on_entry(struct call *c)
 	}
 
 	/* Everything else reports at exit; save what the exit needs. */
-	if (!c->kprobe && !(s->role == WC_R_CALLBACK &&
-			    (s->kind == WC_K_PMD_ENTRY || s->kind == WC_K_PUD_ENTRY)))
+	if (!c->kprobe && !(s->role == WC_R_CALLBACK && entry_matters(s->kind)))
 		return 0;
 	key.tid = (__u32)bpf_get_current_pid_tgid();
 	key.slot = c->slot;
-	if (s->role == WC_R_CALLBACK && s->arg_entry != WC_ARG_NONE) {
-		val.value = read_entry(arg(c, s->arg_entry));
-		val.cls = entry_class(val.value);
-	}
-	if (c->kprobe) {
-		__builtin_memcpy(val.args, c->args, sizeof(val.args));
-		val.have_args = 1;
-	}
-	if (bpf_map_update_elem(&stash, &key, &val, BPF_ANY)) {
-		struct wc_stats *st = my_stats();
+	old = bpf_map_lookup_elem(&stash, &key);
+	if (old && (st = my_stats()))
+		count(&st->lost_exits);	/* the last call's exit never ran */
+	val.entry_action = WC_ACT_UNKNOWN;
+	if (s->role == WC_R_CALLBACK) {
+		struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
 
-		if (st)
-			__sync_fetch_and_add(&st->stash_drops, 1);
+		if ((s->kind == WC_K_PMD_ENTRY || s->kind == WC_K_PUD_ENTRY) &&
+		    s->arg_entry != WC_ARG_NONE) {
+			val.value = read_entry(arg(c, s->arg_entry));
+			val.cls = entry_class(val.value);
+		}
+		/* pgd/p4d levels never reset the action: what it was before
+		 * the callback tells a stale CONTINUE from the callback's own */
+		if (walk && entry_matters(s->kind))
+			val.entry_action = BPF_CORE_READ(walk, action);
 	}
+	if (s->role == WC_R_CALLBACK) {
+		/* a callback always reports at exit and nothing it calls
+		 * reports but a split: take the index now, so a lost exit is
+		 * a gap in this walk (levels contain a whole pte range, and
+		 * walk_page_test reports only when it skips: at exit) */
+		ident_activity(&val.id, arg(c, s->arg_walk));
+		val.have_id = 1;
+	}
+	/* kprobes: the exit has no arguments; fentry: the exit checks them */
+	__builtin_memcpy(val.args, c->args, sizeof(val.args));
+	val.have_args = 1;
+	if (bpf_map_update_elem(&stash, &key, &val, BPF_ANY) && (st = my_stats()))
+		count(&st->stash_drops);
 	return 0;
+}
+
+static __always_inline bool same_args(const struct stash_val *v, const struct call *c)
+{
+	for (int i = 0; i < WC_MAX_ARGS; i++)
+		if (v->args[i] != c->args[i])
+			return false;
+	return true;
 }
 
 static __always_inline int on_exit(struct call *c)
@@ -334,10 +559,12 @@ static __always_inline int on_exit(struct call *c)
 	const volatile struct wc_slot *s;
 	struct stash_key key = {};
 	struct stash_val *val;
+	struct ident id = {};
 	struct wc_event *e;
-	__u8 cls = WC_CLS_UNKNOWN;
+	__u8 cls = WC_CLS_UNKNOWN, entry_action = WC_ACT_UNKNOWN;
 	__u64 value = 0;
-	bool seen = false;
+	bool seen = false, have_id = false;
+	__u16 type;
 
 	if (c->slot >= WC_MAX_SLOTS)
 		return 0;
@@ -353,41 +580,63 @@ static __always_inline int on_exit(struct call *c)
 	if (filtered_out())
 		return 0;
 
+	switch (s->role) {
+	case WC_R_WALK: type = WC_EV_WALK_END; break;
+	case WC_R_CHUNK: type = WC_EV_CHUNK_END; break;
+	case WC_R_TEST: type = WC_EV_VMA_SKIP; break;
+	case WC_R_CALLBACK: type = WC_EV_VISIT; break;
+	case WC_R_LEVEL: type = WC_EV_LEVEL; break;
+	default: return 0;
+	}
+
 	key.tid = (__u32)bpf_get_current_pid_tgid();
 	key.slot = c->slot;
 	val = bpf_map_lookup_elem(&stash, &key);
+	if (val && !c->kprobe && !same_args(val, c)) {
+		/* left by an earlier call whose exit never ran (and this
+		 * call's entry was skipped): not this call's entry state */
+		struct wc_stats *st = my_stats();
+
+		if (st)
+			count(&st->lost_exits);
+		bpf_map_delete_elem(&stash, &key);
+		val = NULL;
+	}
 	if (val) {
 		cls = val->cls;
 		value = val->value;
+		entry_action = val->entry_action;
 		seen = true;
+		if (val->have_id) {
+			id = val->id;
+			have_id = true;
+		}
 		if (c->kprobe && val->have_args)
 			__builtin_memcpy(c->args, val->args, sizeof(c->args));
 		bpf_map_delete_elem(&stash, &key);
 	} else if (c->kprobe && s->role != WC_R_WALK && s->role != WC_R_CHUNK) {
-		return 0;	/* kretprobe without its entry: arguments unknown */
-	}
-
-	switch (s->role) {
-	case WC_R_WALK:
-		e = new_event(WC_EV_WALK_END, c->slot);
-		break;
-	case WC_R_CHUNK:
-		e = new_event(WC_EV_CHUNK_END, c->slot);
-		break;
-	case WC_R_TEST:
-		if ((long)c->ret <= 0)
-			return 0;
-		e = new_event(WC_EV_VMA_SKIP, c->slot);
-		break;
-	case WC_R_CALLBACK:
-		e = new_event(WC_EV_VISIT, c->slot);
-		break;
-	case WC_R_LEVEL:
-		e = new_event(WC_EV_LEVEL, c->slot);
-		break;
-	default:
+		/* kretprobe without its entry: arguments unknown, the event
+		 * is lost; leave its gap */
+		if (s->role != WC_R_TEST || (long)c->ret > 0)
+			ident_activity(&id, 0);
 		return 0;
 	}
+	if (s->role == WC_R_TEST && (long)c->ret <= 0)
+		return 0;	/* the VMA is walked: nothing to report */
+	if (s->role == WC_R_WALK) {
+		ident_end(&id, c->slot);
+	} else if (s->role == WC_R_CHUNK) {
+		struct task_walk *tw = ident_activity(&id, c->kprobe ? 0 : arg(c, s->arg_walk));
+
+		if (tw && tw->chunks)
+			tw->chunks--;
+		if (tw && !tw->chunks && c->ret)
+			tw->stopped = 1;	/* what follows is another walk */
+	} else if (!have_id) {
+		ident_activity(&id, arg(c, s->arg_walk));
+	}
+
+	e = new_event(type, c->slot, &id);
 	if (!e)
 		return 0;
 	e->ret = (__s64)c->ret;
@@ -406,6 +655,7 @@ static __always_inline int on_exit(struct call *c)
 	if (seen) {
 		e->cls = cls;
 		e->value = value;
+		e->entry_action = entry_action;
 		e->flags |= WC_F_ENTRY_SEEN;
 	}
 	submit(e, c);
@@ -422,7 +672,7 @@ static __always_inline void tracing_args(void *ctx, struct call *c)
 	for (int i = 0; i < (int)sizeof(want); i++) {
 		__u8 n = want[i];
 
-		if (n < MAX_ARGS)
+		if (n < WC_MAX_ARGS)
 			bpf_get_func_arg(ctx, n, &c->args[n]);
 	}
 }
@@ -465,6 +715,17 @@ int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* A task that exits inside a walk (its END skipped by the kernel) must not
+ * hold a task table entry forever. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(forget_task)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&walks, &tid);
+	return 0;
+}
+
 /* kprobe fallback: one program, attached once per target with the slot as cookie. */
 static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 {
@@ -473,7 +734,7 @@ static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 	c->args[2] = PT_REGS_PARM3(regs);
 	c->args[3] = PT_REGS_PARM4(regs);
 	c->args[4] = PT_REGS_PARM5(regs);
-	c->args[5] = regs->r9;	/* x86-64: sixth argument (no PT_REGS_PARM6 in libbpf 1.1) */
+	c->args[5] = regs->r9;	/* x86-64 (bpf/arch.h): sixth argument; no PT_REGS_PARM6 in libbpf 1.1 */
 }
 
 SEC("kprobe")
@@ -487,6 +748,35 @@ int kprobe_entry(struct pt_regs *regs)
 
 SEC("kretprobe")
 int kretprobe_exit(struct pt_regs *regs)
+{
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+
+	c.ret = PT_REGS_RC(regs);
+	return on_exit(&c);
+}
+
+/*
+ * kprobe.multi (fprobe, 5.18+ with CONFIG_FPROBE): one link for every target,
+ * each target's slot as its cookie. Handlers run with preemption disabled,
+ * so unlike fentry programs they are never skipped because a preempted task
+ * is still inside them on this CPU. Registers are read like kprobe_entry's.
+ */
+SEC("kprobe.multi")
+int kmulti_entry(struct pt_regs *regs)
+{
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+
+	c.args[0] = PT_REGS_PARM1(regs);
+	c.args[1] = PT_REGS_PARM2(regs);
+	c.args[2] = PT_REGS_PARM3(regs);
+	c.args[3] = PT_REGS_PARM4(regs);
+	c.args[4] = PT_REGS_PARM5(regs);
+	c.args[5] = regs->r9;	/* x86-64: sixth argument */
+	return on_entry(&c);
+}
+
+SEC("kretprobe.multi")
+int kmulti_exit(struct pt_regs *regs)
 {
 	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
 

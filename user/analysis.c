@@ -14,7 +14,16 @@ static struct wc_analysis *analysis(struct wc_sink *s)
 
 static int an_begin(struct wc_sink *s, struct json_object *hdr)
 {
-	wc_meta_from_header(wc_report_meta(analysis(s)->report), hdr);
+	struct wc_analysis *a = analysis(s);
+
+	wc_meta_from_header(wc_report_meta(a->report), hdr);
+	/* entry points that may go backwards without fault (walk_page_mapping) */
+	for (unsigned slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		const char *fn = wc_hdr_slot_name(hdr, slot);
+
+		if (fn && !wc_entry_ordered(fn))
+			wc_engine_slot_unordered(a->engine, slot);
+	}
 	return 0;
 }
 
@@ -116,8 +125,9 @@ int wc_analysis_print(struct wc_analysis *a, bool json)
 
 int wc_analysis_verdict(struct wc_analysis *a)
 {
-	const struct wc_report *r = a->report;
-
-	return wc_report_count(r, WC_AN_DOUBLE) || wc_report_count(r, WC_AN_OUT_OF_ORDER) ||
-	       wc_report_count(r, WC_AN_LIVELOCK) ? WC_EXIT_ANOMALY : WC_EXIT_OK;
+	switch (wc_report_verdict_kind(a->report)) {
+	case WC_VERDICT_ANOMALIES: return WC_EXIT_ANOMALY;
+	case WC_VERDICT_UNPROVEN: return WC_EXIT_UNPROVEN;
+	default: return WC_EXIT_OK;
+	}
 }

@@ -27,7 +27,8 @@ int wc_analysis_file(struct wc_analysis *a, const char *path);
 
 /* Print the report (text, or JSON with json) on stdout; -1 on write error. */
 int wc_analysis_print(struct wc_analysis *a, bool json);
-/* Exit status of a verdict: 1 on any double, out-of-order visit or livelock. */
+/* Exit status of a verdict: 1 on any double, out-of-order visit or livelock,
+ * 3 when the run could not be proven, 0 when proven clean. */
 int wc_analysis_verdict(struct wc_analysis *a);
 
 #endif

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov check: trace a workload (default: walkcov stress) and give a
- * verdict: exit 0 when every walk handled every range exactly once, 1 on any
- * double, out-of-order visit or livelock, 2 when walkcov could not run or
- * the workload failed (doubles win: 1). */
+ * verdict: exit 0 when every walk was proven to handle every range exactly
+ * once, 1 on any double, out-of-order visit or livelock, 2 when walkcov
+ * could not run or the workload failed, 3 when no double was seen but not
+ * every walk could be proven (events lost, walks incomplete). Doubles win
+ * over a failed workload, which wins over 3. */
 #include <argp.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -17,10 +19,11 @@ int cmd_check(int argc, char **argv)
 		.parser = wc_live_parse,
 		.args_doc = "[CMD [ARGS...]]",
 		.doc = "Trace while CMD runs (default: 'walkcov stress' for --duration seconds, "
-		       "10 by default) and give a verdict. Exit status: 0 every range handled "
-		       "exactly once (retries are reported), 1 any double, out-of-order visit or "
-		       "livelock, 2 walkcov could not run or the workload failed (non-zero "
-		       "exit status, killed by a signal).",
+		       "10 by default) and give a verdict. Exit status: 0 proven: every walk complete "
+		       "and every range handled exactly once (retries are reported), 1 any double, "
+		       "out-of-order visit or livelock, 2 walkcov could not run or the workload "
+		       "failed (non-zero exit status, killed by a signal), 3 could not prove: no "
+		       "double seen, but events were lost or walks are incomplete.",
 		.children = wc_live_children,
 	};
 	struct wc_live_opts l = {};

@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "coverage.h"
 #include "ksyms.h"
-#include "probes.h"
+#include "plan.h"
 #include "tracer.h"
 
 static struct {
@@ -69,9 +69,9 @@ int cmd_probes(int argc, char **argv)
 		.options = options,
 		.parser = parse_arg,
 		.doc = "List each kernel function walkcov would trace on this kernel, the "
-		       "mechanism (fentry/fexit or kprobe) and why anything is skipped.",
+		       "mechanism (fentry/fexit, kprobe.multi or kprobe) and why, and why anything is skipped.",
 	};
-	int mech = WC_MECH_NONE, ret = WC_EXIT_FAIL, per_kind[8] = {};
+	int ret = WC_EXIT_FAIL, per_kind[WC_K_P4D_ENTRY + 1] = {};
 	struct wc_plan plan = {};
 	struct wc_tracer *tracer = NULL;
 	struct ksyms *ks = NULL;
@@ -87,7 +87,7 @@ int cmd_probes(int argc, char **argv)
 	}
 	if (!env.no_load) {
 		/* load (verify) every program the plan needs, attach nothing */
-		struct wc_tracer_opts o = { .plan = &plan, .ring_size = 1 << 16,
+		struct wc_tracer_opts o = { .plan = &plan, .ring_size = WC_RING_SIZE_PROBE,
 					    .verbose = env.verbose, .load_only = true };
 
 		tracer = wc_tracer_open(&o, err, sizeof(err));
@@ -95,21 +95,23 @@ int cmd_probes(int argc, char **argv)
 			wc_err("%s", err);
 			goto cleanup;
 		}
-		mech = wc_tracer_mech(tracer);
 	}
 
 	uname(&u);
 	for (int i = 0; i < plan.n; i++)
 		if (plan.t[i].use && plan.t[i].slot.role == WC_R_CALLBACK)
-			per_kind[plan.t[i].slot.kind & 7]++;
+			if (plan.t[i].slot.kind <= WC_K_P4D_ENTRY)
+				per_kind[plan.t[i].slot.kind]++;
 	printf("# kernel %s (%s), mechanism %s\n", u.release, u.machine,
-	       env.no_load ? "not tested (--no-load)" :
-	       mech == WC_MECH_FENTRY ? "fentry/fexit" : "kprobe/kretprobe");
-	printf("# callbacks found through BTF: %d pmd_entry, %d pte_entry, %d pte_hole, "
-	       "%d hugetlb_entry, %d pud_entry\n",
+	       tracer ? wc_mech_name(wc_tracer_mech(tracer)) : "not tested (--no-load)");
+	if (tracer)
+		printf("# why: %s\n", wc_tracer_why(tracer));
+	printf("# callbacks found through BTF: %d pgd_entry, %d p4d_entry, %d pud_entry, "
+	       "%d pmd_entry, %d pte_entry, %d pte_hole, %d hugetlb_entry\n",
+	       per_kind[WC_K_PGD_ENTRY], per_kind[WC_K_P4D_ENTRY], per_kind[WC_K_PUD_ENTRY],
 	       per_kind[WC_K_PMD_ENTRY], per_kind[WC_K_PTE_ENTRY], per_kind[WC_K_PTE_HOLE],
-	       per_kind[WC_K_HUGETLB_ENTRY], per_kind[WC_K_PUD_ENTRY]);
-	printf("%-44s %-9s %-14s %-7s %s\n", "FUNCTION", "ROLE", "KIND", "MECH", "STATUS");
+	       per_kind[WC_K_HUGETLB_ENTRY]);
+	printf("%-44s %-9s %-14s %-12s %s\n", "FUNCTION", "ROLE", "KIND", "MECH", "STATUS");
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < plan.n; i++) {
 			const struct wc_target *t = &plan.t[i];
@@ -119,7 +121,7 @@ int cmd_probes(int argc, char **argv)
 				continue;
 			snprintf(name, sizeof(name), "%s%s%s%s", t->name, *t->module ? " [" : "",
 				 t->module, *t->module ? "]" : "");
-			printf("%-44s %-9s %-14s %-7s %s\n", name, wc_role_name(t->slot.role),
+			printf("%-44s %-9s %-14s %-12s %s\n", name, wc_role_name(t->slot.role),
 			       target_kind(t),
 			       !t->use ? "-" : tracer ? wc_mech_name(wc_tracer_target_mech(tracer, t)) : "?",
 			       t->use && !*t->why ? "ok" : t->why);

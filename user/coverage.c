@@ -5,31 +5,44 @@
  * livelocked. docs/coverage.md states the rules; the comments here say why
  * the code looks the way it does.
  *
- * Per open walk the state is deliberately small (a cursor, a capped list of
- * handled intervals, the last pass-through visit per level, a few pending
- * anomalies) so that it can later move into a BPF map.
+ * Walks are the tracer's: an event belongs to the walk its walk_id names,
+ * and the walk's seq numbers say whether every event of it arrived. Nothing
+ * here guesses a boundary, so a double across two chunks of one walk is
+ * always seen, and a walk with missing events is reported incomplete.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "coverage.h"
 
+static int hash_oom;	/* uthash could not allocate: the element was not added */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(obj) (hash_oom = 1)
+#include <uthash.h>
+
 #define BLOCK_SIZE	(2ULL << 20)	/* anomalies are coalesced per 2 MiB block */
 #define BLOCK(a)	((a) & ~(BLOCK_SIZE - 1))
-#define MAX_IVS		64		/* handled intervals kept per walk */
+#define MAX_IVS		1024		/* handled intervals per walk and mm */
+#define MAX_SPACES	8		/* mms per walk (walk_page_mapping) */
 #define MAX_PEND	32		/* anomalies pending per walk */
-#define MAX_NEST	8		/* nested walk entry points per walk */
-#define MAX_FREE	64		/* closed walks kept for reuse */
+#define SEQ_WIN		64		/* seq numbers that may arrive out of order */
 #define SWEEP_EVERY	65536		/* events between idle sweeps */
 #define DEF_LIVELOCK	1000
 #define DEF_SPLITS	4096
 #define DEF_IDLE_NS	(10ULL * 1000 * 1000 * 1000)
+#define DEF_MAX_OPEN	32768
 
-enum { CH_NONE, CH_OPEN, CH_CLOSED };		/* chunk state */
 enum { V_IGNORE, V_AGAIN, V_TERMINAL, V_PASS, V_UNKNOWN };	/* visit class */
 
 struct iv {
 	uint64_t s, e;
-	int coarse;	/* merged to save room: bytes inside are not known exactly */
+};
+
+/* One address space of a walk: what it handled, and how far it got. */
+struct space {
+	uint64_t mm;
+	uint64_t cursor;	/* highest address reached (terminal ends, chunk starts) */
+	struct iv *iv;		/* handled ranges: sorted, disjoint, not touching */
+	int niv, cap;
 };
 
 struct pend {
@@ -40,23 +53,24 @@ struct pend {
 
 struct owalk {
 	struct wc_walk w;
-	uint64_t mm;		/* mm of the current address space (walk_page_mapping) */
+	uint64_t id;		/* hash keys */
+	uint32_t tid;
+	UT_hash_handle hh;	/* by walk id, in opening order */
+	UT_hash_handle hh_tid;	/* by tid: the task's current walk */
 	uint64_t last_ts;
-	uint32_t nest[MAX_NEST];	/* slots of the open walk entry points */
-	int nnest;
-	int active;		/* saw a chunk, visit or skip */
-	int stopped;		/* a callback or chunk returned non-zero */
-	int ch_state, ch_depth, ch_visits;
-	uint64_t ch_vma, ch_start, ch_end;
-	uint64_t cursor;	/* highest address the walk has reached */
-	struct iv iv[2 * MAX_IVS + 2];	/* handled ranges, sorted, disjoint;
-					 * squeezed back to MAX_IVS after each visit */
-	int niv;
+	int ordered;		/* its entry point walks in address order */
+	int ended;		/* its closing WALK_END was seen */
+	int active;		/* saw a chunk, skip or visit */
+	/* seq accounting: every index below seq_base was seen once (or
+	 * counted missing); bit i of seq_win is seq_base + i */
+	uint32_t seq_base, seq_max;
+	uint64_t seq_win;
+	struct space sp[MAX_SPACES];
+	int nsp, cur;		/* spaces used, the current one */
 	struct { int valid; uint64_t s, e; } pass[2];	/* last pass-through: [0] pud, [1] pmd */
 	struct { int valid; uint32_t kind; uint64_t s, e; } huge;	/* huge entry sent down */
 	struct pend pend[MAX_PEND];	/* in creation order */
 	int npend;
-	struct owalk *next_free;
 };
 
 struct split_rec {
@@ -67,13 +81,11 @@ struct split_rec {
 struct wc_engine {
 	struct wc_engine_opts o;
 	struct wc_engine_stats st;
-	struct owalk **tab;	/* open walks by tid, open addressing */
-	size_t cap, count;
-	struct owalk *free_list;
-	int nfree;
+	struct owalk *by_id, *by_tid;	/* open walks */
+	size_t count;
 	struct split_rec *splits;	/* ring of the last huge splits */
 	size_t nsplits, split_head;
-	uint64_t next_id, now, since_sweep;
+	uint64_t now, since_sweep;
 };
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -81,66 +93,7 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 /* Two pointers differ only if both are known. */
 static int differs(uint64_t a, uint64_t b) { return a && b && a != b; }
 
-/* ---- open walks by tid ---- */
-
-static size_t home(const struct wc_engine *e, uint32_t tid)
-{
-	return (size_t)((tid * 0x9E3779B97F4A7C15ULL) >> 17) & (e->cap - 1);
-}
-
-static struct owalk *walk_find(const struct wc_engine *e, uint32_t tid)
-{
-	for (size_t i = home(e, tid); e->tab[i]; i = (i + 1) & (e->cap - 1))
-		if (e->tab[i]->w.tid == tid)
-			return e->tab[i];
-	return NULL;
-}
-
-static void tab_put(struct owalk **tab, size_t cap, struct owalk *w, const struct wc_engine *e)
-{
-	size_t i = home(e, w->w.tid);
-
-	while (tab[i])
-		i = (i + 1) & (cap - 1);
-	tab[i] = w;
-}
-
-static int tab_grow(struct wc_engine *e)
-{
-	size_t old = e->cap;
-	struct owalk **ot = e->tab;
-	struct owalk **nt = calloc(old * 2, sizeof(*nt));
-
-	if (!nt)
-		return -1;
-	e->tab = nt;
-	e->cap = old * 2;
-	for (size_t i = 0; i < old; i++)
-		if (ot[i])
-			tab_put(nt, e->cap, ot[i], e);
-	free(ot);
-	return 0;
-}
-
-static void tab_remove(struct wc_engine *e, struct owalk *w)
-{
-	size_t mask = e->cap - 1, i = home(e, w->w.tid);
-
-	while (e->tab[i] != w)
-		i = (i + 1) & mask;
-	e->tab[i] = NULL;
-	e->count--;
-	/* Backward shift: move later entries of the probe run into the hole. */
-	for (size_t j = (i + 1) & mask; e->tab[j]; j = (j + 1) & mask) {
-		size_t k = home(e, e->tab[j]->w.tid);
-
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
-			e->tab[i] = e->tab[j];
-			e->tab[j] = NULL;
-			i = j;
-		}
-	}
-}
+static struct space *cur_space(struct owalk *w) { return &w->sp[w->cur]; }
 
 /* ---- anomalies ---- */
 
@@ -190,11 +143,12 @@ static struct pend *anomaly(struct wc_engine *e, struct owalk *w, uint32_t type,
 			    uint32_t kind, uint64_t key, uint64_t s, uint64_t end,
 			    uint64_t ts)
 {
+	uint64_t mm = cur_space(w)->mm;
 	struct pend *p;
 
 	for (int i = w->npend - 1; i >= 0; i--) {
 		p = &w->pend[i];
-		if (p->a.type != type || p->key != key || p->a.mm != w->mm ||
+		if (p->a.type != type || p->key != key || p->a.mm != mm ||
 		    (type == WC_AN_RETRY && p->a.kind != kind))
 			continue;
 		p->a.start = min64(p->a.start, s);
@@ -220,7 +174,7 @@ static struct pend *anomaly(struct wc_engine *e, struct owalk *w, uint32_t type,
 	p->a.tid = w->w.tid;
 	memcpy(p->a.comm, w->w.comm, WC_COMM_LEN);
 	p->a.ops = w->w.ops;
-	p->a.mm = w->mm;
+	p->a.mm = mm;
 	p->a.start = s;
 	p->a.end = end;
 	p->a.kind = kind;
@@ -250,307 +204,336 @@ static void retry(struct wc_engine *e, struct owalk *w, uint32_t kind,
 	}
 }
 
+/* ---- seq accounting ---- */
+
+static void seq_missing(struct owalk *w, uint64_t n)
+{
+	if (n) {
+		w->w.missing += n;
+		w->w.flags |= WC_W_SEQ_GAP;
+	}
+}
+
+/* Slide the window until seq_base + SEQ_WIN > upto: unseen indices left
+ * behind are missing (the tracer never reorders a task's events by more
+ * than a few). */
+static void seq_slide(struct owalk *w, uint64_t upto)
+{
+	if (upto >= (uint64_t)w->seq_base + 2 * SEQ_WIN) {	/* jump */
+		seq_missing(w, SEQ_WIN - __builtin_popcountll(w->seq_win));
+		seq_missing(w, upto - SEQ_WIN + 1 - ((uint64_t)w->seq_base + SEQ_WIN));
+		w->seq_base = upto - SEQ_WIN + 1;
+		w->seq_win = 0;
+		return;
+	}
+	while (upto >= (uint64_t)w->seq_base + SEQ_WIN) {
+		seq_missing(w, !(w->seq_win & 1));
+		w->seq_win >>= 1;
+		w->seq_base++;
+	}
+}
+
+static void seq_seen(struct owalk *w, uint32_t seq)
+{
+	if (seq < w->seq_base) {	/* counted missing already, or a repeat */
+		w->w.flags |= WC_W_SEQ_GAP;
+		return;
+	}
+	seq_slide(w, seq);
+	if (w->seq_win & (1ULL << (seq - w->seq_base))) {
+		w->w.flags |= WC_W_SEQ_GAP;	/* the same index twice */
+		return;
+	}
+	w->seq_win |= 1ULL << (seq - w->seq_base);
+	while (w->seq_win & 1) {
+		w->seq_win >>= 1;
+		w->seq_base++;
+	}
+	w->seq_max = seq > w->seq_max ? seq : w->seq_max;
+}
+
+/* At close: indices below the last one seen that never came. */
+static void seq_close(struct owalk *w)
+{
+	if (w->seq_max >= w->seq_base) {
+		uint64_t n = w->seq_max - w->seq_base + 1;
+		uint64_t seen = __builtin_popcountll(w->seq_win & (n >= 64 ? ~0ULL : (1ULL << n) - 1));
+
+		seq_missing(w, n - seen);
+	}
+}
+
 /* ---- walks ---- */
 
-static struct owalk *walk_open(struct wc_engine *e, const struct wc_event *ev, uint32_t flags)
+static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 {
-	struct owalk *w = e->free_list;
-
-	if ((e->count + 1) * 2 > e->cap && tab_grow(e))
-		return NULL;
-	if (w) {
-		e->free_list = w->next_free;
-		e->nfree--;
-	} else if (!(w = malloc(sizeof(*w)))) {
-		return NULL;
+	w->w.flags |= flags;
+	seq_close(w);
+	if (!w->ended)
+		w->w.flags |= WC_W_NO_END;
+	if (w->w.flags & WC_W_REASONS)
+		w->w.flags |= WC_W_INCOMPLETE;
+	if (!w->w.end_ts)
+		w->w.end_ts = w->last_ts;
+	while (w->npend)
+		pend_report(e, w, 0);
+	e->st.walks++;
+	e->st.missing_events += w->w.missing;
+	if (w->w.flags & WC_W_INCOMPLETE) {
+		e->st.walks_incomplete++;
+	} else {
+		e->st.walks_complete++;
+		if (!w->w.doubles && !w->w.out_of_order && !w->w.livelocks)
+			e->st.walks_proven++;
 	}
-	memset(w, 0, sizeof(*w));
-	w->w.id = ++e->next_id;
+	if (e->o.on_walk)
+		e->o.on_walk(&w->w, e->o.ctx);
+	HASH_DELETE(hh, e->by_id, w);
+	HASH_DELETE(hh_tid, e->by_tid, w);
+	e->count--;
+	for (int i = 0; i < w->nsp; i++)
+		free(w->sp[i].iv);
+	free(w);
+}
+
+static int slot_ordered(const struct wc_engine *e, uint32_t slot)
+{
+	if (slot >= WC_MAX_SLOTS)
+		return 0;
+	return !(e->o.unordered_slots[slot / 64] & (1ULL << (slot % 64)));
+}
+
+static struct owalk *walk_open(struct wc_engine *e, const struct wc_event *ev)
+{
+	struct owalk *w;
+
+	if (e->count >= e->o.max_open) {	/* the oldest goes, counted */
+		e->st.evicted++;
+		walk_close(e, e->by_id, WC_W_EVICTED);
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->id = w->w.id = ev->walk_id;
+	w->tid = w->w.tid = ev->tid;
 	w->w.pid = ev->pid;
-	w->w.tid = ev->tid;
 	memcpy(w->w.comm, ev->comm, WC_COMM_LEN);
 	w->w.begin_ts = ev->ts_ns;
-	w->w.flags = flags;
 	w->w.entry_slot = UINT32_MAX;
-	tab_put(e->tab, e->cap, w, e);
+	w->w.flags = WC_W_NO_BEGIN;	/* until its seq 0 BEGIN comes */
+	w->nsp = 1;
+	hash_oom = 0;
+	HASH_ADD(hh, e->by_id, id, sizeof(w->id), w);
+	if (hash_oom) {
+		free(w);
+		return NULL;
+	}
+	HASH_ADD(hh_tid, e->by_tid, tid, sizeof(w->tid), w);
+	if (hash_oom) {
+		HASH_DELETE(hh, e->by_id, w);
+		free(w);
+		return NULL;
+	}
 	e->count++;
 	if (e->count > e->st.walks_open_max)
 		e->st.walks_open_max = e->count;
 	return w;
 }
 
-static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
+/* The walk an event belongs to: its walk_id's, opened at its first event.
+ * A newer walk of the same task means the task's previous one is over. */
+static struct owalk *walk_of(struct wc_engine *e, const struct wc_event *ev)
 {
-	w->w.flags |= flags;
-	if (!w->w.end_ts)
-		w->w.end_ts = w->last_ts;
-	while (w->npend)
-		pend_report(e, w, 0);
-	e->st.walks++;
-	if (e->o.on_walk)
-		e->o.on_walk(&w->w, e->o.ctx);
-	tab_remove(e, w);
-	if (e->nfree < MAX_FREE) {
-		w->next_free = e->free_list;
-		e->free_list = w;
-		e->nfree++;
-	} else {
-		free(w);
+	struct owalk *w, *t;
+	uint64_t id = ev->walk_id;
+	uint32_t tid = ev->tid;
+
+	HASH_FIND(hh, e->by_id, &id, sizeof(id), w);
+	if (!w) {
+		HASH_FIND(hh_tid, e->by_tid, &tid, sizeof(tid), t);
+		if (t)
+			walk_close(e, t, 0);
+		w = walk_open(e, ev);
+		if (!w)
+			return NULL;
+		if (ev->seq)	/* seq 0, its BEGIN, is WC_W_NO_BEGIN's business */
+			w->seq_base = 1;
 	}
+	w->w.events++;
+	w->last_ts = ev->ts_ns;
+	seq_seen(w, ev->seq);
+	return w;
 }
 
-/* A missing boundary: the old walk ends unseen, a new one starts here. */
-static struct owalk *walk_infer(struct wc_engine *e, struct owalk *w, const struct wc_event *ev)
+/* The address space of mm in this walk (walk_page_mapping moves between
+ * mms, and may come back to one). */
+static void space_enter(struct owalk *w, uint64_t mm)
 {
-	walk_close(e, w, WC_W_NO_END);
-	e->st.inferred_boundaries++;
-	return walk_open(e, ev, WC_W_NO_BEGIN | WC_W_INFERRED);
-}
-
-/* New address space inside one walk (walk_page_mapping moves between mms). */
-static void segment_reset(struct owalk *w, uint64_t mm)
-{
-	w->mm = mm;
-	w->cursor = 0;
-	w->niv = 0;
-	w->ch_state = CH_NONE;
+	if (!mm || mm == cur_space(w)->mm)
+		return;
+	if (!cur_space(w)->mm) {
+		cur_space(w)->mm = mm;
+		if (!w->w.mm)
+			w->w.mm = mm;
+		return;
+	}
+	for (int i = 0; i < w->nsp; i++)
+		if (w->sp[i].mm == mm) {
+			w->cur = i;
+			goto moved;
+		}
+	if (w->nsp == MAX_SPACES) {
+		/* no room: what this mm handles is not recorded */
+		w->w.flags |= WC_W_OVERFLOW;
+		w->cur = MAX_SPACES - 1;
+		w->sp[w->cur].niv = 0;
+		w->sp[w->cur].cursor = 0;
+	} else {
+		w->cur = w->nsp++;
+	}
+	w->sp[w->cur].mm = mm;
+moved:
 	w->pass[0].valid = w->pass[1].valid = 0;
 	w->huge.valid = 0;
 }
 
-/* Does this event start a new chunk of the walk? */
-static int new_chunk(const struct owalk *w, const struct wc_event *ev)
-{
-	if (ev->type == WC_EV_CHUNK_BEGIN)	/* unless it is walk_pgd_range inside __walk_page_range */
-		return !(w->ch_state == CH_OPEN && w->ch_depth > 0 && !w->ch_visits &&
-			 ev->start == w->ch_start && ev->end == w->ch_end &&
-			 ev->vma == w->ch_vma);
-	return w->ch_state != CH_OPEN || ev->vma != w->ch_vma;
-}
-
-/*
- * The walk a chunk, skip or visit belongs to. Walks only move forward, so a
- * new chunk below the cursor, a changed mm_walk or ops, or anything after
- * the walk stopped means the previous walk ended unseen.
- */
+/* Take what the event knows about the walk (first known values). */
 static struct owalk *activity_walk(struct wc_engine *e, const struct wc_event *ev)
 {
-	struct owalk *w = walk_find(e, ev->tid);
-	int infer = 0;
+	struct owalk *w = walk_of(e, ev);
 
-	if (!w) {
-		w = walk_open(e, ev, WC_W_NO_BEGIN);
-	} else {
-		/* A positive walk_page_test result (the PFNMAP pte_hole) does not stop it. */
-		if ((w->stopped && ev->type != WC_EV_VMA_SKIP) ||
-		    differs(w->w.walk, ev->walk) || differs(w->w.ops, ev->ops))
-			infer = 1;
-		else if (differs(w->mm, ev->mm) && w->w.walk && w->w.walk == ev->walk)
-			segment_reset(w, ev->mm);
-		else if (differs(w->mm, ev->mm))
-			infer = 1;
-		else if (w->active && new_chunk(w, ev) && ev->start < w->cursor)
-			infer = 1;
-		if (infer)
-			w = walk_infer(e, w, ev);
-	}
 	if (!w)
 		return NULL;
-	w->w.events++;
-	w->last_ts = ev->ts_ns;
 	w->active = 1;
-	w->stopped = 0;		/* a stopped walk either was left above or goes on after a skip */
 	if (!w->w.walk)
 		w->w.walk = ev->walk;
 	if (!w->w.ops)
 		w->w.ops = ev->ops;
-	if (!w->w.mm)
-		w->w.mm = ev->mm;
-	if (!w->mm)
-		w->mm = ev->mm;
+	space_enter(w, ev->mm);
 	return w;
-}
-
-static void chunk_set(struct owalk *w, const struct wc_event *ev, int depth)
-{
-	w->ch_state = CH_OPEN;
-	w->ch_depth = depth;
-	w->ch_visits = 0;
-	w->ch_vma = ev->vma;
-	w->ch_start = ev->start;
-	w->ch_end = ev->end;
 }
 
 /* ---- handled intervals ---- */
 
-/* Room is short: merge the two closest intervals; the gap becomes unknown. */
-static void iv_squeeze(struct owalk *w)
+/* First interval that ends at or after a (so touches or follows it). */
+static int iv_find(const struct space *sp, uint64_t a)
 {
-	int best = 0;
+	int lo = 0, hi = sp->niv;
 
-	for (int i = 1; i + 1 < w->niv; i++)
-		if (w->iv[i + 1].s - w->iv[i].e < w->iv[best + 1].s - w->iv[best].e)
-			best = i;
-	w->iv[best].e = w->iv[best + 1].e;
-	w->iv[best].coarse = 1;
-	memmove(&w->iv[best + 1], &w->iv[best + 2], (w->niv - best - 2) * sizeof(w->iv[0]));
-	w->niv--;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (sp->iv[mid].e < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* Insert [a, b), which overlaps no interval. */
-static void iv_insert(struct owalk *w, uint64_t a, uint64_t b)
+/* Fresh bytes [a, b) of a terminal visit. */
+static void fresh(struct wc_engine *e, struct owalk *w, const struct wc_event *ev,
+		  uint64_t a, uint64_t b, int judge)
 {
-	int i = w->niv;
+	uint64_t cursor = cur_space(w)->cursor;
 
-	while (i > 0 && w->iv[i - 1].s >= b)	/* from the end: walks move forward */
-		i--;
-	int left = i > 0 && !w->iv[i - 1].coarse && w->iv[i - 1].e == a;
-	int right = i < w->niv && !w->iv[i].coarse && w->iv[i].s == b;
-
-	if (left && right) {
-		w->iv[i - 1].e = w->iv[i].e;
-		memmove(&w->iv[i], &w->iv[i + 1], (w->niv - i - 1) * sizeof(w->iv[0]));
-		w->niv--;
-	} else if (left) {
-		w->iv[i - 1].e = b;
-	} else if (right) {
-		w->iv[i].s = a;
-	} else {
-		memmove(&w->iv[i + 1], &w->iv[i], (w->niv - i) * sizeof(w->iv[0]));
-		w->iv[i] = (struct iv){ a, b, 0 };
-		w->niv++;
-	}
+	w->w.bytes += b - a;
+	/* after an overflow, "fresh" may only mean "not recorded" */
+	if (judge && w->ordered && !(w->w.flags & WC_W_OVERFLOW) && a < cursor)
+		anomaly(e, w, WC_AN_OUT_OF_ORDER, ev->kind, BLOCK(a), a, min64(b, cursor),
+			ev->ts_ns);
 }
 
 /*
- * [s, end) was handled. judge: report bytes handled before as a double and
- * fresh bytes below the cursor as out of order (a skipped VMA only fills).
+ * [s, end) was handled. judge: bytes handled before are a double, fresh
+ * bytes below the cursor are out of order (a skipped VMA only fills).
  */
 static void cover(struct wc_engine *e, struct owalk *w, const struct wc_event *ev,
 		  uint64_t s, uint64_t end, int judge)
 {
-	uint64_t fresh[MAX_IVS + 1][2], p = s;
-	int nf = 0;
+	struct space *sp = cur_space(w);
+	int i0 = iv_find(sp, s), i = i0;
+	uint64_t p = s;
 
-	if (w->niv && s < w->iv[w->niv - 1].e) {
-		for (int i = 0; i < w->niv && p < end; i++) {
-			const struct iv *v = &w->iv[i];
+	for (; i < sp->niv && sp->iv[i].s <= end; i++) {
+		const struct iv *v = &sp->iv[i];
+		uint64_t os = max64(p, v->s), oe = min64(end, v->e);
 
-			if (v->e <= p)
-				continue;
-			if (v->s >= end)
-				break;
-			if (v->s > p) {
-				fresh[nf][0] = p;
-				fresh[nf++][1] = v->s;
-			}
-			uint64_t os = max64(p, v->s), oe = min64(end, v->e);
+		if (v->s > p)
+			fresh(e, w, ev, p, v->s, judge);
+		if (os < oe && judge)
+			anomaly(e, w, WC_AN_DOUBLE, ev->kind, BLOCK(os), os, oe, ev->ts_ns);
+		p = max64(p, oe);
+	}
+	if (p < end)
+		fresh(e, w, ev, p, end, judge);
+	sp->cursor = max64(sp->cursor, end);
 
-			if (v->coarse)
-				w->w.untracked += oe - os;
-			else if (judge)
-				anomaly(e, w, WC_AN_DOUBLE, ev->kind, BLOCK(os), os, oe, ev->ts_ns);
-			p = oe;
+	/* [i0, i) touch [s, end): they become one interval */
+	if (i > i0) {
+		sp->iv[i0].s = min64(sp->iv[i0].s, s);
+		sp->iv[i0].e = max64(sp->iv[i - 1].e, end);
+		memmove(&sp->iv[i0 + 1], &sp->iv[i], (sp->niv - i) * sizeof(sp->iv[0]));
+		sp->niv -= i - i0 - 1;
+		return;
+	}
+	if (sp->niv == sp->cap) {
+		int cap = sp->cap ? sp->cap * 2 : 8;
+		struct iv *n = cap <= MAX_IVS ? realloc(sp->iv, cap * sizeof(*n)) : NULL;
+
+		if (!n) {
+			/* Full: judged for what it holds, never guessed. */
+			w->w.flags |= WC_W_OVERFLOW;
+			w->w.untracked += end - s;
+			return;
 		}
+		sp->iv = n;
+		sp->cap = cap;
 	}
-	if (p < end) {
-		fresh[nf][0] = p;
-		fresh[nf++][1] = end;
-	}
-	for (int i = 0; i < nf; i++) {
-		uint64_t a = fresh[i][0], b = fresh[i][1];
-
-		w->w.bytes += b - a;
-		if (judge && a < w->cursor)
-			anomaly(e, w, WC_AN_OUT_OF_ORDER, ev->kind, BLOCK(a), a,
-				min64(b, w->cursor), ev->ts_ns);
-		iv_insert(w, a, b);
-	}
-	/* Only now: squeezing earlier could swallow a piece still to insert. */
-	while (w->niv > MAX_IVS)
-		iv_squeeze(w);
-	w->cursor = max64(w->cursor, end);
+	memmove(&sp->iv[i0 + 1], &sp->iv[i0], (sp->niv - i0) * sizeof(sp->iv[0]));
+	sp->iv[i0] = (struct iv){ s, end };
+	sp->niv++;
 }
 
 /* ---- events ---- */
 
 static void on_begin(struct wc_engine *e, const struct wc_event *ev)
 {
-	struct owalk *w = walk_find(e, ev->tid);
+	struct owalk *w = walk_of(e, ev);
 
-	/* walk_page_range -> walk_page_range_mm: one walk, two entry points. */
-	if (w && !w->active && w->nnest > 0 && w->nnest < MAX_NEST &&
-	    ev->start >= w->w.start && ev->end <= w->w.end && !differs(w->w.ops, ev->ops)) {
-		w->nest[w->nnest++] = ev->slot;
-		w->w.events++;
-		w->last_ts = ev->ts_ns;
-		return;
-	}
-	if (w)
-		walk_close(e, w, WC_W_NO_END);
-	w = walk_open(e, ev, 0);
-	if (!w)
-		return;
+	if (!w || (ev->flags & WC_F_NESTED))
+		return;		/* a nested entry point adds nothing */
+	if (ev->seq == 0)
+		w->w.flags &= ~WC_W_NO_BEGIN;
 	w->w.start = ev->start;
 	w->w.end = ev->end;
 	w->w.ops = ev->ops;
-	w->w.mm = w->mm = ev->mm;
+	w->w.begin_ts = ev->ts_ns;
 	w->w.entry_slot = ev->slot;
-	w->w.events = 1;
-	w->last_ts = ev->ts_ns;
-	w->nest[w->nnest++] = ev->slot;
+	w->ordered = slot_ordered(e, ev->slot);
+	if (!w->w.mm)
+		w->w.mm = ev->mm;
+	space_enter(w, ev->mm);
 }
 
 static void on_end(struct wc_engine *e, const struct wc_event *ev)
 {
-	struct owalk *w = walk_find(e, ev->tid);
-	int i;
+	struct owalk *w = walk_of(e, ev);
 
-	if (!w) {
-		e->st.orphan_events++;
-		return;
-	}
-	w->w.events++;
-	w->last_ts = ev->ts_ns;
-	for (i = w->nnest - 1; i >= 0 && w->nest[i] != ev->slot; i--)
-		;
-	/* An entry point whose begin was lost still ends the walk. */
-	w->nnest = i > 0 ? i : 0;
-	if (w->nnest)
+	if (!w || (ev->flags & WC_F_NESTED))
 		return;
 	w->w.ret = ev->ret;
 	w->w.end_ts = ev->ts_ns;
+	w->ended = 1;
 	walk_close(e, w, 0);
 }
 
-static void on_chunk_begin(struct wc_engine *e, const struct wc_event *ev)
+static void on_chunk(struct wc_engine *e, const struct wc_event *ev)
 {
 	struct owalk *w = activity_walk(e, ev);
 
-	if (!w)
-		return;
-	if (!new_chunk(w, ev)) {
-		w->ch_depth++;
-		return;
-	}
-	chunk_set(w, ev, 1);
-	w->cursor = max64(w->cursor, ev->start);
-}
-
-static void on_chunk_end(struct wc_engine *e, const struct wc_event *ev)
-{
-	struct owalk *w = walk_find(e, ev->tid);
-
-	if (!w) {
-		e->st.orphan_events++;
-		return;
-	}
-	w->w.events++;
-	w->last_ts = ev->ts_ns;
-	if (w->ch_depth > 0 && --w->ch_depth == 0)
-		w->ch_state = CH_CLOSED;
-	if (ev->ret)
-		w->stopped = 1;
+	if (w && ev->type == WC_EV_CHUNK_BEGIN)
+		cur_space(w)->cursor = max64(cur_space(w)->cursor, ev->start);
 }
 
 static void on_skip(struct wc_engine *e, const struct wc_event *ev)
@@ -566,8 +549,18 @@ static void on_skip(struct wc_engine *e, const struct wc_event *ev)
 	w->w.skipped_vmas++;
 	/* Fill only: with VM_PFNMAP, pte_hole already reported this range. */
 	cover(e, w, ev, ev->start, ev->end, 0);
-	w->ch_state = CH_CLOSED;
-	w->ch_vma = ev->vma;
+}
+
+/* pgd/p4d: the walker ignores walk->action there and descends anyway; a
+ * callback that set CONTINUE meant "handled". The action is not reset at
+ * these levels, so a CONTINUE already there at entry is stale. */
+static int classify_upper(const struct wc_event *ev)
+{
+	if (ev->action != WC_ACT_CONTINUE)
+		return V_PASS;
+	if (!(ev->flags & WC_F_ENTRY_SEEN) || ev->entry_action == WC_ACT_UNKNOWN)
+		return V_UNKNOWN;
+	return ev->entry_action == WC_ACT_CONTINUE ? V_PASS : V_TERMINAL;
 }
 
 static int classify(const struct wc_event *ev)
@@ -578,6 +571,9 @@ static int classify(const struct wc_event *ev)
 		return V_TERMINAL;
 	case WC_K_PTE_ENTRY:
 		return ev->ret == 0 && ev->action == WC_ACT_AGAIN ? V_AGAIN : V_TERMINAL;
+	case WC_K_PGD_ENTRY:
+	case WC_K_P4D_ENTRY:
+		return classify_upper(ev);
 	case WC_K_PUD_ENTRY:
 	case WC_K_PMD_ENTRY:
 		break;
@@ -620,14 +616,13 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 	}
 	if (!(w = activity_walk(e, ev)))
 		return;
-	if (new_chunk(w, ev))
-		chunk_set(w, ev, 0);	/* its CHUNK_BEGIN was lost, or a VMA gap hole */
-	w->ch_visits++;
-	/* A hole for a gap between VMAs is a chunk of its own: what follows
-	 * starts a new one (so a lost WALK_END + WALK_BEGIN between two gap
-	 * holes is still seen going backwards). */
-	if (!ev->vma && !w->ch_depth)
-		w->ch_state = CH_CLOSED;
+	if (ev->kind == WC_K_PGD_ENTRY || ev->kind == WC_K_P4D_ENTRY) {
+		if (c == V_UNKNOWN && (ev->flags & WC_F_HAS_LOWER))
+			w->w.flags |= WC_W_ENTRY_MISSING;	/* handled or not: unknown */
+		if (c == V_TERMINAL)
+			cover(e, w, ev, s, end, 1);
+		return;
+	}
 	if (w->huge.valid && (s < w->huge.s || s >= w->huge.e))
 		w->huge.valid = 0;	/* the walk moved past the huge entry */
 	lvl = ev->kind == WC_K_PUD_ENTRY ? 0 : ev->kind == WC_K_PMD_ENTRY ? 1 : -1;
@@ -661,6 +656,9 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		w->pass[lvl].valid = 1;
 		w->pass[lvl].s = s;
 		w->pass[lvl].e = end;
+		if (c == V_UNKNOWN || !(ev->flags & WC_F_ENTRY_SEEN))
+			/* was it huge (then what follows is a double)? unknown */
+			w->w.flags |= WC_W_ENTRY_MISSING;
 		if (c == V_UNKNOWN)
 			return;
 		if (lvl == 0)
@@ -696,16 +694,17 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		anomaly(e, w, WC_AN_DOUBLE, ev->kind, BLOCK(os), os, oe, ev->ts_ns);
 	}
 	cover(e, w, ev, s, end, 1);
-	if (ev->ret)
-		w->stopped = 1;
 }
 
 static void on_split(struct wc_engine *e, const struct wc_event *ev)
 {
 	struct split_rec *r;
+	struct owalk *w, *tmp;
 	uint64_t block = BLOCK(ev->start);
 
 	e->st.splits++;
+	if (ev->walk_id)	/* the splitting task's walk: counts for its seq */
+		walk_of(e, ev);
 	if (ev->cls != WC_CLS_HUGE)
 		return;		/* __split_huge_pmd is also entered for tables */
 	e->st.splits_huge++;
@@ -715,11 +714,9 @@ static void on_split(struct wc_engine *e, const struct wc_event *ev)
 	if (e->nsplits < e->o.split_history)
 		e->nsplits++;
 	/* Count it for every walk of that mm that is open now. */
-	for (size_t i = 0; i < e->cap; i++) {
-		struct owalk *w = e->tab[i];
-
-		if (!w || !w->active || differs(w->mm, ev->mm))
-			continue;
+	HASH_ITER(hh, e->by_id, w, tmp) {
+		if (!w->active || differs(cur_space(w)->mm, ev->mm))
+			continue;	/* walk not started yet, or another mm */
 		if (w->w.tid == ev->tid)
 			w->w.splits_own++;
 		else if (w->w.start >= w->w.end ||
@@ -728,45 +725,64 @@ static void on_split(struct wc_engine *e, const struct wc_event *ev)
 	}
 }
 
+/* An event the tracer could not put in a walk (its task table was full):
+ * the task's open walk, if any, has ended unseen. */
+static void on_untracked(struct wc_engine *e, const struct wc_event *ev)
+{
+	struct owalk *t;
+	uint32_t tid = ev->tid;
+
+	e->st.untracked_events++;
+	HASH_FIND(hh_tid, e->by_tid, &tid, sizeof(tid), t);
+	if (t)
+		walk_close(e, t, WC_W_UNTRACKED);
+}
+
 /* Close walks that saw nothing for opts.idle_ns: their task may be gone. */
 static void sweep(struct wc_engine *e)
 {
-	for (size_t i = 0; i < e->cap;) {
-		struct owalk *w = e->tab[i];
+	struct owalk *w, *tmp;
 
-		if (w && w->last_ts + e->o.idle_ns < e->now && w->last_ts + e->o.idle_ns > w->last_ts) {
+	HASH_ITER(hh, e->by_id, w, tmp) {
+		if (w->last_ts + e->o.idle_ns < e->now && w->last_ts + e->o.idle_ns > w->last_ts) {
 			e->st.idle_closed++;
-			walk_close(e, w, WC_W_NO_END);	/* shifts entries into slot i */
-			continue;
+			walk_close(e, w, 0);
 		}
-		i++;
 	}
 }
 
 void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev)
 {
-	struct owalk *w;
-
 	e->st.events++;
 	e->now = max64(e->now, ev->ts_ns);
 	if (++e->since_sweep >= SWEEP_EVERY) {
 		e->since_sweep = 0;
 		sweep(e);
 	}
+	if (ev->type == WC_EV_SPLIT) {
+		on_split(e, ev);
+		return;
+	}
+	if (ev->type < WC_EV_WALK_BEGIN || ev->type > WC_EV_SPLIT) {
+		e->st.bad_events++;
+		return;
+	}
+	if (ev->flags & WC_F_NO_WALK) {
+		on_untracked(e, ev);
+		return;
+	}
+	if (!ev->walk_id) {
+		e->st.orphan_events++;
+		return;
+	}
 	switch (ev->type) {
 	case WC_EV_WALK_BEGIN: on_begin(e, ev); break;
 	case WC_EV_WALK_END: on_end(e, ev); break;
-	case WC_EV_CHUNK_BEGIN: on_chunk_begin(e, ev); break;
-	case WC_EV_CHUNK_END: on_chunk_end(e, ev); break;
+	case WC_EV_CHUNK_BEGIN:
+	case WC_EV_CHUNK_END: on_chunk(e, ev); break;
 	case WC_EV_VMA_SKIP: on_skip(e, ev); break;
 	case WC_EV_VISIT: on_visit(e, ev); break;
-	case WC_EV_SPLIT: on_split(e, ev); break;
-	case WC_EV_LEVEL:	/* informational only */
-		if ((w = walk_find(e, ev->tid)))
-			w->w.events++;
-		break;
-	default:
-		e->st.bad_events++;
+	case WC_EV_LEVEL: walk_of(e, ev); break;	/* informational only */
 	}
 }
 
@@ -784,47 +800,32 @@ struct wc_engine *wc_engine_new(const struct wc_engine_opts *opts)
 		e->o.split_history = DEF_SPLITS;
 	if (!e->o.idle_ns)
 		e->o.idle_ns = DEF_IDLE_NS;
-	e->cap = 64;
-	e->tab = calloc(e->cap, sizeof(*e->tab));
+	if (!e->o.max_open)
+		e->o.max_open = DEF_MAX_OPEN;
 	e->splits = calloc(e->o.split_history, sizeof(*e->splits));
-	if (!e->tab || !e->splits) {
+	if (!e->splits) {
 		wc_engine_free(e);
 		return NULL;
 	}
 	return e;
 }
 
-static int by_id(const void *a, const void *b)
+void wc_engine_slot_unordered(struct wc_engine *e, uint32_t slot)
 {
-	uint64_t x = (*(struct owalk *const *)a)->w.id, y = (*(struct owalk *const *)b)->w.id;
+	if (slot < WC_MAX_SLOTS)
+		e->o.unordered_slots[slot / 64] |= 1ULL << (slot % 64);
+}
 
-	return (x > y) - (x < y);
+int wc_entry_ordered(const char *func)
+{
+	/* per VMA of the file's i_mmap tree, in file offset order */
+	return strcmp(func, "walk_page_mapping") != 0;
 }
 
 void wc_engine_flush(struct wc_engine *e)
 {
-	struct owalk **all;
-	size_t n = 0;
-
-	if (!e->count)
-		return;
-	all = malloc(e->count * sizeof(*all));
-	if (!all) {	/* still close everything, in table order */
-		while (e->count)
-			for (size_t i = 0; i < e->cap; i++)
-				if (e->tab[i]) {
-					walk_close(e, e->tab[i], WC_W_NO_END);
-					break;
-				}
-		return;
-	}
-	for (size_t i = 0; i < e->cap; i++)
-		if (e->tab[i])
-			all[n++] = e->tab[i];
-	qsort(all, n, sizeof(*all), by_id);	/* report in the order walks began */
-	for (size_t i = 0; i < n; i++)
-		walk_close(e, all[i], WC_W_NO_END);
-	free(all);
+	while (e->by_id)	/* in the order walks opened */
+		walk_close(e, e->by_id, 0);
 }
 
 const struct wc_engine_stats *wc_engine_stats(const struct wc_engine *e)
@@ -834,18 +835,17 @@ const struct wc_engine_stats *wc_engine_stats(const struct wc_engine *e)
 
 void wc_engine_free(struct wc_engine *e)
 {
+	struct owalk *w, *tmp;
+
 	if (!e)
 		return;
-	if (e->tab)
-		for (size_t i = 0; i < e->cap; i++)
-			free(e->tab[i]);
-	while (e->free_list) {
-		struct owalk *w = e->free_list;
-
-		e->free_list = w->next_free;
+	HASH_ITER(hh, e->by_id, w, tmp) {
+		HASH_DELETE(hh, e->by_id, w);
+		for (int i = 0; i < w->nsp; i++)
+			free(w->sp[i].iv);
 		free(w);
 	}
-	free(e->tab);
+	HASH_CLEAR(hh_tid, e->by_tid);
 	free(e->splits);
 	free(e);
 }
@@ -864,6 +864,8 @@ const char *wc_anomaly_name(uint32_t type)
 const char *wc_kind_name(uint32_t kind)
 {
 	switch (kind) {
+	case WC_K_PGD_ENTRY: return "pgd_entry";
+	case WC_K_P4D_ENTRY: return "p4d_entry";
 	case WC_K_PUD_ENTRY: return "pud_entry";
 	case WC_K_PMD_ENTRY: return "pmd_entry";
 	case WC_K_PTE_ENTRY: return "pte_entry";

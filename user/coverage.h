@@ -5,8 +5,12 @@
  * retried, visited out of order, or retried/doubled while another task split
  * the THP. docs/coverage.md states the rules this file implements.
  *
- * Memory is bounded by the number of walks in flight (plus a fixed-size split
- * history), never by the number of events.
+ * Walk identity (walk_id, seq) comes from the tracer: boundaries are facts,
+ * never inferred, and a walk whose events are not all there is reported
+ * incomplete instead of being guessed at.
+ *
+ * Memory is bounded by the number of walks in flight (capped, plus a
+ * fixed-size split history), never by the number of events.
  */
 #ifndef WALKCOV_COVERAGE_H
 #define WALKCOV_COVERAGE_H
@@ -28,15 +32,23 @@ enum wc_split_attr {
 	WC_SPLIT_OTHER = 2,	/* split by another task: a split race */
 };
 
-/* Walk flags (struct wc_walk.flags). */
-#define WC_W_NO_BEGIN	0x01	/* walk entry event was not seen (lost or skipped) */
-#define WC_W_NO_END	0x02	/* walk exit event was not seen */
-#define WC_W_INFERRED	0x04	/* walk boundary inferred (chunk went backwards, vma/walk/ops changed) */
+/* Walk flags (struct wc_walk.flags): why a walk is incomplete, and
+ * WC_W_INCOMPLETE when any reason is set. A complete walk is judged in full;
+ * an incomplete one only where what is missing cannot matter. */
+#define WC_W_NO_BEGIN	0x01	/* seq 0 (its WALK_BEGIN) not seen */
+#define WC_W_NO_END	0x02	/* its closing (non-nested) WALK_END not seen */
+#define WC_W_SEQ_GAP	0x08	/* an index between 0 and the last is missing or repeated */
+#define WC_W_OVERFLOW	0x10	/* handled-interval list full: later ranges not all judged */
+#define WC_W_UNTRACKED	0x20	/* the tracer lost track of the task (WC_F_NO_WALK) */
+#define WC_W_ENTRY_MISSING 0x40	/* a visit judging needs lacked its entry state */
+#define WC_W_EVICTED	0x80	/* closed early: too many walks open */
+#define WC_W_INCOMPLETE	0x100	/* any reason above */
+#define WC_W_REASONS	0xfb	/* the reason bits */
 
 struct wc_anomaly {
 	uint32_t type;		/* enum wc_anomaly_type */
 	uint32_t split;		/* enum wc_split_attr */
-	uint64_t walk_id;	/* engine's sequence number of the walk */
+	uint64_t walk_id;	/* the tracer's walk id */
 	uint32_t pid, tid;
 	char comm[WC_COMM_LEN];
 	uint64_t ops, mm;
@@ -48,7 +60,7 @@ struct wc_anomaly {
 };
 
 struct wc_walk {
-	uint64_t id;		/* engine sequence number, from 1 */
+	uint64_t id;		/* the tracer's walk id (event walk_id) */
 	uint32_t pid, tid;
 	char comm[WC_COMM_LEN];
 	uint64_t ops, mm, walk;	/* walk = struct mm_walk pointer */
@@ -64,8 +76,9 @@ struct wc_walk {
 	uint64_t splits_own, splits_other;
 	uint64_t retries, doubles, out_of_order, livelocks;
 	uint64_t events;
-	uint64_t untracked;	/* bytes of terminal visits the engine could not judge
-				 * (its interval list was full, docs/coverage.md) */
+	uint64_t untracked;	/* bytes of terminal visits the engine could not record
+				 * (interval list full: WC_W_OVERFLOW) */
+	uint64_t missing;	/* events missing by seq (lost or skipped) */
 };
 
 struct wc_engine_opts {
@@ -76,15 +89,27 @@ struct wc_engine_opts {
 	void *ctx;
 	uint64_t idle_ns;	/* close a walk that saw no event for this long
 				 * (default 10 s; UINT64_MAX: never) */
+	uint32_t max_open;	/* walks open at once (default 32768); beyond, the
+				 * oldest is closed incomplete (WC_W_EVICTED) */
+	/* Walk entry slots that may visit addresses in any order
+	 * (walk_page_mapping: VMAs in i_mmap order): bit n is slot n. Default
+	 * 0: every entry point walks in address order. See also
+	 * wc_engine_slot_unordered(). */
+	uint64_t unordered_slots[(WC_MAX_SLOTS + 63) / 64];
 };
 
 struct wc_engine_stats {
 	uint64_t events, walks, walks_open_max;
 	uint64_t splits, splits_huge;
-	uint64_t inferred_boundaries;	/* walk boundaries the engine had to infer */
-	uint64_t orphan_events;		/* end events with no open walk */
+	uint64_t orphan_events;		/* events of no walk (walk_id 0, not a split) */
 	uint64_t bad_events;		/* unknown type or kind, empty range: ignored */
 	uint64_t idle_closed;		/* walks closed because they went idle */
+	uint64_t walks_complete;	/* every event of the walk seen */
+	uint64_t walks_incomplete;	/* WC_W_INCOMPLETE */
+	uint64_t walks_proven;		/* complete, no double, out-of-order or livelock */
+	uint64_t missing_events;	/* seq gaps over all walks */
+	uint64_t untracked_events;	/* WC_F_NO_WALK: the tracer's task table was full */
+	uint64_t evicted;		/* walks closed early because max_open were open */
 };
 
 struct wc_engine;
@@ -95,6 +120,10 @@ void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev);
 /* End of stream: close every open walk (flagged WC_W_NO_END) and report. */
 void wc_engine_flush(struct wc_engine *e);
 const struct wc_engine_stats *wc_engine_stats(const struct wc_engine *e);
+/* Walks entered at SLOT may go backwards without fault (call before feeding). */
+void wc_engine_slot_unordered(struct wc_engine *e, uint32_t slot);
+/* Does the walk entry point FUNC visit addresses in increasing order? */
+int wc_entry_ordered(const char *func);
 void wc_engine_free(struct wc_engine *e);
 
 const char *wc_anomaly_name(uint32_t type);

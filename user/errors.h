@@ -9,6 +9,7 @@
 #define WC_EXIT_OK 0
 #define WC_EXIT_ANOMALY 1
 #define WC_EXIT_FAIL 2
+#define WC_EXIT_UNPROVEN 3	/* check: no double seen, but not every walk could be proven */
 /* The reader of stdout went away (a closed pipe, 'walkcov script | head'):
  * main then dies of SIGPIPE, quietly, as git and coreutils do (the shell
  * sees status 141). */

@@ -9,7 +9,6 @@ struct ksyms {
 	struct ksym *syms;	/* sorted by address */
 	size_t n, cap;
 	struct ksym **by_name;	/* sorted by name */
-	bool have_addrs;
 };
 
 static int cmp_addr(const void *a, const void *b)
@@ -33,18 +32,27 @@ static bool is_text(char type)
 
 struct ksyms *ksyms_load(const char *path)
 {
+	FILE *f = fopen(path ? path : "/proc/kallsyms", "re");
+	struct ksyms *ks;
+	int e;
+
+	if (!f)
+		return NULL;
+	ks = ksyms_parse(f);
+	e = errno;
+	fclose(f);
+	errno = e;
+	return ks;
+}
+
+struct ksyms *ksyms_parse(FILE *f)
+{
 	struct ksyms *ks = calloc(1, sizeof(*ks));
 	char line[512], name[256], type;
 	unsigned long long addr;
-	FILE *f;
 
 	if (!ks)
 		return NULL;
-	f = fopen(path ? path : "/proc/kallsyms", "re");
-	if (!f) {
-		free(ks);
-		return NULL;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		struct ksym *s;
 
@@ -66,11 +74,8 @@ struct ksyms *ksyms_load(const char *path)
 		s->addr = addr;
 		s->type = type;
 		s->module = strchr(line, '[') != NULL;
-		if (addr)
-			ks->have_addrs = true;
 		ks->n++;
 	}
-	fclose(f);
 	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
 	ks->by_name = malloc((ks->n ? ks->n : 1) * sizeof(*ks->by_name));
 	if (!ks->by_name) {
@@ -83,7 +88,6 @@ struct ksyms *ksyms_load(const char *path)
 	qsort(ks->by_name, ks->n, sizeof(*ks->by_name), cmp_name);
 	return ks;
 nomem:
-	fclose(f);
 	ksyms_free(ks);
 	errno = ENOMEM;
 	return NULL;
@@ -159,9 +163,4 @@ const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr)
 			hi = mid;
 	}
 	return &ks->syms[lo];
-}
-
-bool ksyms_have_addrs(const struct ksyms *ks)
-{
-	return ks->have_addrs;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct ksym {
 	uint64_t addr;
@@ -18,6 +19,8 @@ struct ksyms;
 
 /* Load a kallsyms file (NULL: /proc/kallsyms). NULL and errno on failure. */
 struct ksyms *ksyms_load(const char *path);
+/* The same from an open stream ("addr type name [module]" lines). */
+struct ksyms *ksyms_parse(FILE *f);
 void ksyms_free(struct ksyms *ks);
 
 /* Text symbols named exactly NAME (functions). */
@@ -27,7 +30,5 @@ int ksyms_count_text(const struct ksyms *ks, const char *name);
 const char *ksyms_renamed(const struct ksyms *ks, const char *name);
 /* The symbol at or below ADDR (data or text), or NULL. */
 const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr);
-/* False when every address reads 0 (kptr_restrict, no privilege). */
-bool ksyms_have_addrs(const struct ksyms *ks);
 
 #endif

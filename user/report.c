@@ -21,7 +21,7 @@ struct row {
 	UT_hash_handle hh;
 	uint64_t walks, bytes, pmd_huge, pmd_down, pte_visits, holes;
 	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks;
-	uint64_t incomplete;	/* walks without a seen begin or end */
+	uint64_t incomplete;	/* walks not all of whose events were seen (WC_W_INCOMPLETE) */
 };
 
 struct table {
@@ -125,7 +125,7 @@ static void row_add(struct row *x, const struct wc_walk *w)
 	x->doubles += w->doubles;
 	x->out_of_order += w->out_of_order;
 	x->livelocks += w->livelocks;
-	if (w->flags & (WC_W_NO_BEGIN | WC_W_NO_END))
+	if (w->flags & WC_W_INCOMPLETE)
 		x->incomplete++;
 }
 
@@ -376,7 +376,12 @@ const char *wc_report_workload_failure(const struct wc_report_meta *m, char *buf
 
 void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats *s)
 {
-	m->inferred_boundaries = s->inferred_boundaries;
+	m->walks_complete = s->walks_complete;
+	m->walks_incomplete = s->walks_incomplete;
+	m->walks_proven = s->walks_proven;
+	m->missing_events = s->missing_events;
+	m->untracked_events = s->untracked_events;
+	m->evicted = s->evicted;
 	m->orphan_events = s->orphan_events;
 	m->splits_seen = s->splits_huge;
 }
@@ -410,14 +415,75 @@ uint64_t wc_report_count(const struct wc_report *r, uint32_t type)
 	return type >= 1 && type <= WC_AN_LIVELOCK ? r->by_type[type] : 0;
 }
 
+enum wc_verdict wc_report_verdict_kind(const struct wc_report *r)
+{
+	const struct wc_report_meta *m = &r->meta;
+
+	if (r->by_type[WC_AN_DOUBLE] || r->by_type[WC_AN_OUT_OF_ORDER] ||
+	    r->by_type[WC_AN_LIVELOCK])
+		return WC_VERDICT_ANOMALIES;
+	if (!r->total.walks || r->total.incomplete || lost_total(m) || m->untracked_events ||
+	    m->truncated)
+		return WC_VERDICT_UNPROVEN;	/* zero walks prove nothing either */
+	return WC_VERDICT_PROVEN;
+}
+
+const char *wc_verdict_name(enum wc_verdict v)
+{
+	switch (v) {
+	case WC_VERDICT_PROVEN: return "proven";
+	case WC_VERDICT_ANOMALIES: return "anomalies";
+	default: return "unproven";
+	}
+}
+
+/* Why a run cannot be proven, appended to the verdict line. */
+static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
+{
+	const struct wc_report_meta *m = &r->meta;
+	size_t n = 0;
+	const char *sep = "";
+
+	if (!r->total.walks) {
+		n += (size_t)snprintf(buf + n, size - n, "no walk traced");
+		sep = ", ";
+	}
+	if (n < size && r->total.incomplete) {
+		n += (size_t)snprintf(buf + n, size - n, "%" PRIu64 " %s incomplete",
+				      r->total.incomplete, plural(r->total.incomplete, "walk", "walks"));
+		sep = ", ";
+	}
+	if (n < size && lost_total(m)) {
+		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " events lost", sep,
+				      lost_total(m));
+		sep = ", ";
+	}
+	if (n < size && m->untracked_events) {
+		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " events of untracked tasks",
+				      sep, m->untracked_events);
+		sep = ", ";
+	}
+	if (n < size && m->truncated)
+		n += (size_t)snprintf(buf + n, size - n, "%srecording truncated", sep);
+	return n;
+}
+
 const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 {
 	uint64_t d = r->by_type[WC_AN_DOUBLE], re = r->by_type[WC_AN_RETRY];
 	uint64_t o = r->by_type[WC_AN_OUT_OF_ORDER], l = r->by_type[WC_AN_LIVELOCK];
 	uint64_t wn = r->total.walks;
+	enum wc_verdict v = wc_report_verdict_kind(r);
 	size_t n;
 
-	if (!d)
+	if (v == WC_VERDICT_PROVEN)
+		n = (size_t)snprintf(buf, size, "proven: every range handled exactly once in %"
+				     PRIu64 " complete %s", wn, plural(wn, "walk", "walks"));
+	else if (v == WC_VERDICT_UNPROVEN)
+		n = (size_t)snprintf(buf, size, "could not prove: no double handling seen in %"
+				     PRIu64 " %s (%" PRIu64 " proven exactly-once)", wn,
+				     plural(wn, "walk", "walks"), r->meta.walks_proven);
+	else if (!d)
 		n = (size_t)snprintf(buf, size, "no double handling in %" PRIu64 " %s", wn,
 				     plural(wn, "walk", "walks"));
 	else
@@ -433,11 +499,12 @@ const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 	if (n < size && l)
 		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " %s", l,
 				      plural(l, "livelock", "livelocks"));
-	if (n < size && lost_total(&r->meta))
-		n += (size_t)snprintf(buf + n, size - n, "; incomplete: %" PRIu64 " events lost",
-				      lost_total(&r->meta));
-	if (n < size && r->meta.truncated)
-		snprintf(buf + n, size - n, "; recording truncated");
+	if (n + 2 < size && v != WC_VERDICT_PROVEN &&
+	    (!wn || r->total.incomplete || lost_total(&r->meta) || r->meta.untracked_events ||
+	     r->meta.truncated)) {
+		n += (size_t)snprintf(buf + n, size - n, "; ");
+		unproven_why(r, buf + n, size - n);
+	}
 	return buf;
 }
 
@@ -519,9 +586,9 @@ int wc_report_print(struct wc_report *r, FILE *out)
 	uint64_t dur = duration(r, &est);
 
 	fprintf(out, "# walkcov report\n");
-	fprintf(out, "# events: %" PRIu64 "  walks: %" PRIu64, m->events, r->total.walks);
-	if (incomplete)
-		fprintf(out, " (%" PRIu64 " without a seen begin or end)", incomplete);
+	fprintf(out, "# events: %" PRIu64 "  walks: %" PRIu64 " (complete %" PRIu64
+		", incomplete %" PRIu64 ", proven exactly-once %" PRIu64 ")", m->events,
+		r->total.walks, r->total.walks - incomplete, incomplete, m->walks_proven);
 	fprintf(out, "\n# lost: %" PRIu64 " (ring buffer drops: %" PRIu64
 		", programs skipped by the kernel: %" PRIu64 ")\n",
 		lost, m->ringbuf_drops, m->recursion_misses);
@@ -545,13 +612,15 @@ int wc_report_print(struct wc_report *r, FILE *out)
 		fprintf(out, "# mechanism: %s\n", m->mechanism);
 	fprintf(out, "# THP splits seen: %" PRIu64 " (during walks: %" PRIu64 " by the walking task, %"
 		PRIu64 " by another task)\n", m->splits_seen, r->total.splits_own, r->total.splits_other);
-	if (m->inferred_boundaries || m->orphan_events)
-		fprintf(out, "# engine: %" PRIu64 " walk boundaries inferred, %" PRIu64
-			" orphan events\n", m->inferred_boundaries, m->orphan_events);
+	if (m->missing_events || m->untracked_events || m->evicted || m->orphan_events)
+		fprintf(out, "# engine: %" PRIu64 " events missing from walks (seq gaps), %" PRIu64
+			" of untracked tasks, %" PRIu64 " walks closed early, %" PRIu64
+			" orphan events\n", m->missing_events, m->untracked_events, m->evicted,
+			m->orphan_events);
 	if (lost)
 		fprintf(out, "# WARNING: coverage is incomplete: %" PRIu64 " events lost (%" PRIu64
 			" ring buffer drops, %" PRIu64 " programs skipped by the kernel);"
-			" walks around them may show false findings or hide real ones\n",
+			" no walk can be proven exactly-once\n",
 			lost, m->ringbuf_drops, m->recursion_misses);
 	if (m->truncated)
 		fprintf(out, "# WARNING: the recording is truncated (no trailer): results cover"
@@ -629,6 +698,11 @@ struct json_object *wc_report_json(struct wc_report *r)
 	wc_json_add_u64(s, "stash_drops", m->stash_drops);
 	wc_json_add_u64(s, "walks", r->total.walks);
 	wc_json_add_u64(s, "incomplete_walks", r->total.incomplete);
+	wc_json_add_u64(s, "complete_walks", r->total.walks - r->total.incomplete);
+	wc_json_add_u64(s, "proven_walks", m->walks_proven);
+	wc_json_add_u64(s, "missing_events", m->missing_events);
+	wc_json_add_u64(s, "untracked_events", m->untracked_events);
+	wc_json_add_u64(s, "evicted_walks", m->evicted);
 	wc_json_add_u64(s, "bytes", r->total.bytes);
 	wc_json_add_u64(s, "anomalies", r->an_total);
 	wc_json_add_u64(s, "doubles", r->by_type[WC_AN_DOUBLE]);
@@ -655,10 +729,10 @@ struct json_object *wc_report_json(struct wc_report *r)
 	json_object_object_add(s, "truncated", json_object_new_boolean(m->truncated));
 	json_object_object_add(s, "complete",
 			       json_object_new_boolean(!m->truncated && !lost_total(m)));
-	wc_json_add_u64(s, "inferred_boundaries", m->inferred_boundaries);
 	wc_json_add_u64(s, "orphan_events", m->orphan_events);
 	wc_json_add_u64(s, "anomalies_not_shown", r->an_dropped);
 	wc_json_add_str(s, "verdict", wc_report_verdict(r, buf, sizeof(buf)));
+	wc_json_add_str(s, "proof", wc_verdict_name(wc_report_verdict_kind(r)));
 	json_object_object_add(doc, "summary", s);
 	json_object_object_add(doc, "ops", rows_json(r, &r->ops, true));
 	json_object_object_add(doc, "commands", rows_json(r, &r->comms, false));

@@ -35,7 +35,13 @@ struct wc_report_meta {
 	uint64_t stash_drops;		/* entry state not saved (cls unknown at exit) */
 	uint64_t duration_ns;		/* 0: estimated from the walks */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC base of event ts, 0 if unknown */
-	uint64_t inferred_boundaries;	/* engine stats */
+	/* engine statistics (docs/coverage.md) */
+	uint64_t walks_complete;	/* every event of the walk seen */
+	uint64_t walks_incomplete;
+	uint64_t walks_proven;		/* complete and clean */
+	uint64_t missing_events;	/* seq gaps over all walks */
+	uint64_t untracked_events;	/* the tracer's task table was full */
+	uint64_t evicted;		/* walks closed early: too many open */
 	uint64_t splits_seen;		/* huge-pmd splits traced, in walks or not */
 	uint64_t orphan_events;
 	bool truncated;			/* recording has no trailer */
@@ -86,6 +92,20 @@ int wc_report_print(struct wc_report *r, FILE *out);
 struct json_object *wc_report_json(struct wc_report *r);
 /* Anomalies of one type (enum wc_anomaly_type) seen so far. */
 uint64_t wc_report_count(const struct wc_report *r, uint32_t type);
+/*
+ * What the run proves (docs/report.md): doubles found (any double,
+ * out-of-order visit or livelock), else proven clean only when every walk
+ * is complete and nothing was lost (a program the kernel skipped uses no
+ * index, so no walk can be proven then), else could not prove.
+ */
+enum wc_verdict {
+	WC_VERDICT_PROVEN = 0,
+	WC_VERDICT_ANOMALIES = 1,
+	WC_VERDICT_UNPROVEN = 2,
+};
+enum wc_verdict wc_report_verdict_kind(const struct wc_report *r);
+/* "proven", "anomalies", "unproven" */
+const char *wc_verdict_name(enum wc_verdict v);
 /* The verdict line, without newline, into buf. */
 const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
-#include "probes.h"
+#include "plan.h"
 #include "sink.h"
 #include "tracer.h"
 

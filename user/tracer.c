@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The BPF side's lifecycle. The mechanism is decided before the skeleton is
+ * loaded: from the kernel's preemption model (fentry programs are skipped
+ * when a preempted task is inside them; kprobe handlers run with preemption
+ * disabled, docs/design.md "Lost events"), then per target by loading a
+ * two-instruction fentry and fexit program for it, as libbpf-tools'
+ * fentry_can_attach does. Nothing is guessed from libbpf's log.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "tracer.h"
 #include "walkcov.skel.h"
@@ -13,37 +23,21 @@
 struct wc_tracer {
 	struct walkcov_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link **links;
-	int n_links;
+	struct bpf_link *slot_links[WC_MAX_SLOTS][2];	/* fentry/fexit or kprobe/kretprobe */
+	struct bpf_link *multi_links[2];		/* kprobe.multi, kretprobe.multi */
+	struct bpf_link *fork_link;
+	struct bpf_link *exit_link;	/* forget_task: exiting tasks leave the walk table */
 	int mech;
-	int attached;
-	int slot_target[WC_MAX_SLOTS];	/* plan index of each slot, -1 if free */
+	char why[200];				/* why this mechanism */
+	int slot_target[WC_MAX_SLOTS];		/* plan index of each slot, -1 if free */
 	struct wc_plan *plan;
 	const struct wc_tracer_opts *opts;
 };
 
-/* libbpf's messages: kept quiet unless verbose, but the last failing program
- * is remembered so a single bad target can be dropped and the load retried. */
 static bool print_verbose;
-static char failed_prog[64];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[256];
-	const char *p;
-	va_list copy;
-
-	va_copy(copy, ap);
-	vsnprintf(line, sizeof(line), fmt, copy);
-	va_end(copy);
-	if (level == LIBBPF_WARN && (p = strstr(line, "prog '"))) {
-		size_t n = strcspn(p + 6, "'");
-
-		if (n < sizeof(failed_prog)) {
-			memcpy(failed_prog, p + 6, n);
-			failed_prog[n] = '\0';
-		}
-	}
 	if (print_verbose && level != LIBBPF_DEBUG)
 		vfprintf(stderr, fmt, ap);	/* whole verifier logs, not cut */
 	return 0;
@@ -66,171 +60,152 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return t->opts->on_event ? t->opts->on_event(data, t->opts->ctx) : 0;
 }
 
-/* Open the skeleton and give every used target a slot. */
-static int prepare(struct wc_tracer *t)
+/* ---- run-time facts ---- */
+
+static bool have_kprobes(void)
 {
-	struct wc_plan *plan = t->plan;
-	struct bpf_program *prog;
-	bool need_kprobe = false;
-	int slot = 0;
-
-	t->skel = walkcov_bpf__open();
-	if (!t->skel)
-		return -errno;
-	bpf_map__set_max_entries(t->skel->maps.events, t->opts->ring_size);
-	t->skel->rodata->target_tgid = t->opts->target_tgid;
-	/* debugging aid: report splits of non-huge pmds too */
-	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
-	for (int i = 0; i < WC_MAX_SLOTS; i++)
-		t->slot_target[i] = -1;
-
-	bpf_object__for_each_program(prog, t->skel->obj)
-		bpf_program__set_autoload(prog, false);
-	for (int i = 0; i < plan->n; i++) {
-		struct wc_target *tg = &plan->t[i];
-
-		if (!tg->use)
-			continue;
-		if (slot == WC_MAX_SLOTS) {
-			tg->use = false;
-			snprintf(tg->why, sizeof(tg->why), "no free slot (%d max)", WC_MAX_SLOTS);
-			continue;
-		}
-		t->skel->rodata->slots[slot] = tg->slot;
-		t->slot_target[slot] = i;
-		if (wc_tracer_target_mech(t, tg) == WC_MECH_KPROBE)
-			need_kprobe = true;
-		else {
-			const char *kinds[] = { "fentry", "fexit" };
-
-			for (int k = 0; k < 2; k++) {
-				prog = slot_prog(t->skel, kinds[k], slot);
-				bpf_program__set_autoload(prog, true);
-				bpf_program__set_attach_target(prog, 0, tg->name);
-			}
-		}
-		slot++;
-	}
-	if (need_kprobe) {
-		bpf_program__set_autoload(t->skel->progs.kprobe_entry, true);
-		bpf_program__set_autoload(t->skel->progs.kretprobe_exit, true);
-	}
-	bpf_program__set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0);
-	return slot ? 0 : -ENOENT;
+	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK);
 }
 
-static int attach_all(struct wc_tracer *t)
+/* Kernel version as major * 1000 + minor. */
+static int kernel_version(void)
 {
-	t->links = calloc(2 * WC_MAX_SLOTS + 1, sizeof(*t->links));
-	if (!t->links)
-		return -ENOMEM;
-	if (t->opts->target_tgid) {
-		__u32 tgid = t->opts->target_tgid;
-		__u8 one = 1;
-		struct bpf_link *l;
+	struct utsname u;
+	int major = 0, minor = 0;
 
-		/* follow the target's children before any walk is traced */
-		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tracked_tgids), &tgid, &one, BPF_ANY))
-			return -errno;
-		l = bpf_program__attach(t->skel->progs.follow_fork);
-		if (!l)
-			return -errno;
-		t->links[t->n_links++] = l;
-	}
-	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
-		int i = t->slot_target[slot];
-		struct bpf_link *l[2] = { NULL, NULL };
-
-		if (i < 0)
-			continue;
-		if (wc_tracer_target_mech(t, &t->plan->t[i]) == WC_MECH_FENTRY) {
-			l[0] = bpf_program__attach(slot_prog(t->skel, "fentry", slot));
-			l[1] = bpf_program__attach(slot_prog(t->skel, "fexit", slot));
-		} else {
-			LIBBPF_OPTS(bpf_kprobe_opts, o, .bpf_cookie = slot);
-
-			l[0] = bpf_program__attach_kprobe_opts(t->skel->progs.kprobe_entry,
-							       t->plan->t[i].name, &o);
-			o.retprobe = true;
-			l[1] = bpf_program__attach_kprobe_opts(t->skel->progs.kretprobe_exit,
-							       t->plan->t[i].name, &o);
-		}
-		if (!l[0] || !l[1]) {
-			int e = errno;
-
-			bpf_link__destroy(l[0]);
-			bpf_link__destroy(l[1]);
-			t->plan->t[i].use = false;
-			snprintf(t->plan->t[i].why, sizeof(t->plan->t[i].why),
-				 "%s attach failed: %s",
-				 wc_mech_name(wc_tracer_target_mech(t, &t->plan->t[i])), strerror(e));
-			continue;
-		}
-		t->links[t->n_links++] = l[0];
-		t->links[t->n_links++] = l[1];
-		t->attached++;
-	}
-	return t->attached ? 0 : -ENOENT;
-}
-
-/* Attach and detach one kprobe, if any target needs kprobes: 0 or -errno. */
-static int try_kprobe(struct wc_tracer *t)
-{
-	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
-		int i = t->slot_target[slot];
-		struct bpf_link *l;
-
-		if (i < 0 || wc_tracer_target_mech(t, &t->plan->t[i]) != WC_MECH_KPROBE)
-			continue;
-		l = bpf_program__attach_kprobe(t->skel->progs.kprobe_entry, false, t->plan->t[i].name);
-		if (!l)
-			return -errno;
-		bpf_link__destroy(l);
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
 		return 0;
+	return major * 1000 + minor;
+}
+
+/*
+ * The preemption model in force: "none", "voluntary", "full", "lazy", "rt",
+ * or "dynamic" when a PREEMPT_DYNAMIC kernel does not say which. PREEMPT is
+ * debugfs sched/preempt ("none voluntary (full)") or NULL, UNAME_V uname -v.
+ */
+static void preempt_model(const char *preempt, const char *uname_v, char *buf, size_t len)
+{
+	const char *a, *b;
+
+	if (strstr(uname_v, "PREEMPT_RT"))
+		snprintf(buf, len, "rt");
+	else if (preempt && (a = strchr(preempt, '(')) && (b = strchr(a, ')')))
+		snprintf(buf, len, "%.*s", (int)(b - a - 1), a + 1);
+	else if (strstr(uname_v, "PREEMPT_DYNAMIC"))
+		snprintf(buf, len, "dynamic");
+	else if (strstr(uname_v, "PREEMPT_LAZY"))
+		snprintf(buf, len, "lazy");
+	else if (strstr(uname_v, "PREEMPT "))
+		snprintf(buf, len, "full");
+	else
+		snprintf(buf, len, "voluntary");
+}
+
+int wc_mech_default(const char *preempt, const char *uname_v, bool kprobes,
+		    char *why, size_t len)
+{
+	char model[32];
+
+	preempt_model(preempt, uname_v, model, sizeof(model));
+	if (!strcmp(model, "none") || !strcmp(model, "voluntary")) {
+		snprintf(why, len, "preemption '%s': fentry programs run to the end, none is skipped",
+			 model);
+		return WC_MECH_FENTRY;
 	}
+	if (!kprobes) {
+		snprintf(why, len, "preemption '%s' but no kprobes: fentry, programs may be skipped",
+			 model);
+		return WC_MECH_FENTRY;
+	}
+	snprintf(why, len, "preemption '%s': fentry programs would be skipped when preempted; "
+		 "kprobe handlers run with preemption off", model);
+	return WC_MECH_KPROBE_MULTI;
+}
+
+/* The default mechanism for the running kernel. */
+static int default_mech(char *why, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "re");
+	char line[128];
+	bool have_line = false;
+	struct utsname u;
+
+	if (f) {
+		have_line = fgets(line, sizeof(line), f) != NULL;
+		fclose(f);
+	}
+	if (uname(&u))
+		u.version[0] = '\0';
+	return wc_mech_default(have_line ? line : NULL, u.version, have_kprobes(), why, len);
+}
+
+/* ---- fentry probing, before the real load ---- */
+
+/* The kernel's BTF object fd of MODULE, or -1. */
+static int module_btf_fd(const char *module)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info = {};
+		__u32 len = sizeof(info);
+		char name[64] = "";
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(name, module))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Load "return 0" as ATTACH (fentry or fexit) of BTF function ID: 0 or -errno. */
+static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach,
+		    .attach_btf_id = id, .attach_btf_obj_fd = btf_fd > 0 ? btf_fd : 0);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "wc_probe", "GPL", insns, 2, &o);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
 	return 0;
 }
 
-/* The kernel refused fentry for one function (e.g. its BTF prototype): that
- * target falls back to the kprobe pair. False if no single program failed. */
-static bool fallback_failed_prog(struct wc_tracer *t, int err)
+/* Can TG be traced with fentry and fexit? 0 or -errno. */
+static int fentry_probe(struct btf *vmlinux, const struct wc_target *tg)
 {
-	struct wc_target *tg;
-	int slot;
+	struct btf *btf = vmlinux;
+	int btf_fd = -1, err;
+	__s32 id;
 
-	if (sscanf(failed_prog, "fentry_%d", &slot) != 1 &&
-	    sscanf(failed_prog, "fexit_%d", &slot) != 1)
-		return false;
-	if (slot < 0 || slot >= WC_MAX_SLOTS || t->slot_target[slot] < 0)
-		return false;
-	tg = &t->plan->t[t->slot_target[slot]];
-	tg->mech = WC_MECH_KPROBE;
-	snprintf(tg->why, sizeof(tg->why), "fentry refused (%s), kprobe used", strerror(-err));
-	return true;
-}
-
-/* Load with MECH. A function whose fentry program alone fails moves to
- * kprobes and the load is retried; a global refusal (EPERM) is returned. */
-static int load(struct wc_tracer *t, int mech)
-{
-	int err;
-
-	for (int tries = 0; tries < 16; tries++) {
-		t->mech = mech;
-		err = prepare(t);
-		if (err)
-			return err;
-		failed_prog[0] = '\0';
-		err = walkcov_bpf__load(t->skel);
-		if (!err)
-			return 0;
-		err = -errno;
-		walkcov_bpf__destroy(t->skel);
-		t->skel = NULL;
-		if (err == -EPERM || err == -EACCES || mech != WC_MECH_FENTRY ||
-		    !fallback_failed_prog(t, err))
-			return err;
+	if (*tg->module) {
+		btf = btf__load_module_btf(tg->module, vmlinux);
+		btf_fd = module_btf_fd(tg->module);
+		if (!btf || btf_fd < 0) {
+			btf__free(btf);
+			if (btf_fd >= 0)
+				close(btf_fd);
+			return -ENOENT;
+		}
 	}
+	id = btf__find_by_name_kind(btf, tg->name, BTF_KIND_FUNC);
+	err = id > 0 ? load_tiny(BPF_TRACE_FENTRY, id, btf_fd) : -ENOENT;
+	if (!err)
+		err = load_tiny(BPF_TRACE_FEXIT, id, btf_fd);
+	if (btf != vmlinux)
+		btf__free(btf);
+	if (btf_fd >= 0)
+		close(btf_fd);
 	return err;
 }
 
@@ -249,13 +224,13 @@ static void lockdown_mode(char *buf, size_t len)
 	fclose(f);
 }
 
-/* Why the kernel refused fentry (EPERM has three usual causes). */
+/* Why the kernel refused fentry everywhere (EPERM has three usual causes). */
 static void fentry_reason(int err, char *buf, size_t len)
 {
 	char lock[32];
 
 	if (err != -EPERM && err != -EACCES) {
-		snprintf(buf, len, "fentry/fexit load failed (%s)", strerror(-err));
+		snprintf(buf, len, "fentry/fexit refused (%s)", strerror(-err));
 		return;
 	}
 	if (geteuid() != 0) {
@@ -274,27 +249,346 @@ static void fentry_reason(int err, char *buf, size_t len)
 		snprintf(buf, len, "fentry/fexit refused (%s)", strerror(-err));
 }
 
-/* The one line for a kernel that refuses both mechanisms. */
-static void refused(char *err, size_t errlen, const char *why_f, const char *why_k)
-{
-	snprintf(err, errlen, "cannot trace on this kernel: %s%s%s", why_f, *why_f ? "; " : "", why_k);
-}
-
 static void kprobe_reason(int err, char *buf, size_t len)
 {
-	if (access("/sys/bus/event_source/devices/kprobe", F_OK) &&
-	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
-	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK))
+	if (!have_kprobes())
 		snprintf(buf, len, "kprobes unavailable (kernel built without CONFIG_KPROBES)");
 	else
 		snprintf(buf, len, "kprobes failed (%s)", strerror(-err));
 }
 
+/*
+ * Probe every used target for fentry. A target the kernel refuses alone
+ * moves to kprobes (or is skipped without them). Returns 0, or -errno when
+ * fentry is refused for every target (then nothing is changed).
+ */
+static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int ok = 0, refused = 0, first_err = 0, *errs;
+	bool kprobes = have_kprobes();
+
+	if (!vmlinux)
+		return -errno;
+	errs = calloc(plan->n ? plan->n : 1, sizeof(*errs));
+	if (!errs) {
+		btf__free(vmlinux);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < plan->n; i++) {
+		if (!plan->t[i].use)
+			continue;
+		errs[i] = fentry_probe(vmlinux, &plan->t[i]);
+		if (errs[i]) {
+			refused++;
+			first_err = first_err ? first_err : errs[i];
+		} else {
+			ok++;
+		}
+	}
+	btf__free(vmlinux);
+	if (!ok) {
+		free(errs);
+		fentry_reason(first_err ? first_err : -ENOENT, why, len);
+		return first_err ? first_err : -ENOENT;
+	}
+	for (int i = 0; i < plan->n; i++) {
+		struct wc_target *tg = &plan->t[i];
+
+		if (!tg->use)
+			continue;
+		tg->mech = errs[i] ? WC_MECH_KPROBE : WC_MECH_FENTRY;
+		if (errs[i] && kprobes)
+			snprintf(tg->why, sizeof(tg->why), "fentry refused (%s), kprobe used",
+				 strerror(-errs[i]));
+		else if (errs[i])
+			wc_target_skip(tg, "fentry refused (%s), and no kprobes", strerror(-errs[i]));
+	}
+	free(errs);
+	return 0;
+}
+
+/* ---- load ---- */
+
+static int set_autoload(struct bpf_program *prog, bool on)
+{
+	return prog ? bpf_program__set_autoload(prog, on) : -ENOENT;
+}
+
+/* Open the skeleton, give every used target a slot and load it. */
+static int load(struct wc_tracer *t)
+{
+	struct wc_plan *plan = t->plan;
+	struct bpf_program *prog;
+	bool kprobes = false, multi = t->mech == WC_MECH_KPROBE_MULTI;
+	int slot = 0, err;
+
+	t->skel = walkcov_bpf__open();
+	if (!t->skel)
+		return -errno;
+	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts->ring_size);
+	if (err)
+		return err;
+	t->skel->rodata->target_tgid = t->opts->target_tgid;
+	/* debugging aid: report splits of non-huge pmds too */
+	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+		if ((err = bpf_program__set_autoload(prog, false)))
+			return err;
+	for (int i = 0; i < plan->n; i++) {
+		struct wc_target *tg = &plan->t[i];
+
+		if (!tg->use)
+			continue;
+		if (slot == WC_MAX_SLOTS) {
+			wc_target_skip(tg, "no free slot (%d max)", WC_MAX_SLOTS);
+			continue;
+		}
+		t->skel->rodata->slots[slot] = tg->slot;
+		t->slot_target[slot] = i;
+		if (tg->mech == WC_MECH_FENTRY) {
+			const char *kinds[] = { "fentry", "fexit" };
+
+			for (int k = 0; k < 2; k++) {
+				prog = slot_prog(t->skel, kinds[k], slot);
+				if ((err = set_autoload(prog, true)) ||
+				    (err = bpf_program__set_attach_target(prog, 0, tg->name)))
+					return err;
+			}
+		} else {
+			kprobes = true;
+		}
+		slot++;
+	}
+	if (!slot)
+		return -ENOENT;
+	/* kprobe.multi falls back to per-target kprobes at attach: load both */
+	err = set_autoload(t->skel->progs.kprobe_entry, kprobes) ?:
+	      set_autoload(t->skel->progs.kretprobe_exit, kprobes) ?:
+	      set_autoload(t->skel->progs.kmulti_entry, kprobes && multi) ?:
+	      set_autoload(t->skel->progs.kmulti_exit, kprobes && multi) ?:
+	      set_autoload(t->skel->progs.follow_fork, t->opts->target_tgid != 0) ?:
+	      set_autoload(t->skel->progs.forget_task, true);
+	if (err)
+		return err;
+	err = walkcov_bpf__load(t->skel);
+	return err ? -errno : 0;
+}
+
+/* ---- attach ---- */
+
+static int attach_kprobe_pair(struct wc_tracer *t, int slot)
+{
+	const char *name = t->plan->t[t->slot_target[slot]].name;
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .bpf_cookie = slot);
+	struct bpf_link **l = t->slot_links[slot];
+
+	l[0] = bpf_program__attach_kprobe_opts(t->skel->progs.kprobe_entry, name, &o);
+	if (!l[0])
+		return -errno;
+	o.retprobe = true;
+	l[1] = bpf_program__attach_kprobe_opts(t->skel->progs.kretprobe_exit, name, &o);
+	return l[1] ? 0 : -errno;
+}
+
+static int attach_fentry_pair(struct wc_tracer *t, int slot)
+{
+	struct bpf_link **l = t->slot_links[slot];
+
+	l[0] = bpf_program__attach(slot_prog(t->skel, "fentry", slot));
+	if (!l[0])
+		return -errno;
+	l[1] = bpf_program__attach(slot_prog(t->skel, "fexit", slot));
+	return l[1] ? 0 : -errno;
+}
+
+/* Every kprobe target in one kprobe.multi link pair: 0 or -errno. */
+static int attach_multi(struct wc_tracer *t)
+{
+	const char *syms[WC_MAX_SLOTS];
+	__u64 cookies[WC_MAX_SLOTS];
+	size_t n = 0;
+
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		int i = t->slot_target[slot];
+
+		if (i < 0 || t->plan->t[i].mech == WC_MECH_FENTRY)
+			continue;
+		syms[n] = t->plan->t[i].name;
+		cookies[n++] = slot;
+	}
+	if (!n)
+		return 0;
+	LIBBPF_OPTS(bpf_kprobe_multi_opts, o, .syms = syms, .cookies = cookies, .cnt = n);
+	t->multi_links[0] = bpf_program__attach_kprobe_multi_opts(t->skel->progs.kmulti_entry,
+								   NULL, &o);
+	if (!t->multi_links[0])
+		return -errno;
+	o.retprobe = true;
+	t->multi_links[1] = bpf_program__attach_kprobe_multi_opts(t->skel->progs.kmulti_exit,
+								   NULL, &o);
+	return t->multi_links[1] ? 0 : -errno;
+}
+
+static void destroy_links(struct bpf_link **l, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bpf_link__destroy(l[i]);
+		l[i] = NULL;
+	}
+}
+
+/* kprobe.multi where the kernel has it, else one kprobe pair per target. */
+static void attach_kprobe_targets(struct wc_tracer *t)
+{
+	int err;
+
+	if (t->mech == WC_MECH_KPROBE_MULTI) {
+		err = attach_multi(t);
+		if (!err)
+			return;
+		destroy_links(t->multi_links, 2);
+		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
+			 "; kprobe.multi failed (%s): one kprobe per target", strerror(-err));
+		t->mech = WC_MECH_KPROBE;
+	}
+	for (int i = 0; i < t->plan->n; i++)
+		if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE_MULTI)
+			t->plan->t[i].mech = WC_MECH_KPROBE;
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		struct wc_target *tg;
+
+		if (t->slot_target[slot] < 0)
+			continue;
+		tg = &t->plan->t[t->slot_target[slot]];
+		if (tg->mech != WC_MECH_KPROBE)
+			continue;
+		err = attach_kprobe_pair(t, slot);
+		if (err) {
+			destroy_links(t->slot_links[slot], 2);
+			wc_target_skip(tg, "kprobe attach failed: %s", strerror(-err));
+		}
+	}
+}
+
+static int attach_all(struct wc_tracer *t)
+{
+	int attached = 0;
+
+	t->exit_link = bpf_program__attach(t->skel->progs.forget_task);
+	if (!t->exit_link)
+		return -errno;
+	if (t->opts->target_tgid) {
+		__u32 tgid = t->opts->target_tgid;
+		__u8 one = 1;
+
+		/* follow the target's children before any walk is traced */
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tracked_tgids), &tgid, &one, BPF_ANY))
+			return -errno;
+		t->fork_link = bpf_program__attach(t->skel->progs.follow_fork);
+		if (!t->fork_link)
+			return -errno;
+	}
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		struct wc_target *tg;
+		int err;
+
+		if (t->slot_target[slot] < 0)
+			continue;
+		tg = &t->plan->t[t->slot_target[slot]];
+		if (tg->mech != WC_MECH_FENTRY)
+			continue;
+		err = attach_fentry_pair(t, slot);
+		if (err) {
+			destroy_links(t->slot_links[slot], 2);
+			wc_target_skip(tg, "fentry attach failed: %s", strerror(-err));
+		}
+	}
+	attach_kprobe_targets(t);
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++)
+		if (t->slot_target[slot] >= 0 && t->plan->t[t->slot_target[slot]].use)
+			attached++;
+	return attached ? 0 : -ENOENT;
+}
+
+/* load_only: can kprobes attach here? Attach and detach what would be used. */
+static int try_kprobes(struct wc_tracer *t)
+{
+	bool any = false;
+	int err = 0;
+
+	for (int slot = 0; slot < WC_MAX_SLOTS && !any; slot++)
+		any = t->slot_target[slot] >= 0 &&
+		      t->plan->t[t->slot_target[slot]].mech != WC_MECH_FENTRY;
+	if (!any)
+		return 0;
+	if (t->mech == WC_MECH_KPROBE_MULTI) {
+		err = attach_multi(t);
+		destroy_links(t->multi_links, 2);
+		if (!err)
+			return 0;
+		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
+			 "; kprobe.multi failed (%s): one kprobe per target", strerror(-err));
+		t->mech = WC_MECH_KPROBE;
+	}
+	for (int i = 0; i < t->plan->n; i++)
+		if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE_MULTI)
+			t->plan->t[i].mech = WC_MECH_KPROBE;
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		if (t->slot_target[slot] < 0 ||
+		    t->plan->t[t->slot_target[slot]].mech != WC_MECH_KPROBE)
+			continue;
+		err = attach_kprobe_pair(t, slot);
+		destroy_links(t->slot_links[slot], 2);
+		break;
+	}
+	return err;
+}
+
+/* ---- open ---- */
+
+/* Decide every used target's mechanism before loading: 0, or -errno with
+ * the reason in ERR when nothing can trace here. */
+static int decide(struct wc_tracer *t, char *err, size_t errlen)
+{
+	int mech = t->opts->force_mech;
+	char why_f[200] = "";
+
+	if (mech == WC_MECH_NONE)
+		mech = default_mech(t->why, sizeof(t->why));
+	else
+		snprintf(t->why, sizeof(t->why), "forced by the command line");
+	if (mech == WC_MECH_FENTRY) {
+		if (!probe_fentry(t->plan, why_f, sizeof(why_f))) {
+			t->mech = WC_MECH_FENTRY;
+			return 0;
+		}
+		if (t->opts->force_mech == WC_MECH_FENTRY || !have_kprobes()) {
+			snprintf(err, errlen, "cannot trace on this kernel: %s%s", why_f,
+				 have_kprobes() ? "" : "; kprobes unavailable (kernel built without CONFIG_KPROBES)");
+			return -EPERM;
+		}
+		snprintf(t->why, sizeof(t->why), "%s: kprobes", why_f);
+		mech = WC_MECH_KPROBE_MULTI;
+	}
+	if (!have_kprobes()) {
+		snprintf(err, errlen, "cannot trace on this kernel: kprobes unavailable "
+			 "(kernel built without CONFIG_KPROBES)");
+		return -ENOENT;
+	}
+	t->mech = mech;
+	for (int i = 0; i < t->plan->n; i++)
+		if (t->plan->t[i].use)
+			t->plan->t[i].mech = mech;
+	return 0;
+}
+
 struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, size_t errlen)
 {
 	struct wc_tracer *t = calloc(1, sizeof(*t));
-	char why_f[200] = "", why_k[200] = "";
-	int e = -ENOENT;
+	char why_k[200];
+	int e;
 
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
@@ -302,6 +596,8 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 	}
 	t->opts = opts;
 	t->plan = opts->plan;
+	for (int i = 0; i < WC_MAX_SLOTS; i++)
+		t->slot_target[i] = -1;
 	print_verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -309,45 +605,29 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 		snprintf(err, errlen, "no attach point found on this kernel (see 'walkcov probes')");
 		goto fail;
 	}
-	if (opts->force_mech != WC_MECH_KPROBE) {
-		e = load(t, WC_MECH_FENTRY);
-		if (!e)
-			goto loaded;
-		fentry_reason(e, why_f, sizeof(why_f));
+	if (decide(t, err, errlen))
+		goto fail;
+	e = load(t);
+	if (e) {
+		snprintf(err, errlen, "cannot load the tracer (%s mechanism): %s",
+			 wc_mech_name(t->mech), strerror(-e));
+		goto fail;
 	}
-	e = load(t, WC_MECH_KPROBE);
-	if (!e)
-		goto loaded;
-	kprobe_reason(e, why_k, sizeof(why_k));
-	refused(err, errlen, why_f, why_k);
-	goto fail;
-loaded:
 	if (opts->load_only) {
 		/* kprobe programs load even where kprobes cannot attach */
-		e = try_kprobe(t);
-		if (!e)
-			return t;
-		kprobe_reason(e, why_k, sizeof(why_k));
-		if (t->mech == WC_MECH_KPROBE) {
-			refused(err, errlen, why_f, why_k);
+		e = try_kprobes(t);
+		if (e) {
+			kprobe_reason(e, why_k, sizeof(why_k));
+			snprintf(err, errlen, "cannot trace on this kernel: %s", why_k);
 			goto fail;
 		}
-		for (int i = 0; i < t->plan->n; i++)
-			if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE) {
-				t->plan->t[i].use = false;
-				snprintf(t->plan->t[i].why, sizeof(t->plan->t[i].why),
-					 "fentry refused, and %s", why_k);
-			}
 		return t;
 	}
 	e = attach_all(t);
-	if (e && t->mech == WC_MECH_KPROBE) {
-		kprobe_reason(e, why_k, sizeof(why_k));
-		refused(err, errlen, why_f, why_k);
-		goto fail;
-	}
 	if (e) {
-		snprintf(err, errlen, "cannot attach any program (%s)", strerror(-e));
+		kprobe_reason(e, why_k, sizeof(why_k));
+		snprintf(err, errlen, "cannot attach any program (%s)",
+			 t->mech == WC_MECH_FENTRY ? strerror(-e) : why_k);
 		goto fail;
 	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
@@ -366,14 +646,15 @@ int wc_tracer_mech(const struct wc_tracer *t)
 	return t->mech;
 }
 
-int wc_tracer_attached(const struct wc_tracer *t)
+const char *wc_tracer_why(const struct wc_tracer *t)
 {
-	return t->attached;
+	return t->why;
 }
 
 int wc_tracer_target_mech(const struct wc_tracer *t, const struct wc_target *tg)
 {
-	return t->mech == WC_MECH_KPROBE ? WC_MECH_KPROBE : tg->mech ? tg->mech : WC_MECH_FENTRY;
+	(void)t;
+	return tg->mech;
 }
 
 int wc_tracer_slot_target(const struct wc_tracer *t, int slot)
@@ -392,6 +673,8 @@ int wc_tracer_poll(struct wc_tracer *t, int timeout_ms)
 	return n == -EINTR ? 0 : n;
 }
 
+/* ---- lost events ---- */
+
 static __u64 prog_misses(struct bpf_program *prog)
 {
 	struct bpf_prog_info info = {};
@@ -403,11 +686,68 @@ static __u64 prog_misses(struct bpf_program *prog)
 	return info.recursion_misses;
 }
 
+/*
+ * struct bpf_link_info as of Linux 6.7, which added the kprobes' "missed"
+ * (handler not run: kprobe recursion, no free kretprobe instance); libbpf
+ * 1.1's header predates it. Only what is read here.
+ */
+struct link_info_67 {
+	__u32 type, id, prog_id, pad;
+	union {
+		struct {
+			__u64 addrs;
+			__u32 count, flags;
+			__u64 missed;
+		} kprobe_multi;
+		struct {
+			__u32 type, pad;
+			__u64 func_name;
+			__u32 name_len, offset;
+			__u64 addr, missed;
+		} perf_kprobe;
+	};
+};
+
+#define LINK_TYPE_PERF_EVENT 7		/* BPF_LINK_TYPE_PERF_EVENT */
+#define LINK_TYPE_KPROBE_MULTI 8	/* BPF_LINK_TYPE_KPROBE_MULTI */
+
+/* The kernel's missed count of a kprobe link; false when not exposed. */
+static bool link_missed(struct bpf_link *l, __u64 *missed)
+{
+	struct link_info_67 info = {};
+	__u32 len = sizeof(info);
+	int fd = l ? bpf_link__fd(l) : -1;
+
+	*missed = 0;
+	if (fd < 0 || kernel_version() < 6007 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	if (info.type == LINK_TYPE_KPROBE_MULTI)
+		*missed = info.kprobe_multi.missed;
+	else if (info.type == LINK_TYPE_PERF_EVENT)
+		*missed = info.perf_kprobe.missed;
+	else
+		return false;
+	return true;
+}
+
+static void add_miss(struct wc_lost *lost, const char *name, uint64_t m)
+{
+	struct wc_prog_miss *pm;
+
+	lost->recursion_misses += m;
+	if (!m || !lost->per_prog)
+		return;
+	pm = &lost->per_prog[lost->n_per_prog++];
+	snprintf(pm->name, sizeof(pm->name), "%s", name);
+	pm->misses = m;
+}
+
 void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct wc_stats *st;
 	__u32 zero = 0;
+	__u64 m, m2;
 
 	memset(lost, 0, sizeof(*lost));
 	if (!t || !t->skel || ncpu <= 0)
@@ -422,33 +762,36 @@ void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost)
 	}
 	free(st);
 
-	lost->per_prog = calloc(WC_MAX_SLOTS + 1, sizeof(*lost->per_prog));
-	for (int slot = 0; slot <= WC_MAX_SLOTS; slot++) {
-		__u64 m;
-		const char *name;
+	/* one entry per slot, the kprobe.multi pair, the kprobe programs */
+	lost->per_prog = calloc(WC_MAX_SLOTS + 2, sizeof(*lost->per_prog));
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		const struct wc_target *tg;
 
-		if (slot == WC_MAX_SLOTS) {	/* the shared kprobe pair */
-			if (bpf_program__fd(t->skel->progs.kprobe_entry) < 0)
-				break;
-			m = prog_misses(t->skel->progs.kprobe_entry) +
-			    prog_misses(t->skel->progs.kretprobe_exit);
-			name = "kprobe/kretprobe";
-		} else {
-			if (t->slot_target[slot] < 0 ||
-			    wc_tracer_target_mech(t, &t->plan->t[t->slot_target[slot]]) != WC_MECH_FENTRY)
-				continue;
-			m = prog_misses(slot_prog(t->skel, "fentry", slot)) +
-			    prog_misses(slot_prog(t->skel, "fexit", slot));
-			name = t->plan->t[t->slot_target[slot]].name;
-		}
-		lost->recursion_misses += m;
-		if (m && lost->per_prog) {
-			struct wc_prog_miss *pm = &lost->per_prog[lost->n_per_prog++];
+		if (t->slot_target[slot] < 0)
+			continue;
+		tg = &t->plan->t[t->slot_target[slot]];
+		if (tg->mech == WC_MECH_FENTRY) {
+			add_miss(lost, tg->name, prog_misses(slot_prog(t->skel, "fentry", slot)) +
+					     prog_misses(slot_prog(t->skel, "fexit", slot)));
+		} else if (t->slot_links[slot][0]) {
+			bool known = link_missed(t->slot_links[slot][0], &m) &&
+				     link_missed(t->slot_links[slot][1], &m2);
 
-			snprintf(pm->name, sizeof(pm->name), "%s", name);
-			pm->misses = m;
+			lost->kprobe_misses_unknown |= !known;
+			add_miss(lost, tg->name, known ? m + m2 : 0);
 		}
 	}
+	if (t->multi_links[0]) {
+		bool known = link_missed(t->multi_links[0], &m) &&
+			     link_missed(t->multi_links[1], &m2);
+
+		lost->kprobe_misses_unknown |= !known;
+		add_miss(lost, "kprobe.multi", known ? m + m2 : 0);
+	}
+	/* kprobe programs the kernel did not run (6.7+ counts these too) */
+	add_miss(lost, "kprobe programs",
+		 prog_misses(t->skel->progs.kprobe_entry) + prog_misses(t->skel->progs.kretprobe_exit) +
+		 prog_misses(t->skel->progs.kmulti_entry) + prog_misses(t->skel->progs.kmulti_exit));
 }
 
 void wc_tracer_close(struct wc_tracer *t)
@@ -456,10 +799,11 @@ void wc_tracer_close(struct wc_tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	for (int i = 0; i < t->n_links; i++)
-		bpf_link__destroy(t->links[i]);
-	free(t->links);
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++)
+		destroy_links(t->slot_links[slot], 2);
+	destroy_links(t->multi_links, 2);
+	bpf_link__destroy(t->fork_link);
+	bpf_link__destroy(t->exit_link);
 	walkcov_bpf__destroy(t->skel);
 	free(t);
 }
-

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The BPF side's lifecycle: load the tracer for an attach plan (fentry/fexit,
- * else kprobes), attach, poll the ring buffer, count what was lost, detach. */
+/* The BPF side's lifecycle: choose the mechanism (fentry/fexit, kprobe.multi
+ * or kprobes, per kernel and per target), load the tracer for an attach plan,
+ * attach, poll the ring buffer, count what was lost, detach. */
 #ifndef WALKCOV_TRACER_H
 #define WALKCOV_TRACER_H
 
@@ -9,13 +10,14 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "walkcov.h"
-#include "probes.h"
+#include "plan.h"
 
 struct wc_tracer_opts {
 	struct wc_plan *plan;		/* targets; skipped ones get a reason */
 	__u32 target_tgid;		/* 0: every process */
 	size_t ring_size;		/* bytes, power of two */
-	int force_mech;			/* WC_MECH_NONE: fentry, else kprobe */
+	int force_mech;			/* WC_MECH_NONE: chosen per kernel; else WC_MECH_FENTRY,
+					 * WC_MECH_KPROBE or WC_MECH_KPROBE_MULTI */
 	bool verbose;			/* libbpf's messages on stderr */
 	bool load_only;			/* load (verify) every program, attach nothing */
 	int (*on_event)(const struct wc_event *e, void *ctx);
@@ -30,7 +32,9 @@ struct wc_prog_miss {
 struct wc_lost {
 	uint64_t ringbuf_drops;		/* reserve failed: ring buffer full */
 	uint64_t stash_drops;		/* entry state not saved */
-	uint64_t recursion_misses;	/* programs the kernel skipped */
+	uint64_t recursion_misses;	/* programs or kprobes the kernel skipped */
+	bool kprobe_misses_unknown;	/* kprobes in use and the kernel (< 6.7) does not
+					 * say how often their handlers were not run */
 	uint64_t events;		/* events submitted */
 	struct wc_prog_miss *per_prog;	/* functions with misses > 0 */
 	int n_per_prog;
@@ -38,10 +42,19 @@ struct wc_lost {
 
 struct wc_tracer;
 
+/* The default mechanism from run-time facts, and why: PREEMPT is the text of
+ * /sys/kernel/debug/sched/preempt (NULL if unreadable), UNAME_V uname -v,
+ * KPROBES whether the kernel has the kprobe PMU. fentry where the kernel
+ * does not preempt kernel code, else kprobe.multi (the tracer falls back to
+ * kprobes per target where the kernel has no fprobe). */
+int wc_mech_default(const char *preempt, const char *uname_v, bool kprobes,
+		    char *why, size_t len);
+
 /* Load and attach. On failure returns NULL with one line in ERR. */
 struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, size_t errlen);
+/* The mechanism most targets use (WC_MECH_*), and why it was chosen. */
 int wc_tracer_mech(const struct wc_tracer *t);
-int wc_tracer_attached(const struct wc_tracer *t);
+const char *wc_tracer_why(const struct wc_tracer *t);
 /* Plan index of the target in SLOT, or -1 if the slot is free. */
 int wc_tracer_slot_target(const struct wc_tracer *t, int slot);
 /* Deliver ready events (on_event); returns events consumed or -errno. */
@@ -50,8 +63,8 @@ int wc_tracer_poll(struct wc_tracer *t, int timeout_ms);
 void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost);
 void wc_tracer_close(struct wc_tracer *t);
 
-/* Mechanism of one attach slot's target (per target: fentry, or kprobe
- * where the kernel refused fentry for that function alone). */
+/* Mechanism of one target (fentry, or kprobe where the kernel refused
+ * fentry for that function alone). */
 int wc_tracer_target_mech(const struct wc_tracer *t, const struct wc_target *tg);
 
 #endif

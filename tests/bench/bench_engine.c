@@ -189,10 +189,11 @@ int main(int argc, char **argv)
 	}
 	rspent = time_read(path, &read_back);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("bench_engine: %llu events, %llu walks, %llu anomalies, %llu inferred boundaries\n",
+	printf("bench_engine: %llu events, %llu walks (%llu complete, %llu incomplete), %llu anomalies\n",
 	       (unsigned long long)fed, (unsigned long long)n.walks,
-	       (unsigned long long)n.anomalies,
-	       (unsigned long long)wc_engine_stats(e)->inferred_boundaries);
+	       (unsigned long long)wc_engine_stats(e)->walks_complete,
+	       (unsigned long long)wc_engine_stats(e)->walks_incomplete,
+	       (unsigned long long)n.anomalies);
 	printf("bench_engine: anomalies: %llu double, %llu retry, %llu out-of-order, %llu livelock\n",
 	       (unsigned long long)n.by_type[WC_AN_DOUBLE], (unsigned long long)n.by_type[WC_AN_RETRY],
 	       (unsigned long long)n.by_type[WC_AN_OUT_OF_ORDER],

@@ -10,8 +10,10 @@
  * asks the module for one walk_page_range over it and prints the module's
  * counters as one JSON line per scenario (stdout and --out FILE). Exits 1 if
  * any scenario's counters differ from what its setup implies, 2 on setup
- * errors. Scenarios: correct double retry race mixed (default: all; retry
- * takes K, the number of ACTION_AGAINs per pmd, default 2).
+ * errors. Scenarios: correct double retry race mixed overrun rewalk
+ * (default: all; retry takes K, the number of ACTION_AGAINs per pmd,
+ * default 2). overrun and rewalk also need __walk_page_range in
+ * /proc/kallsyms.
  *
  * Build: gcc -static -O2 -pthread -o wc_modtest wc_modtest.c
  */
@@ -56,7 +58,8 @@ static void die(const char *fmt, ...)
 
 /* ---- module loading ---- */
 
-static unsigned long kallsyms_lookup(const char *name)
+/* name's address; 0 if it is not a symbol and !required. */
+static unsigned long kallsyms_lookup(const char *name, bool required)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512], sym[256], type;
@@ -77,6 +80,8 @@ static unsigned long kallsyms_lookup(const char *name)
 		hits++;
 	}
 	fclose(f);
+	if (hits == 0 && !required)
+		return 0;
 	if (hits != 1)
 		die("%s found %d times in /proc/kallsyms (want exactly one)", name, hits);
 	if (!found)
@@ -86,15 +91,18 @@ static unsigned long kallsyms_lookup(const char *name)
 
 static void load_module(const char *ko)
 {
-	char params[64];
-	unsigned long addr;
+	char params[128];
+	unsigned long addr, chunk;
 	struct stat st;
 	int fd;
 
 	if (stat(DBG_DIR "/run", &st) == 0)
 		return; /* already loaded */
-	addr = kallsyms_lookup("walk_page_range");
-	snprintf(params, sizeof(params), "walk_page_range_addr=0x%lx", addr);
+	addr = kallsyms_lookup("walk_page_range", true);
+	/* The walker's chunk function, for overrun and rewalk (if a symbol). */
+	chunk = kallsyms_lookup("__walk_page_range", false);
+	snprintf(params, sizeof(params), "walk_page_range_addr=0x%lx walk_chunk_addr=0x%lx",
+		 addr, chunk);
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("cannot open module %s: %s", ko, strerror(errno));
@@ -199,6 +207,7 @@ static void map_thps(unsigned long addr, int n)
 {
 	long kb;
 
+	check_thp_enabled();
 	map_region(addr, n * PMD, MADV_HUGEPAGE, n * PMD);
 	kb = anon_huge_kb(addr);
 	if (kb != (long)(n * PMD / KIB))
@@ -213,18 +222,8 @@ struct result {
 	long ret;
 	unsigned long walks, handled_bytes, doubles, retries, splits_seen;
 	unsigned long pmd_huge, pte, holes, pmd_calls, uncovered_bytes, order_errors;
+	unsigned long nested;
 };
-
-static void write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		die("cannot open %s: %s", path, strerror(errno));
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		die("writing '%s' to %s failed: %s", s, path, strerror(errno));
-	close(fd);
-}
 
 static void read_file(const char *path, char *buf, size_t size)
 {
@@ -257,9 +256,19 @@ static struct result run_walk(const char *name, unsigned long start, unsigned lo
 	char cmd[128], line[512];
 	struct result r;
 	const char *p;
+	int fd;
 
 	snprintf(cmd, sizeof(cmd), "%s 0x%lx 0x%lx %lu\n", name, start, len, k);
-	write_file(DBG_DIR "/run", cmd);
+	fd = open(DBG_DIR "/run", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("cannot open %s: %s", DBG_DIR "/run", strerror(errno));
+	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
+		if (errno == ENOENT)
+			die("%s: the module cannot call __walk_page_range (not in "
+			    "/proc/kallsyms, or IBT: see dmesg)", name);
+		die("writing '%s' to %s failed: %s", cmd, DBG_DIR "/run", strerror(errno));
+	}
+	close(fd);
 	read_file(DBG_DIR "/result", line, sizeof(line));
 	snprintf(cmd, sizeof(cmd), "scenario=%s ", name);
 	if (strncmp(line, cmd, strlen(cmd)))
@@ -277,6 +286,7 @@ static struct result run_walk(const char *name, unsigned long start, unsigned lo
 	r.pmd_calls = field(line, "pmd_calls");
 	r.uncovered_bytes = field(line, "uncovered_bytes");
 	r.order_errors = field(line, "order_errors");
+	r.nested = field(line, "nested");
 	return r;
 }
 
@@ -297,11 +307,11 @@ static void print_json(FILE *f, const char *name, unsigned long start, unsigned 
 		"\"thps\":%d,\"table_pmds\":%d,\"walks\":%lu,\"ret\":%ld,\"handled_bytes\":%lu,"
 		"\"doubles\":%lu,\"retries\":%lu,\"splits_seen\":%lu,\"pmd_huge\":%lu,"
 		"\"pte\":%lu,\"holes\":%lu,\"pmd_calls\":%lu,\"uncovered_bytes\":%lu,"
-		"\"order_errors\":%lu,\"thp_split_pmd\":%lu,\"ok\":%s,\"failed\":\"%s\"}\n",
+		"\"order_errors\":%lu,\"nested\":%lu,\"thp_split_pmd\":%lu,\"ok\":%s,\"failed\":\"%s\"}\n",
 		name, (int)getpid(), start, end, k, nthp, ntable, r->walks, r->ret,
 		r->handled_bytes, r->doubles, r->retries, r->splits_seen, r->pmd_huge,
 		r->pte, r->holes, r->pmd_calls, r->uncovered_bytes, r->order_errors,
-		splits, *esc ? "false" : "true", esc);
+		r->nested, splits, *esc ? "false" : "true", esc);
 	fflush(f);
 }
 
@@ -481,9 +491,67 @@ static bool run_mixed(void)
 	return !*why;
 }
 
+/* Does a VMA start at addr? (/proc/self/maps) */
+static bool vma_starts_at(unsigned long addr)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long s, e;
+	char line[512];
+	bool found = false;
+
+	if (!f)
+		die("cannot open /proc/self/maps: %s", strerror(errno));
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx ", &s, &e) == 2 && s == addr;
+	fclose(f);
+	return found;
+}
+
+/*
+ * overrun, rewalk: two adjacent VMAs of 4 KiB pages, all touched, kept apart
+ * by their protections: [base, B) read-write, [B, B + 4 MiB) read-only,
+ * B = base + 4 MiB. One walk over both; no THP needed. The module walks
+ * one pmd a second time through __walk_page_range:
+ *   overrun: chunk 1's post_vma walks [B, B + 2 MiB), which the walker's
+ *            chunk 2 walks again;
+ *   rewalk:  chunk 2's first pmd_entry (at B) walks [B - 2 MiB, B) again.
+ * Either way exactly one pmd is handled twice.
+ */
+static bool run_chunks(const char *name)
+{
+	const unsigned long npmd = 4;
+	unsigned long len = npmd * PMD, base = reserve(len), b = base + len / 2;
+	struct result r;
+
+	map_region(base, len, MADV_NOHUGEPAGE, len);
+	if (mprotect((void *)b, len / 2, PROT_READ) != 0)
+		die("mprotect(0x%lx) failed: %s", b, strerror(errno));
+	if (!vma_starts_at(b))
+		die("%s: no VMA starts at 0x%lx (the two regions merged?)", name, b);
+	r = run_walk(name, base, len, 0);
+
+	*why = '\0';
+	EXPECT(r.walks == 1);
+	EXPECT(r.ret == 0);
+	EXPECT(r.nested == 1);
+	EXPECT(r.doubles == 1);
+	EXPECT(r.handled_bytes == len + PMD);
+	EXPECT(r.pmd_calls == npmd + 1);
+	EXPECT(r.order_errors == 1);
+	EXPECT(r.uncovered_bytes == 0);
+	EXPECT(r.retries == 0);
+	EXPECT(r.pte == 0);
+	EXPECT(r.holes == 0);
+	report(name, base, base + len, 0, &r, 0, 0, (int)npmd);
+	munmap((void *)base, len);
+	return !*why;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const all[] = { "correct", "double", "retry", "race", "mixed" };
+	static const char *const all[] = { "correct", "double", "retry", "race", "mixed",
+					   "overrun", "rewalk" };
+	const int nall = sizeof(all) / sizeof(all[0]);
 	const char *ko = "wc_testmod.ko", *out = NULL;
 	const char *names[64];
 	int n = 0, i, failed = 0;
@@ -494,7 +562,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: wc_modtest [--ko PATH] [--out FILE] [correct|double|retry[:K]|race|mixed ...]\n");
+			printf("usage: wc_modtest [--ko PATH] [--out FILE] "
+			       "[correct|double|retry[:K]|race|mixed|overrun|rewalk ...]\n");
 			return 0;
 		} else if (argv[i][0] == '-')
 			die("unknown option %s", argv[i]);
@@ -504,7 +573,7 @@ int main(int argc, char **argv)
 			die("too many scenarios");
 	}
 	if (!n)
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < nall; i++)
 			names[n++] = all[i];
 
 	/* Reject bad arguments before touching the kernel. */
@@ -513,10 +582,11 @@ int main(int argc, char **argv)
 		size_t l = colon ? (size_t)(colon - names[i]) : strlen(names[i]);
 		bool known = false;
 
-		for (int j = 0; j < 5; j++)
+		for (int j = 0; j < nall; j++)
 			known |= strlen(all[j]) == l && !strncmp(all[j], names[i], l);
 		if (!known || (colon && strncmp(names[i], "retry:", 6)))
-			die("unknown scenario '%s' (correct, double, retry[:K], race, mixed)", names[i]);
+			die("unknown scenario '%s' (correct, double, retry[:K], race, mixed, overrun, rewalk)",
+			    names[i]);
 		if (colon) {
 			char *e;
 			unsigned long k = strtoul(colon + 1, &e, 10);
@@ -531,7 +601,6 @@ int main(int argc, char **argv)
 		if (!out_file)
 			die("cannot open %s: %s", out, strerror(errno));
 	}
-	check_thp_enabled();
 	load_module(ko);
 
 	for (i = 0; i < n; i++) {
@@ -543,6 +612,8 @@ int main(int argc, char **argv)
 			ok = run_race();
 		else if (!strcmp(names[i], "mixed"))
 			ok = run_mixed();
+		else if (!strcmp(names[i], "overrun") || !strcmp(names[i], "rewalk"))
+			ok = run_chunks(names[i]);
 		else
 			ok = run_basic(names[i], 0);
 		failed += !ok;

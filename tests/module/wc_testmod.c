@@ -9,7 +9,9 @@
  * the counters read from /sys/kernel/debug/wc_testmod/result.
  *
  * walk_page_range is not exported to modules, so its address comes in as
- * the module parameter walk_page_range_addr (read from /proc/kallsyms).
+ * the module parameter walk_page_range_addr (read from /proc/kallsyms); the
+ * overrun and rewalk scenarios also call the walker's chunk function
+ * __walk_page_range themselves, at walk_chunk_addr.
  *
  * The callbacks are static noipa functions with distinct names and the
  * kernel's exact prototypes, so they are real symbols with their own BTF
@@ -52,12 +54,28 @@ static wct_walk_fn wct_walk_page_range;
 /* The pointer type must be exactly walk_page_range's (no symbol reference). */
 static_assert(__same_type(&walk_page_range, wct_walk_fn));
 
+/*
+ * static int __walk_page_range(unsigned long start, unsigned long end,
+ *				struct mm_walk *walk) in mm/pagewalk.c, the same
+ * prototype in 6.1, 6.12 and 7.2 (BTF); it walks one VMA chunk, walk->vma.
+ */
+static unsigned long walk_chunk_addr;
+module_param(walk_chunk_addr, ulong, 0400);
+MODULE_PARM_DESC(walk_chunk_addr,
+		 "address of __walk_page_range from /proc/kallsyms (overrun and rewalk scenarios)");
+
+typedef int (*wct_chunk_fn)(unsigned long start, unsigned long end,
+			    struct mm_walk *walk);
+static wct_chunk_fn wct_walk_chunk;
+
 enum wct_scenario {
 	WCT_CORRECT,
 	WCT_DOUBLE,
 	WCT_RETRY,
 	WCT_RACE,
 	WCT_MIXED,
+	WCT_OVERRUN,
+	WCT_REWALK,
 	WCT_NR_SCENARIOS
 };
 
@@ -75,11 +93,14 @@ struct wct_run {
 	unsigned long nr_pages, nr_pmds;
 	unsigned long cursor;		/* end of the highest handled byte so far */
 	bool race_waited;		/* the race scenario waits only once */
+	bool in_nested;			/* inside this module's own chunk call */
 
 	/* the ground-truth counters */
 	unsigned long handled_bytes, doubles, retries, splits_seen;
 	unsigned long pmd_huge, pte, holes, pmd_calls, order_errors;
 	unsigned long uncovered_bytes;
+	unsigned long nested;		/* chunks this module walked itself */
+	int ret_nested;			/* ...and the return of the one from post_vma */
 	int ret;
 };
 
@@ -313,6 +334,87 @@ WCT_CB int wct_mixed_pte_hole(unsigned long addr, unsigned long next,
 	return 0;
 }
 
+/* ---- overrun, rewalk: a second chunk walked inside the walk ---- */
+
+/*
+ * Walk [start, end) as one more chunk of the current walk, from inside a
+ * callback, the way the walker walks a VMA: walk->vma is that range's VMA
+ * during the call and is restored after it.  Only one such call per run.
+ */
+static int wct_nested_chunk(struct mm_walk *walk, unsigned long start,
+			    unsigned long end)
+{
+	struct wct_run *run = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	struct vm_area_struct *other = find_vma(walk->mm, start);
+	int err;
+
+	if (!other || other->vm_start > start || other->vm_end < end)
+		return -EINVAL;	/* the range is not inside one VMA */
+	run->nested++;
+	run->in_nested = true;
+	walk->vma = other;
+	err = wct_walk_chunk(start, end, walk);
+	walk->vma = vma;
+	run->in_nested = false;
+	return err;
+}
+
+/* Both scenarios: every pmd_entry call handles its pmd whole (no pte_entry). */
+static void wct_handle_whole(pmd_t *pmd, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+	unsigned long slot = wct_visit_pmd(run, addr);
+
+	wct_note_huge(run, slot, pmd_trans_huge(READ_ONCE(*pmd)));
+	wct_handle(run, addr, next);
+}
+
+/*
+ * overrun: the first chunk, once its VMA is walked (post_vma, still inside
+ * __walk_page_range), also walks the first pmd of the next VMA (a chunk
+ * that runs past its end), which the walker's own next chunk then handles
+ * again: exactly one double.  post_vma, not the last pmd_entry, makes the
+ * call so that no callback visit encloses the nested one: every handled
+ * range then ends in address order except the double itself.
+ */
+WCT_CB int wct_overrun_pmd_entry(pmd_t *pmd, unsigned long addr,
+				 unsigned long next, struct mm_walk *walk)
+{
+	wct_handle_whole(pmd, addr, next, walk);
+	walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
+WCT_CB void wct_overrun_post_vma(struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+	unsigned long end = walk->vma->vm_end;
+
+	if (!run->in_nested && !run->nested && end < run->end)
+		run->ret_nested = wct_nested_chunk(walk, end, end + PMD_SIZE);
+}
+
+/*
+ * rewalk: the first pmd of the second VMA first walks the last pmd of the
+ * previous VMA again (a later chunk re-handling an earlier pmd): exactly one
+ * double.
+ */
+WCT_CB int wct_rewalk_pmd_entry(pmd_t *pmd, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+	int err = 0;
+
+	if (!run->in_nested && !run->nested && addr == walk->vma->vm_start &&
+	    addr > run->start)
+		err = wct_nested_chunk(walk, addr - PMD_SIZE, addr);
+	wct_handle_whole(pmd, addr, next, walk);
+	walk->action = ACTION_CONTINUE;
+	return err;
+}
+
 /* ---- scenario table ---- */
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
@@ -346,6 +448,15 @@ static const struct mm_walk_ops wct_ops[WCT_NR_SCENARIOS] = {
 		.pte_hole = wct_mixed_pte_hole,
 		WCT_RDLOCK
 	},
+	[WCT_OVERRUN] = {
+		.pmd_entry = wct_overrun_pmd_entry,
+		.post_vma = wct_overrun_post_vma,
+		WCT_RDLOCK
+	},
+	[WCT_REWALK] = {
+		.pmd_entry = wct_rewalk_pmd_entry,
+		WCT_RDLOCK
+	},
 };
 
 static const char *const wct_names[WCT_NR_SCENARIOS] = {
@@ -354,6 +465,8 @@ static const char *const wct_names[WCT_NR_SCENARIOS] = {
 	[WCT_RETRY] = "retry",
 	[WCT_RACE] = "race",
 	[WCT_MIXED] = "mixed",
+	[WCT_OVERRUN] = "overrun",
+	[WCT_REWALK] = "rewalk",
 };
 
 static void wct_free_run(struct wct_run *run)
@@ -389,16 +502,18 @@ static void wct_run_walk(struct wct_run *run)
 	run->ret = wct_walk_page_range(mm, run->start, run->end,
 				       &wct_ops[run->scenario], run);
 	mmap_read_unlock(mm);
+	if (!run->ret)
+		run->ret = run->ret_nested;	/* post_vma cannot return it */
 
 	covered = bitmap_weight(run->handled, run->nr_pages);
 	run->uncovered_bytes = (run->nr_pages - covered) << PAGE_SHIFT;
 
 	snprintf(wct_result, sizeof(wct_result),
-		 "scenario=%s walks=1 ret=%d handled_bytes=%lu doubles=%lu retries=%lu splits_seen=%lu pmd_huge=%lu pte=%lu holes=%lu pmd_calls=%lu uncovered_bytes=%lu order_errors=%lu start=0x%lx end=0x%lx k=%lu\n",
+		 "scenario=%s walks=1 ret=%d handled_bytes=%lu doubles=%lu retries=%lu splits_seen=%lu pmd_huge=%lu pte=%lu holes=%lu pmd_calls=%lu uncovered_bytes=%lu order_errors=%lu nested=%lu start=0x%lx end=0x%lx k=%lu\n",
 		 wct_names[run->scenario], run->ret, run->handled_bytes,
 		 run->doubles, run->retries, run->splits_seen, run->pmd_huge,
 		 run->pte, run->holes, run->pmd_calls, run->uncovered_bytes,
-		 run->order_errors, run->start, run->end, run->k);
+		 run->order_errors, run->nested, run->start, run->end, run->k);
 }
 
 /* Parse "SCENARIO START LEN [K]" (numbers decimal or 0x-hex). */
@@ -461,6 +576,9 @@ static ssize_t wct_run_write(struct file *file, const char __user *ubuf,
 	err = wct_parse(buf, &run);
 	if (err)
 		return err;
+	if ((run.scenario == WCT_OVERRUN || run.scenario == WCT_REWALK) &&
+	    !wct_walk_chunk)
+		return -ENOENT;	/* loaded without walk_chunk_addr */
 
 	mutex_lock(&wct_lock);
 	err = wct_alloc_run(&run);
@@ -512,18 +630,18 @@ static const struct file_operations wct_state_fops = {
 };
 
 /*
- * The address must name walk_page_range.  With IBT enforced, a function
- * that is only called directly has its ENDBR sealed and an indirect call
- * into it faults, so refuse rather than oops.
+ * The address must name the function `want` (else -EINVAL).  With IBT
+ * enforced, a function that is only called directly has its ENDBR sealed
+ * and an indirect call into it faults, so refuse (-EPERM) rather than oops.
  */
-static int wct_check_target(unsigned long addr)
+static int wct_check_target(unsigned long addr, const char *want)
 {
 	char name[KSYM_NAME_LEN + 32];
 
 	snprintf(name, sizeof(name), "%ps", (void *)addr);
-	if (strcmp(name, "walk_page_range")) {
-		pr_err("wc_testmod: walk_page_range_addr=0x%lx is %s, not walk_page_range\n",
-		       addr, name);
+	if (strcmp(name, want)) {
+		pr_err("wc_testmod: address 0x%lx is %s, not %s\n",
+		       addr, name, want);
 		return -EINVAL;
 	}
 #if defined(CONFIG_X86_KERNEL_IBT)
@@ -532,8 +650,9 @@ static int wct_check_target(unsigned long addr)
 
 		memcpy(&insn, (void *)addr, sizeof(insn));
 		if (insn != 0xfa1e0ff3) {	/* endbr64 */
-			pr_err("wc_testmod: IBT is on and walk_page_range has no ENDBR: cannot call it indirectly\n");
-			return -EINVAL;
+			pr_err("wc_testmod: IBT is on and %s has no ENDBR: cannot call it indirectly\n",
+			       want);
+			return -EPERM;
 		}
 	}
 #endif
@@ -548,10 +667,18 @@ static int __init wct_init(void)
 		pr_err("wc_testmod: walk_page_range_addr=ADDR is required (from /proc/kallsyms)\n");
 		return -EINVAL;
 	}
-	err = wct_check_target(walk_page_range_addr);
+	err = wct_check_target(walk_page_range_addr, "walk_page_range");
 	if (err)
 		return err;
 	wct_walk_page_range = (wct_walk_fn)walk_page_range_addr;
+	if (walk_chunk_addr) {
+		err = wct_check_target(walk_chunk_addr, "__walk_page_range");
+		/* static, so sealed under IBT: only overrun and rewalk are lost */
+		if (err && err != -EPERM)
+			return err;
+		if (!err)
+			wct_walk_chunk = (wct_chunk_fn)walk_chunk_addr;
+	}
 
 	wct_dir = debugfs_create_dir("wc_testmod", NULL);
 	if (IS_ERR_OR_NULL(wct_dir)) {

@@ -25,9 +25,90 @@ void eg_free(struct evgen *g)
 	g->n = g->cap = 0;
 }
 
+/* ---- the tracer's walk identity (bpf/walkcov.bpf.c, ident_*) ---- */
+
+static uint64_t next_walk_id = 1;	/* unique over every generator */
+
+static void tw_start(struct eg_task_walk *tw, uint32_t first_seq, int depth, uint16_t slot)
+{
+	memset(tw, 0, sizeof(*tw));
+	tw->open = 1;
+	tw->walk_id = next_walk_id++;
+	tw->seq = first_seq;
+	tw->depth = depth;
+	tw->active = !depth;
+	tw->nest[0] = slot;
+}
+
+static void take(struct wc_event *ev, struct eg_task_walk *tw)
+{
+	ev->walk_id = tw->walk_id;
+	ev->seq = tw->seq++;
+}
+
+static void ident_begin(struct eg_task_walk *tw, struct wc_event *ev)
+{
+	if (tw->open && tw->depth > 0 && tw->depth < WC_MAX_NEST && !tw->active) {
+		int on_stack = 0;
+
+		for (int i = 0; i < tw->depth; i++)
+			on_stack |= tw->nest[i] == ev->slot;
+		if (!on_stack) {
+			tw->nest[tw->depth++] = ev->slot;
+			ev->flags |= WC_F_NESTED;
+			take(ev, tw);
+			return;
+		}
+	}
+	tw_start(tw, 0, 1, ev->slot);
+	take(ev, tw);
+}
+
+static void ident_end(struct eg_task_walk *tw, struct wc_event *ev)
+{
+	int level = -1;
+
+	if (!tw->open)
+		return;
+	for (int i = 0; i < tw->depth; i++)
+		if (tw->nest[i] == ev->slot)
+			level = i;
+	if (level >= 0 && level + 1 < tw->depth)
+		tw->seq += tw->depth - 1 - level;
+	take(ev, tw);
+	if (level > 0 || (level < 0 && tw->depth > 0)) {
+		if (level > 0)
+			tw->depth = level;
+		ev->flags |= WC_F_NESTED;
+		return;
+	}
+	tw->open = 0;
+}
+
+static void ident_activity(struct eg_task_walk *tw, struct wc_event *ev)
+{
+	if (!tw->open || tw->stopped || (ev->walk && tw->walk && tw->walk != ev->walk))
+		tw_start(tw, 1, 0, 0);
+	tw->active = 1;
+	if (!tw->walk)
+		tw->walk = ev->walk;
+	take(ev, tw);
+}
+
+uint64_t eg_walk_id(const struct evgen *g)
+{
+	return g->tw.open ? g->tw.walk_id : 0;
+}
+
 struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t end)
 {
 	struct wc_event *ev;
+
+	if (g->p_skip > 0 && type >= WC_EV_CHUNK_BEGIN && type <= WC_EV_LEVEL &&
+	    eg_chance(&g->skip_rng, g->p_skip)) {
+		g->scratch = g->tmpl;	/* callers may still write into it */
+		return &g->scratch;
+	}
 
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 1024;
@@ -47,22 +128,43 @@ struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t
 	ev->end = end;
 	ev->ts_ns = g->ts;
 	g->ts += g->step;
+	ev->walk_id = 0;
+	ev->seq = 0;
+	ev->entry_action = WC_ACT_UNKNOWN;
+	switch (type) {
+	case WC_EV_WALK_BEGIN: ident_begin(&g->tw, ev); break;
+	case WC_EV_WALK_END: ident_end(&g->tw, ev); break;
+	case WC_EV_CHUNK_BEGIN: case WC_EV_CHUNK_END: case WC_EV_VMA_SKIP:
+	case WC_EV_VISIT: case WC_EV_LEVEL:
+		ident_activity(&g->tw, ev);
+		if (type == WC_EV_CHUNK_BEGIN)
+			g->tw.chunks++;
+		else if (type == WC_EV_CHUNK_END && g->tw.chunks)
+			g->tw.chunks--;
+		break;
+	}
 	return ev;
 }
 
 void eg_begin(struct evgen *g, uint64_t start, uint64_t end)
 {
-	struct wc_event *ev = eg_add(g, WC_EV_WALK_BEGIN, start, end);
+	uint64_t walk = g->tmpl.walk;
+	struct wc_event *ev;
 
-	ev->walk = 0;	/* the entry point has no mm_walk yet */
+	g->tmpl.walk = 0;	/* the entry point has no mm_walk yet */
+	ev = eg_add(g, WC_EV_WALK_BEGIN, start, end);
+	g->tmpl.walk = walk;
 	ev->vma = 0;
 }
 
 void eg_end(struct evgen *g, int64_t ret)
 {
-	struct wc_event *ev = eg_add(g, WC_EV_WALK_END, 0, 0);
+	uint64_t walk = g->tmpl.walk;
+	struct wc_event *ev;
 
-	ev->walk = 0;
+	g->tmpl.walk = 0;
+	ev = eg_add(g, WC_EV_WALK_END, 0, 0);
+	g->tmpl.walk = walk;
 	ev->vma = 0;
 	ev->ret = ret;
 }
@@ -74,7 +176,11 @@ void eg_chunk(struct evgen *g, uint64_t start, uint64_t end)
 
 void eg_chunk_end(struct evgen *g, int64_t ret)
 {
-	eg_add(g, WC_EV_CHUNK_END, 0, 0)->ret = ret;
+	struct wc_event *ev = eg_add(g, WC_EV_CHUNK_END, 0, 0);
+
+	ev->ret = ret;
+	if (ev != &g->scratch && ret && !g->tw.chunks)
+		g->tw.stopped = 1;	/* the walk returns: what follows is another */
 }
 
 void eg_skip(struct evgen *g, uint64_t start, uint64_t end)
@@ -90,7 +196,9 @@ struct wc_event *eg_visit(struct evgen *g, uint8_t kind, uint64_t start, uint64_
 	ev->kind = kind;
 	ev->action = action;
 	ev->cls = cls;
-	ev->flags = flags | (cls != WC_CLS_UNKNOWN ? WC_F_ENTRY_SEEN : 0);
+	ev->flags |= flags | (cls != WC_CLS_UNKNOWN ? WC_F_ENTRY_SEEN : 0);
+	if ((kind == WC_K_PUD_ENTRY || kind == WC_K_PMD_ENTRY) && cls != WC_CLS_UNKNOWN)
+		ev->entry_action = WC_ACT_SUBTREE;	/* the walker sets it before the call */
 	return ev;
 }
 
@@ -120,9 +228,12 @@ void eg_split(struct evgen *g, uint32_t tid, uint64_t addr, int huge)
 {
 	struct wc_event *ev = eg_add(g, WC_EV_SPLIT, addr & ~(EG_PMD - 1), 0);
 
+	ev->end = ev->start + EG_PMD;
 	ev->tid = tid;
 	ev->walk = 0;
 	ev->cls = huge ? WC_CLS_HUGE : WC_CLS_TABLE;
+	if (tid == g->tmpl.tid && g->tw.open)	/* the walking task's own split */
+		take(ev, &g->tw);
 }
 
 void eg_feed(struct wc_engine *e, const struct evgen *g)
@@ -280,17 +391,19 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 		   const struct eg_layout *l)
 {
 	struct opsf o = ops_of(m->ops_kind);
-	uint64_t a = l->start;
+	uint64_t a = l->start, bytes0 = m->exp_bytes, retries0 = m->exp_retries, id;
 	int stopped = 0;
 
 	g->tmpl.ops = m->ops;
 	g->tmpl.vma = 0;
 	g->tmpl.slot = 1;
-	eg_begin(g, l->start, l->end);
+	if (m->end_skipped || !eg_chance(rng, m->p_skip_bound))
+		eg_begin(g, l->start, l->end);
 	if (m->nested) {
 		g->tmpl.slot = 2;
 		eg_begin(g, l->start, l->end);
 	}
+	id = eg_walk_id(g);
 	/* the mm_walk lives on the stack: usually the same address */
 	g->tmpl.walk = 0xffffc90000400000ULL + ((uint64_t)g->tmpl.tid << 14) +
 		       (eg_chance(rng, 0.2) ? 0x80 : 0);
@@ -343,7 +456,14 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 		eg_end(g, stopped);
 	}
 	g->tmpl.slot = 1;
-	eg_end(g, stopped);
+	m->end_skipped = eg_chance(rng, m->p_skip_bound);
+	if (!m->end_skipped)
+		eg_end(g, stopped);
+	if (m->nexp < EG_MAX_EXP) {
+		m->exp[m->nexp].walk_id = id;
+		m->exp[m->nexp].bytes = m->exp_bytes - bytes0;
+		m->exp[m->nexp++].retries = m->exp_retries - retries0;
+	}
 }
 
 size_t eg_drop(struct evgen *g, uint64_t *rng, double p)

@@ -4,6 +4,11 @@
  * small builders for single events, and a model of a correct kernel walk
  * (VMAs, gaps, holes, THPs, retries) that the property test and the
  * benchmark replay, with random event loss and interleaved tasks.
+ *
+ * Every builder gives its event the walk identity (walk_id, seq) the tracer
+ * would (bpf/walkcov.bpf.c): leaving a builder call out is a program the
+ * kernel skipped (no index used), eg_drop() is a full ring buffer (the
+ * index was used, the event is gone).
  */
 #ifndef WALKCOV_EVGEN_H
 #define WALKCOV_EVGEN_H
@@ -18,17 +23,36 @@
 #define EG_PMD	(2ULL << 20)
 #define EG_PUD	(1ULL << 30)
 
+/* The tracer's per-task walk state, as bpf/walkcov.bpf.c keeps it. */
+struct eg_task_walk {
+	int open;
+	uint64_t walk_id, walk;
+	uint32_t seq;
+	int depth, active;
+	int chunks, stopped;	/* chunk functions open; the outermost returned non-zero */
+	uint16_t nest[WC_MAX_NEST];
+};
+
 struct evgen {
 	struct wc_event *ev;
 	size_t n, cap;
 	uint64_t ts, step;	/* next timestamp and increment */
 	struct wc_event tmpl;	/* pid, tid, comm, mm, ops, walk, vma, slot */
+	struct eg_task_walk tw;	/* tmpl.tid's walk identity */
+	/* programs the kernel skips (fentry recursion): each chunk, skip, visit
+	 * or level event is left out with probability p_skip, using no index */
+	double p_skip;
+	uint64_t skip_rng;
+	struct wc_event scratch;	/* what eg_add returns for a skipped event */
 };
 
 void eg_init(struct evgen *g);
 void eg_free(struct evgen *g);
-/* Append an event from the template. Never fails (aborts on no memory). */
+/* Append an event from the template, with its walk identity (splits get
+ * theirs in eg_split). Never fails (aborts on no memory). */
 struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t end);
+/* The walk id the next event of g's task would carry (0: none open). */
+uint64_t eg_walk_id(const struct evgen *g);
 
 void eg_begin(struct evgen *g, uint64_t start, uint64_t end);	/* walk = 0 */
 void eg_end(struct evgen *g, int64_t ret);
@@ -42,6 +66,7 @@ struct wc_event *eg_pmd(struct evgen *g, uint64_t addr, uint8_t action, uint8_t 
 			uint8_t flags);	/* [addr, next pmd boundary) */
 void eg_ptes(struct evgen *g, uint64_t start, uint64_t end);	/* one pte_entry per page */
 struct wc_event *eg_hole(struct evgen *g, uint64_t start, uint64_t end, int32_t depth);
+/* A split by TID (part of g's walk if TID is g's walking task). */
 void eg_split(struct evgen *g, uint32_t tid, uint64_t addr, int huge);
 
 void eg_feed(struct wc_engine *e, const struct evgen *g);
@@ -77,9 +102,17 @@ struct eg_model {
 	uint64_t ops;		/* ops pointer */
 	int nested;		/* walk_page_range -> walk_page_range_mm */
 	double p_none, p_huge, p_again, p_own_retry, p_vanish, p_stop;
+	/* the outer WALK_BEGIN or WALK_END skipped by the kernel (never both
+	 * for two walks in a row: that boundary would be invisible) */
+	double p_skip_bound;
+	int end_skipped;
 	/* what the generated walk should produce (accumulated) */
 	uint64_t exp_bytes, exp_retries, exp_walks;
+	/* and per walk, for the first EG_MAX_EXP walks */
+	struct { uint64_t walk_id, bytes, retries; } exp[16];
+	int nexp;
 };
+#define EG_MAX_EXP 16
 
 /* A random layout of up to 8 VMAs in [base, base + span). */
 void eg_layout_random(struct eg_layout *l, uint64_t *rng, uint64_t base, uint64_t span,
@@ -87,7 +120,8 @@ void eg_layout_random(struct eg_layout *l, uint64_t *rng, uint64_t base, uint64_
 /* One correct walk of l by g's task, appended to g. */
 void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 		   const struct eg_layout *l);
-/* Drop each event with probability p (in place). Returns events dropped. */
+/* Drop each event with probability p (in place): a full ring buffer.
+ * Returns events dropped. */
 size_t eg_drop(struct evgen *g, uint64_t *rng, double p);
 /* Merge per-task streams in a random order that keeps each one's order, with
  * fresh increasing timestamps. */

@@ -243,7 +243,7 @@ static void test_text(void)
 	check(line_pos(t, "walk 7", "stress 100/101") >= 0, "text: walk id and task");
 	check(line_pos(t, "pte_entry", "count 512  at 1.500000s") >= 0, "text: kind, count, time");
 	check(line_pos(t, "# verdict: 1 double in 9 walks (1 with a concurrent split), 2 retries (0 with a concurrent split),"
-		       " 1 out of order; incomplete: 5 events lost", NULL) >= 0,
+		       " 1 out of order; 5 events lost", NULL) >= 0,
 	      "text: verdict line");
 	free(t);
 	wc_report_free(r);
@@ -316,24 +316,38 @@ static void test_clean(void)
 
 	check(line_pos(t, "# lost: 0 (", NULL) >= 0 && line_pos(t, "WARNING", NULL) < 0,
 	      "clean: lost 0 and no warning");
-	check(line_pos(t, "# verdict: no double handling in 9 walks", NULL) >= 0 &&
-	      !strcmp(wc_report_verdict(r, v, sizeof(v)), "no double handling in 9 walks"),
-	      "clean: verdict '%s'", v);
+	wc_report_verdict(r, v, sizeof(v));
+	check(line_pos(t, "# verdict: proven: every range handled exactly once in 9 complete walks", NULL) >= 0 &&
+	      !strcmp(v, "proven: every range handled exactly once in 9 complete walks") &&
+	      wc_report_verdict_kind(r) == WC_VERDICT_PROVEN, "clean: verdict '%s'", v);
 	free(t);
 	wc_report_free(r);
 
 	r = wc_report_new();
 	w = walk(OPS_A, "cat", 4096);
 	wc_report_walk(r, &w);
-	check(!strcmp(wc_report_verdict(r, v, sizeof(v)), "no double handling in 1 walk"),
+	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
+		      "proven: every range handled exactly once in 1 complete walk"),
 	      "clean: singular '%s'", v);
+	wc_report_free(r);
+
+	/* one incomplete walk: no double seen, but nothing proven */
+	r = wc_report_new();
+	w = walk(OPS_A, "cat", 4096);
+	w.flags = WC_W_INCOMPLETE | WC_W_SEQ_GAP;
+	wc_report_walk(r, &w);
+	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
+		      "could not prove: no double handling seen in 1 walk (0 proven exactly-once);"
+		      " 1 walk incomplete") && wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN,
+	      "incomplete: verdict '%s'", v);
 	wc_report_free(r);
 
 	r = wc_report_new();
 	t = render(r);
 	check(line_pos(t, "(no walks)", NULL) >= 0 &&
-	      line_pos(t, "# verdict: no double handling in 0 walks", NULL) >= 0,
-	      "empty report prints");
+	      line_pos(t, "# verdict: could not prove: no double handling seen in 0 walks"
+			  " (0 proven exactly-once); no walk traced", NULL) >= 0 &&
+	      wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN, "empty report prints");
 	free(t);
 	wc_report_free(r);
 }
@@ -391,7 +405,9 @@ static void test_meta(void)
 	struct json_object *h = wc_hdr_new(2, argv, "kprobe");
 	struct wc_report_meta m = { 0 };
 	struct wc_rec_lost l1 = { 5, 1, 0 }, l2 = { 9, 3, 0 };
-	struct wc_engine_stats st = { .inferred_boundaries = 4, .orphan_events = 2 };
+	struct wc_engine_stats st = { .orphan_events = 2, .walks_complete = 7, .walks_incomplete = 3,
+				      .walks_proven = 6, .missing_events = 11, .untracked_events = 5,
+				      .evicted = 1 };
 
 	wc_hdr_set_command(h, 2, argv + 3);
 	wc_meta_from_header(&m, h);
@@ -402,7 +418,9 @@ static void test_meta(void)
 	      !strcmp(m.mechanism, "kprobe") && m.start_ns == wc_hdr_u64(h, "monotonic_start_ns") &&
 	      *m.kernel && *m.start_time, "meta from header");
 	check(m.ringbuf_drops == 9 && m.recursion_misses == 3, "meta from LOST records: latest counters");
-	check(m.inferred_boundaries == 4 && m.orphan_events == 2, "meta from engine stats");
+	check(m.orphan_events == 2 && m.walks_complete == 7 && m.walks_incomplete == 3 &&
+	      m.walks_proven == 6 && m.missing_events == 11 && m.untracked_events == 5 &&
+	      m.evicted == 1, "meta from engine stats");
 	json_object_put(h);
 }
 

@@ -12,12 +12,17 @@ cat "$OUT/status" "$OUT/probes.txt" "$OUT/count.txt" 2>/dev/null | sed 's/^/# /'
 
 P=$OUT/probes.txt
 check "probes exits 0" grep -qx 'probes=0' "$OUT/status"
-check "probes uses fentry" grep -q '^# kernel .*mechanism fentry/fexit' "$P"
-check "__walk_page_range attached" grep -Eq '^__walk_page_range +chunk .* (fentry|kprobe) +ok' "$P"
+# fentry where the kernel does not preempt BPF programs, kprobe.multi where it does
+case "$SUITE" in
+sid | experimental) want=kprobe.multi ;;
+*) want=fentry ;;
+esac
+check "probes chooses $want" grep -q "^# kernel .*mechanism $want\$" "$P"
+check "__walk_page_range attached" grep -Eq '^__walk_page_range +chunk .* (fentry|kprobe|kprobe\.multi) +ok' "$P"
 check "a walk entry point attached" grep -Eq '^walk_page_(range|vma) +walk .* ok' "$P"
-check "__split_huge_pmd listed and usable" grep -Eq '^__split_huge_pmd +split .* (fentry|kprobe) ' "$P"
+check "__split_huge_pmd listed and usable" grep -Eq '^__split_huge_pmd +split .* (fentry|kprobe|kprobe\.multi) ' "$P"
 check "smaps_pte_range found through BTF" grep -Eq '^smaps_pte_range +callback +pmd_entry .* ok' "$P"
-n=$(grep -Ec '^[a-z_0-9]+ +callback +pmd_entry +(fentry|kprobe) ' "$P")
+n=$(grep -Ec '^[a-z_0-9]+ +callback +pmd_entry +(fentry|kprobe|kprobe\.multi) ' "$P")
 note "$n pmd_entry callbacks attachable"
 check "at least 10 pmd_entry callbacks" [ "$n" -ge 10 ]
 

@@ -1,16 +1,24 @@
+# shellcheck shell=bash
 # Shared by the VM tests: boot helpers and TAP-like result lines.
 # Each test is run as: tests/vm/NAME.sh SUITE
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 SUITE=${1:?usage: $0 SUITE}
+# SUITE is a Debian suite (bookworm, trixie, sid, experimental), optionally
+# with a kernel flavour: bookworm-rt is bookworm's PREEMPT_RT kernel.
+case $SUITE in
+*-rt | *-amd64 | *-cloud) DEBIAN_SUITE=${SUITE%-*} FLAVOUR=${SUITE##*-} ;;
+*) DEBIAN_SUITE=$SUITE FLAVOUR=cloud ;;
+esac
 VMTEST=${VMTEST:-scripts/vmtest}
+# shellcheck disable=SC2034 # W is used by the tests
 W=build/walkcov
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 # vm ARGS... -- CMD: boot SUITE's kernel, files from /out land in $OUT
 vm() {
-	"$VMTEST" --debian "$SUITE" --timeout 600 --out "$OUT" "$@"
+	"$VMTEST" --debian "$DEBIAN_SUITE" --flavour "$FLAVOUR" --timeout 600 --out "$OUT" "$@"
 }
 
 ok() { echo "ok - $SUITE: $*"; }

@@ -3,9 +3,11 @@
 # walk_page_range with its own callbacks and counts what it handled; walkcov
 # check must report exactly the module's doubles and retries for the module's
 # ops, flag the retry that raced a split, and give the right verdict.
+# Issue 8: overrun and rewalk handle one pmd twice across two chunks of ONE
+# walk (the module calls __walk_page_range itself): exactly 1 double each.
 . "$(dirname "$0")/lib.sh"
 
-ko=$(scripts/build-module "$SUITE" 2>"$OUT/build.err") || {
+ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
 	sed 's/^/# /' "$OUT/build.err"
 	notok "module builds for $SUITE"
 	exit 1
@@ -14,17 +16,18 @@ ok "module builds for $SUITE"
 
 # load the module first: walkcov finds its callbacks (module BTF) at start
 vm --add "$ko:/wc_testmod.ko" -- sh -c '
-	addr=$(awk "\$3 == \"walk_page_range\" {print \$1; exit}" /proc/kallsyms)
-	insmod /wc_testmod.ko walk_page_range_addr=0x$addr || echo "insmod failed"
+	sym() { awk -v s=$1 "\$3 == s && NF == 3 {print \$1; exit}" /proc/kallsyms; }
+	insmod /wc_testmod.ko walk_page_range_addr=0x$(sym walk_page_range) \
+		walk_chunk_addr=0x$(sym __walk_page_range) || echo "insmod failed"
 	walkcov probes | grep -c "wct_.*\[wc_testmod\].* ok" > /out/module_callbacks
-	for s in correct double retry:2 race mixed; do
+	for s in correct double retry:2 race mixed overrun rewalk; do
 		n=${s%%:*}
 		walkcov check --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/$n.jsonl $s >/dev/null" \
 			> /out/$n.json 2> /out/$n.err
 		echo "$n=$?" >> /out/status
 	done
 	# the kprobe path (where fentry is refused) must give the same counts
-	for s in double retry:2; do
+	for s in double retry:2 overrun; do
 		n=${s%%:*}
 		walkcov check --kprobe --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/kp-$n.jsonl $s >/dev/null" \
 			> /out/kp-$n.json 2> /out/kp-$n.err
@@ -32,10 +35,10 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 	done' >"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status"
 note "module callbacks attachable: $(cat "$OUT/module_callbacks" 2>/dev/null)"
-check "walkcov probes finds the module's 9 callbacks (module BTF)" \
-	grep -qx 9 "$OUT/module_callbacks"
+check "walkcov probes finds the module's 11 callbacks (module BTF)" \
+	grep -qx 11 "$OUT/module_callbacks"
 
-for n in correct double retry race mixed; do
+for n in correct double retry race mixed overrun rewalk; do
 	M=$OUT/$n.jsonl R=$OUT/$n.json
 	if ! jq -e . "$M" >/dev/null 2>&1 || ! jq -e .summary "$R" >/dev/null 2>&1; then
 		notok "$n: module result and walkcov report present"
@@ -49,16 +52,16 @@ for n in correct double retry race mixed; do
 	wc_r=$(jq -r '[.ops[] | select(.name | test("wct")) | .retries] | add // 0' "$R")
 	wc_w=$(jq -r '[.ops[] | select(.name | test("wct")) | .walks] | add // 0' "$R")
 	note "$n: module doubles=$mod_d retries=$mod_r; walkcov doubles=$wc_d retries=$wc_r walks=$wc_w"
-	check "$n: walkcov traced the module's walk" [ "$wc_w" -ge 1 ]
+	check "$n: walkcov counts the module's one walk ($wc_w)" [ "$wc_w" = 1 ]
 	check "$n: doubles match the module ($wc_d == $mod_d)" [ "$wc_d" = "$mod_d" ]
 	check "$n: retries match the module ($wc_r == $mod_r)" [ "$wc_r" = "$mod_r" ]
 	jqcheck "$n: no out-of-order visit or livelock" "$R" '.summary.out_of_order == 0 and .summary.livelocks == 0'
 	jqcheck "$n: nothing lost" "$R" '.summary.lost.total == 0'
 	want=0
-	[ "$n" = double ] && want=1
+	case $n in double | overrun | rewalk) want=1 ;; esac
 	check "$n: check exits $want" grep -qx "$n=$want" "$OUT/status"
 done
-for n in double retry; do
+for n in double retry overrun; do
 	M=$OUT/kp-$n.jsonl R=$OUT/kp-$n.json
 	if ! jq -e .summary "$R" >/dev/null 2>&1; then
 		notok "kprobe $n: walkcov report present"
@@ -79,3 +82,15 @@ jqcheck "race: the retry is flagged as a split race (split by another task)" "$O
 	'[.anomalies[] | select(.type == "retry" and .split == "other")] | length >= 1'
 jqcheck "mixed: every byte handled once (holes included)" "$OUT/mixed.jsonl" \
 	'.handled_bytes == (.end - .start) and .doubles == 0'
+
+# the double is the pmd handled in both chunks: module start + 4 MiB
+# (overrun: the next VMA's first pmd) or + 2 MiB (rewalk: the first VMA's last)
+for n in overrun:4 rewalk:2; do
+	m=${n#*:} n=${n%%:*}
+	s=$(jq -r .start "$OUT/$n.jsonl" 2>/dev/null)
+	[ -n "$s" ] || s=0
+	want=$(printf '[["0x%x","0x%x"]]' $((s + m * 1048576)) $((s + (m + 2) * 1048576)))
+	got=$(jq -c '[.anomalies[] | select(.type == "double" and (.ops | test("wct"))) | [.start, .end]]' \
+		"$OUT/$n.json" 2>&1)
+	check "$n: the one double is [start+${m}M, start+$((m + 2))M) ($got)" [ "$got" = "$want" ]
+done

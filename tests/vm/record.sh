@@ -3,7 +3,26 @@
 # and splits THPs; the file comes back and is reported on the host.
 . "$(dirname "$0")/lib.sh"
 
-vm -- sh -c 'walkcov record -o /out/w.data -- wc_workload > /out/workload.txt 2>/out/record.err;
+vm -- sh -c '
+	# waitfile FILE PID: wait (at most 120 s) until the recorder PID has
+	# written FILE (its header); give up if PID has ended
+	waitfile() {
+		i=0
+		while [ ! -s "$1" ]; do
+			kill -0 $2 2>/dev/null || { echo "$1: recorder ended before writing it" >> /out/timeouts; return 1; }
+			i=$((i + 1))
+			[ $i -le 600 ] || { echo "$1 still empty after 120 s" >> /out/timeouts; return 1; }
+			sleep 0.2
+		done
+	}
+	# waitexit PID: its exit status, waiting at most 60 s (then SIGKILL)
+	waitexit() {
+		i=0
+		while kill -0 $1 2>/dev/null && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.2; done
+		kill -0 $1 2>/dev/null && { echo "recorder $1 still running 60 s after its signal" >> /out/timeouts; kill -KILL $1; }
+		wait $1
+	}
+	walkcov record -o /out/w.data -- wc_workload > /out/workload.txt 2>/out/record.err;
 	echo "record=$?" > /out/status
 	# the same workload analysed live, no file
 	walkcov trace --json -- sh -c "wc_workload >/dev/null" > /out/trace.json 2>/out/trace.err
@@ -11,15 +30,17 @@ vm -- sh -c 'walkcov record -o /out/w.data -- wc_workload > /out/workload.txt 2>
 	# Ctrl-C ends a system-wide recording with a complete file
 	# (the header is written once attached: wait for it, loading is slow under TCG)
 	walkcov record -a -o /out/int.data 2>/out/int.err & pid=$!
-	while [ ! -s /out/int.data ]; do sleep 0.2; done
-	cat /proc/self/smaps > /dev/null; sleep 1; kill -INT $pid; wait $pid
+	waitfile /out/int.data $pid
+	cat /proc/self/smaps > /dev/null; sleep 1; kill -INT $pid; waitexit $pid
 	echo "int=$?" >> /out/status
 	# a killed recorder leaves a file readable up to the last flush
 	walkcov record -a -o /out/kill.data 2>/dev/null & pid=$!
-	while [ ! -s /out/kill.data ]; do sleep 0.2; done
-	cat /proc/self/smaps > /dev/null; sleep 1; kill -KILL $pid; wait $pid
+	waitfile /out/kill.data $pid
+	cat /proc/self/smaps > /dev/null; sleep 1; kill -KILL $pid; waitexit $pid
 	echo "kill=$?" >> /out/status' >"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status" "$OUT/record.err" "$OUT/workload.txt" 2>/dev/null
+check "recorders started within 120 s and stopped within 60 s" [ ! -e "$OUT/timeouts" ]
+sed 's/^/# /' "$OUT/timeouts" 2>/dev/null
 check "record exits 0" grep -qx 'record=0' "$OUT/status"
 check "workload formed THPs" grep -q '^AnonHugePages: [1-9]' "$OUT/workload.txt"
 

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
-#include "probes.h"
+#include "plan.h"
 
-/* Walk entry points: one call is one walk (docs/design.md). */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Walk entry points: one call is one walk (docs/design.md). Some call
+ * others (7.x: walk_page_range -> walk_page_range_mm_unsafe, madvise guard
+ * regions call the _unsafe ones directly); the tracer nests them. */
 static const char *const walk_entries[] = {
-	"walk_page_range", "walk_page_range_mm", "walk_page_vma",
-	"walk_page_range_vma", "walk_page_mapping", "walk_page_range_novma",
+	"walk_page_range", "walk_page_range_mm", "walk_page_range_mm_unsafe", "walk_page_vma",
+	"walk_page_range_vma", "walk_page_range_vma_unsafe", "walk_page_mapping",
+	"walk_page_range_novma",
 	"walk_kernel_page_table_range", "walk_kernel_page_table_range_lockless",
 	"walk_page_range_debug",
 };
@@ -41,12 +47,14 @@ const char *wc_role_name(unsigned int role)
 	static const char *const names[] = { "unused", "walk", "chunk", "test",
 					     "callback", "level", "split" };
 
-	return role < sizeof(names) / sizeof(names[0]) ? names[role] : "?";
+	return role < ARRAY_LEN(names) ? names[role] : "unknown";
 }
 
 const char *wc_mech_name(int mech)
 {
-	return mech == WC_MECH_FENTRY ? "fentry" : mech == WC_MECH_KPROBE ? "kprobe" : "-";
+	static const char *const names[] = { "-", "fentry", "kprobe", "kprobe.multi" };
+
+	return mech >= 0 && mech < (int)ARRAY_LEN(names) ? names[mech] : "?";
 }
 
 struct wc_slot wc_slot_empty(unsigned int role, unsigned int kind)
@@ -175,9 +183,6 @@ static struct wc_target *add_target(struct wc_plan *plan, const char *name,
 {
 	struct wc_target *t;
 
-	for (int i = 0; i < plan->n; i++)
-		if (!strcmp(plan->t[i].name, name))
-			return NULL;	/* same name seen in another BTF: kallsyms decides */
 	if (plan->n == plan->cap) {
 		int cap = plan->cap ? plan->cap * 2 : 64;
 		struct wc_target *p = realloc(plan->t, cap * sizeof(*p));
@@ -196,42 +201,78 @@ static struct wc_target *add_target(struct wc_plan *plan, const char *name,
 	return t;
 }
 
-static void skip(struct wc_target *t, const char *fmt, const char *arg)
+void wc_target_skip(struct wc_target *t, const char *fmt, ...)
 {
+	va_list ap;
+
 	t->use = false;
-	snprintf(t->why, sizeof(t->why), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
 }
 
-/* Is NAME a real, unique, unrenamed function? Sets the skip reason if not. */
-static bool check_symbol(struct wc_target *t, const struct ksyms *ks)
+struct wc_target *wc_plan_find(const struct wc_plan *plan, const char *name)
+{
+	for (int i = 0; i < plan->n; i++)
+		if (!strcmp(plan->t[i].name, name))
+			return &plan->t[i];
+	return NULL;
+}
+
+/* FUNCs named NAME among BTF ids FIRST..: how many, and the last one's
+ * prototype in *PROTO. Static functions of different files may share a
+ * name; BTF keeps one FUNC per distinct prototype. */
+static int count_funcs(const struct btf *btf, __u32 first, const char *name,
+		       const struct btf_type **proto)
+{
+	__u32 n = btf__type_cnt(btf);
+	int found = 0;
+
+	*proto = NULL;
+	for (__u32 id = first; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (btf_is_func(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name)) {
+			found++;
+			*proto = func_proto(btf, t);
+		}
+	}
+	return found;
+}
+
+/* Is T's function a real, unique, unrenamed function? Skips T if not. */
+static bool check_symbol(struct wc_target *t, const struct ksyms *ks, int btf_funcs)
 {
 	int n = ksyms_count_text(ks, t->name);
 	const char *renamed;
 
+	if (btf_funcs > 1) {
+		wc_target_skip(t, "%d functions of this name in BTF: which one kallsyms holds is unknown",
+			       btf_funcs);
+		return false;
+	}
 	if (n == 1)
 		return true;
 	if (n > 1) {
-		char num[16];
-
-		snprintf(num, sizeof(num), "%d", n);
-		skip(t, "not unique in kallsyms (%s symbols)", num);
+		wc_target_skip(t, "not unique in kallsyms (%d symbols)", n);
 		return false;
 	}
 	renamed = ksyms_renamed(ks, t->name);
 	if (renamed)
-		skip(t, "renamed by the compiler (%s)", renamed);
+		wc_target_skip(t, "renamed by the compiler (%s): its arguments may be changed", renamed);
 	else
-		skip(t, "%s", "inlined or absent (not in kallsyms)");
+		wc_target_skip(t, "inlined or absent (not in kallsyms)");
 	return false;
 }
 
-/* Argument positions of an entry point, from parameter types and names. */
+/* Argument positions of a named function, from parameter types and names. */
 static void locate_args(const struct btf *btf, const struct btf_type *proto, struct wc_slot *s)
 {
+	static const char *const entries[] = { "pgd_t*", "p4d_t*", "pud_t*", "pmd_t*" };
 	const struct btf_param *p = btf_params(proto);
 	int ulongs = 0;
 
-	for (int i = 0; i < btf_vlen(proto) && i < 6; i++) {
+	for (int i = 0; i < btf_vlen(proto) && i < WC_MAX_ARGS; i++) {
 		const char *pname = btf__name_by_offset(btf, p[i].name_off);
 		char ty[128] = "";
 
@@ -244,7 +285,7 @@ static void locate_args(const struct btf *btf, const struct btf_type *proto, str
 			s->arg_ops = i;
 		else if (!strcmp(ty, "struct mm_walk*"))
 			s->arg_walk = i;
-		else if (!strcmp(ty, "pmd_t*") || !strcmp(ty, "pud_t*"))
+		else if (in_list(ty, entries, ARRAY_LEN(entries)))
 			s->arg_entry = i;
 		else if (!strcmp(ty, "long unsigned int")) {
 			/* walk entry points name them start/end; chunks,
@@ -265,25 +306,44 @@ static void locate_args(const struct btf *btf, const struct btf_type *proto, str
 	}
 }
 
-static void add_named(struct wc_plan *plan, const struct btf *btf, const struct ksyms *ks,
-		      const char *name, unsigned int role, unsigned int kind)
+static struct wc_target *add_named(struct wc_plan *plan, const struct btf *btf,
+				   const struct ksyms *ks, const char *name,
+				   unsigned int role, unsigned int kind)
 {
-	__s32 id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
 	struct wc_slot s = wc_slot_empty(role, kind);
-	const struct btf_type *proto = NULL;
+	const struct btf_type *proto;
+	int nfuncs = count_funcs(btf, 1, name, &proto);
 	struct wc_target *t;
 
-	if (id > 0)
-		proto = func_proto(btf, btf__type_by_id(btf, id));
 	if (proto)
 		locate_args(btf, proto, &s);
 	t = add_target(plan, name, NULL, s);
 	if (!t)
-		return;
-	if (!check_symbol(t, ks))
-		return;
+		return NULL;
+	if (!check_symbol(t, ks, nfuncs))
+		return t;
 	if (!proto)
-		skip(t, "%s", "no BTF for this function");
+		wc_target_skip(t, "no BTF for this function");
+	return t;
+}
+
+/*
+ * The walker's level functions (walk_pmd_range, walk_pte_range_inner) return
+ * int. MGLRU (mm/vmscan.c) has a walk_pmd_range of its own returning void:
+ * tracing it would report levels of walks that never happened.
+ */
+static int add_level(struct wc_plan *plan, const struct btf *btf, const struct ksyms *ks,
+		     const char *name, unsigned int kind)
+{
+	struct wc_target *t = add_named(plan, btf, ks, name, WC_R_LEVEL, kind);
+	const struct btf_type *proto;
+
+	if (!t)
+		return -ENOMEM;
+	count_funcs(btf, 1, name, &proto);
+	if (t->use && (!proto->type || t->slot.arg_walk == WC_ARG_NONE))
+		wc_target_skip(t, "not the page walker's %s (returns void: MGLRU's, mm/vmscan.c)", name);
+	return 0;
 }
 
 /* Callback argument positions are fixed by struct mm_walk_ops. */
@@ -292,6 +352,8 @@ static struct wc_slot callback_slot(unsigned int kind)
 	struct wc_slot s = wc_slot_empty(WC_R_CALLBACK, kind);
 
 	switch (kind) {
+	case WC_K_PGD_ENTRY:
+	case WC_K_P4D_ENTRY:
 	case WC_K_PUD_ENTRY:
 	case WC_K_PMD_ENTRY:
 		s.arg_entry = 0;
@@ -317,9 +379,9 @@ static struct wc_slot callback_slot(unsigned int kind)
 }
 
 /* Every FUNC in BTF (type ids FIRST..) whose prototype is a callback's. */
-static void add_callbacks(struct wc_plan *plan, const struct btf *btf, __u32 first,
-			  const char *module, const struct cb_proto *cbs, int ncb,
-			  const struct ksyms *ks)
+static int add_callbacks(struct wc_plan *plan, const struct btf *btf, __u32 first,
+			 const char *module, const struct cb_proto *cbs, int ncb,
+			 const struct ksyms *ks)
 {
 	__u32 n = btf__type_cnt(btf);
 	char proto[256];
@@ -331,108 +393,142 @@ static void add_callbacks(struct wc_plan *plan, const struct btf *btf, __u32 fir
 		if (!btf_is_func(t) || !(fp = func_proto(btf, t)))
 			continue;
 		name = btf__name_by_offset(btf, t->name_off);
-		if (in_list(name, walker_levels, sizeof(walker_levels) / sizeof(*walker_levels)))
+		/* walk_pud_range(p4d_t *, ...) has p4d_entry's prototype, and
+		 * so on: the walker's own levels are never callbacks */
+		if (in_list(name, walker_levels, ARRAY_LEN(walker_levels)))
 			continue;
 		render_proto(btf, fp, proto, sizeof(proto));
 		for (int i = 0; i < ncb; i++) {
+			const struct btf_type *unused;
 			struct wc_target *tg;
 
 			if (!cbs[i].proto[0] || strcmp(proto, cbs[i].proto))
 				continue;
+			if (wc_plan_find(plan, name))
+				break;	/* another FUNC of this name: skipped below */
 			tg = add_target(plan, name, module, callback_slot(cbs[i].kind));
-			if (tg) {
-				plan->callbacks++;
-				check_symbol(tg, ks);
-			}
+			if (!tg)
+				return -ENOMEM;
+			plan->callbacks++;
+			check_symbol(tg, ks, count_funcs(btf, first, name, &unused));
 			break;
 		}
 	}
+	return 0;
 }
 
-/* Module BTF (e.g. walkcov's test module) so its callbacks are found too. */
-static void add_module_callbacks(struct wc_plan *plan, struct btf *vmlinux,
-				 const struct cb_proto *cbs, int ncb, const struct ksyms *ks)
-{
-	DIR *d = opendir("/sys/kernel/btf");
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[300];
-		struct btf *mod;
-
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", de->d_name);
-		mod = btf__parse_split(path, vmlinux);
-		if (!mod)
-			continue;
-		add_callbacks(plan, mod, btf__type_cnt(vmlinux), de->d_name, cbs, ncb, ks);
-		btf__free(mod);
-	}
-	closedir(d);
-}
-
-/* Build the plan from vmlinux BTF, module BTF and kallsyms. Returns 0, or
- * -1 with a one-line reason in ERR (no BTF). */
-static int plan_build(struct wc_plan *plan, const struct ksyms *ks, char *err, size_t errlen)
+int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
+		  const struct wc_plan_module *mods, int nmods, const struct ksyms *ks)
 {
 	struct cb_proto cbs[] = {
+		{ "pgd_entry", WC_K_PGD_ENTRY, "" },
+		{ "p4d_entry", WC_K_P4D_ENTRY, "" },
 		{ "pud_entry", WC_K_PUD_ENTRY, "" },
 		{ "pmd_entry", WC_K_PMD_ENTRY, "" },
 		{ "pte_entry", WC_K_PTE_ENTRY, "" },
 		{ "pte_hole", WC_K_PTE_HOLE, "" },
 		{ "hugetlb_entry", WC_K_HUGETLB_ENTRY, "" },
 	};
-	int ncb = sizeof(cbs) / sizeof(cbs[0]);
-	struct btf *btf;
+	int ncb = ARRAY_LEN(cbs);
 	size_t i;
 
 	memset(plan, 0, sizeof(*plan));
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		snprintf(err, errlen, "kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
-			 "walkcov needs CONFIG_DEBUG_INFO_BTF", strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < sizeof(walk_entries) / sizeof(*walk_entries); i++)
-		add_named(plan, btf, ks, walk_entries[i], WC_R_WALK, WC_K_NONE);
-	for (i = 0; i < sizeof(chunk_entries) / sizeof(*chunk_entries); i++)
-		add_named(plan, btf, ks, chunk_entries[i], WC_R_CHUNK, WC_K_NONE);
-	add_named(plan, btf, ks, "walk_page_test", WC_R_TEST, WC_K_NONE);
+	for (i = 0; i < ARRAY_LEN(walk_entries); i++)
+		if (!add_named(plan, vmlinux, ks, walk_entries[i], WC_R_WALK, WC_K_NONE))
+			return -ENOMEM;
+	for (i = 0; i < ARRAY_LEN(chunk_entries); i++)
+		if (!add_named(plan, vmlinux, ks, chunk_entries[i], WC_R_CHUNK, WC_K_NONE))
+			return -ENOMEM;
+	if (!add_named(plan, vmlinux, ks, "walk_page_test", WC_R_TEST, WC_K_NONE))
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_LEN(split_entries); i++)
+		if (!add_named(plan, vmlinux, ks, split_entries[i], WC_R_SPLIT, WC_K_NONE))
+			return -ENOMEM;
+	if (add_level(plan, vmlinux, ks, "walk_pmd_range", WC_K_PMD_RANGE) ||
+	    add_level(plan, vmlinux, ks, "walk_pte_range_inner", WC_K_PTE_RANGE))
+		return -ENOMEM;
 
-	/* walk_pmd_range only where it is the walker's own: MGLRU's (mm/vmscan.c)
-	 * returns void, the page walker's returns int. */
-	add_named(plan, btf, ks, "walk_pmd_range", WC_R_LEVEL, WC_K_PMD_RANGE);
-	if (plan->n && plan->t[plan->n - 1].use) {
-		__s32 id = btf__find_by_name_kind(btf, "walk_pmd_range", BTF_KIND_FUNC);
-		const struct btf_type *fp = func_proto(btf, btf__type_by_id(btf, id));
-
-		if (!fp || !fp->type)
-			skip(&plan->t[plan->n - 1], "%s", "MGLRU's walk_pmd_range (returns void), not the walker's");
-	}
-	add_named(plan, btf, ks, "walk_pte_range_inner", WC_R_LEVEL, WC_K_PTE_RANGE);
-
-	for (i = 0; i < sizeof(split_entries) / sizeof(*split_entries); i++)
-		add_named(plan, btf, ks, split_entries[i], WC_R_SPLIT, WC_K_NONE);
-
-	load_callback_protos(btf, cbs, ncb);
-	add_callbacks(plan, btf, 1, NULL, cbs, ncb, ks);
-	add_module_callbacks(plan, btf, cbs, ncb, ks);
-	btf__free(btf);
+	load_callback_protos(vmlinux, cbs, ncb);
+	if (add_callbacks(plan, vmlinux, 1, NULL, cbs, ncb, ks))
+		return -ENOMEM;
+	for (int m = 0; m < nmods; m++)
+		if (add_callbacks(plan, mods[m].btf, btf__type_cnt(vmlinux), mods[m].name,
+				  cbs, ncb, ks))
+			return -ENOMEM;
 	return 0;
+}
+
+/* Module BTFs (e.g. walkcov's test module) so their callbacks are found too. */
+static int load_modules(struct btf *vmlinux, struct wc_plan_module **mods)
+{
+	DIR *d = opendir("/sys/kernel/btf");
+	struct dirent *de;
+	int n = 0, cap = 0;
+
+	*mods = NULL;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct btf *btf;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", de->d_name);
+		btf = btf__parse_split(path, vmlinux);
+		if (!btf)
+			continue;	/* unreadable module BTF: its callbacks are not traced */
+		if (n == cap) {
+			struct wc_plan_module *p = realloc(*mods, (cap ? 2 * cap : 16) * sizeof(*p));
+
+			if (!p) {
+				btf__free(btf);
+				break;
+			}
+			*mods = p;
+			cap = cap ? 2 * cap : 16;
+		}
+		(*mods)[n].name = strdup(de->d_name);
+		if (!(*mods)[n].name) {
+			btf__free(btf);
+			break;
+		}
+		(*mods)[n++].btf = btf;
+	}
+	closedir(d);
+	return n;
 }
 
 struct ksyms *wc_plan_for_kernel(struct wc_plan *plan, char *err, size_t errlen)
 {
 	struct ksyms *ks = ksyms_load(NULL);
+	struct wc_plan_module *mods = NULL;
+	struct btf *vmlinux;
+	int nmods, e;
 
+	memset(plan, 0, sizeof(*plan));
 	if (!ks) {
 		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(errno));
 		return NULL;
 	}
-	if (plan_build(plan, ks, err, errlen)) {
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		snprintf(err, errlen, "kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
+			 "walkcov needs CONFIG_DEBUG_INFO_BTF", strerror(errno));
+		ksyms_free(ks);
+		return NULL;
+	}
+	nmods = load_modules(vmlinux, &mods);
+	e = wc_plan_build(plan, vmlinux, mods, nmods, ks);
+	for (int m = 0; m < nmods; m++) {
+		btf__free((struct btf *)mods[m].btf);
+		free((char *)mods[m].name);
+	}
+	free(mods);
+	btf__free(vmlinux);
+	if (e) {
+		snprintf(err, errlen, "cannot build the attach plan: %s", strerror(-e));
+		wc_plan_free(plan);
 		ksyms_free(ks);
 		return NULL;
 	}
@@ -449,7 +545,7 @@ void wc_plan_restrict(struct wc_plan *plan, unsigned int role_mask)
 {
 	for (int i = 0; i < plan->n; i++)
 		if (plan->t[i].use && !(role_mask & (1u << plan->t[i].slot.role)))
-			skip(&plan->t[i], "%s", "not needed by this command");
+			wc_target_skip(&plan->t[i], "not needed by this command");
 }
 
 int wc_plan_used(const struct wc_plan *plan)

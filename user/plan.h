@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The attach plan: which kernel functions walkcov traces on this kernel and
+ * why others are skipped. Built from BTF (vmlinux and modules) and kallsyms,
+ * because every kernel build inlines and renames differently. The builder
+ * takes its inputs (tests give it synthetic ones); wc_plan_for_kernel reads
+ * the running kernel's.
+ */
+#ifndef WALKCOV_PLAN_H
+#define WALKCOV_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "walkcov.h"
+#include "ksyms.h"
+
+struct btf;
+
+/* How a target is traced. */
+enum wc_mech {
+	WC_MECH_NONE = 0,		/* not decided (opts: choose per kernel) */
+	WC_MECH_FENTRY = 1,		/* fentry/fexit pair per slot */
+	WC_MECH_KPROBE = 2,		/* kprobe/kretprobe pair per target */
+	WC_MECH_KPROBE_MULTI = 3,	/* one kprobe.multi/kretprobe.multi link pair */
+};
+
+struct wc_target {
+	char name[128];
+	char module[64];	/* "" for vmlinux */
+	struct wc_slot slot;	/* role, kind and argument positions */
+	bool use;		/* attach it */
+	int mech;		/* set by the tracer: how it is traced */
+	char why[160];		/* why it is skipped (use == false), or a note */
+};
+
+struct wc_plan {
+	struct wc_target *t;
+	int n, cap;
+	int callbacks;		/* mm_walk_ops callbacks found */
+};
+
+/* A module's BTF (split on vmlinux's) whose callbacks are traced too. */
+struct wc_plan_module {
+	const char *name;
+	const struct btf *btf;
+};
+
+/* Build the plan from VMLINUX BTF, module BTFs and kallsyms KS: 0, or
+ * -ENOMEM. */
+int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
+		  const struct wc_plan_module *mods, int nmods, const struct ksyms *ks);
+/* The plan for the running kernel (/sys/kernel/btf, /proc/kallsyms): the
+ * kallsyms it was checked against (caller frees), or NULL with a one-line
+ * reason in ERR. */
+struct ksyms *wc_plan_for_kernel(struct wc_plan *plan, char *err, size_t errlen);
+void wc_plan_free(struct wc_plan *plan);
+/* Keep only roles in MASK (bit 1 << WC_R_*) in use. */
+void wc_plan_restrict(struct wc_plan *plan, unsigned int role_mask);
+int wc_plan_used(const struct wc_plan *plan);
+/* Target named NAME, or NULL. */
+struct wc_target *wc_plan_find(const struct wc_plan *plan, const char *name);
+/* Mark T unused with a reason (printf-style). */
+void wc_target_skip(struct wc_target *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+const char *wc_role_name(unsigned int role);
+const char *wc_mech_name(int mech);
+/* Empty slot with every argument position WC_ARG_NONE. */
+struct wc_slot wc_slot_empty(unsigned int role, unsigned int kind);
+
+#endif
