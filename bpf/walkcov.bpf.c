@@ -35,7 +35,7 @@ const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);	/* resized by the frontend (--ring-size) */
+	__uint(max_entries, WC_RING_SIZE_DEFAULT);	/* resized by the frontend (--ring-size) */
 } events SEC(".maps");
 
 struct {
@@ -766,12 +766,7 @@ int kmulti_entry(struct pt_regs *regs)
 {
 	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
 
-	c.args[0] = PT_REGS_PARM1(regs);
-	c.args[1] = PT_REGS_PARM2(regs);
-	c.args[2] = PT_REGS_PARM3(regs);
-	c.args[3] = PT_REGS_PARM4(regs);
-	c.args[4] = PT_REGS_PARM5(regs);
-	c.args[5] = regs->r9;	/* x86-64: sixth argument */
+	kprobe_args(regs, &c);
 	return on_entry(&c);
 }
 

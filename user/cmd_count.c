@@ -6,24 +6,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 #include "cli.h"
 #include "commands.h"
 #include "session.h"
-
-#define MAX_OPS 256
 
 struct ops_count {
 	uint64_t ops;
 	char name[64];
 	uint64_t walks, chunks;
+	UT_hash_handle hh;
 };
 
 static struct {
 	struct wc_session_opts s;
 	struct wc_sink sink;
-	struct ops_count ops[MAX_OPS];
-	int n;
-	uint64_t other;		/* events for ops beyond MAX_OPS */
+	struct ops_count *ops;	/* by ops id */
+	bool nomem;
 	struct wc_rec_end end;	/* the trailer: what was lost */
 } env;
 
@@ -39,14 +38,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static struct ops_count *find_ops(uint64_t ops)
 {
-	for (int i = 0; i < env.n; i++)
-		if (env.ops[i].ops == ops)
-			return &env.ops[i];
-	if (env.n == MAX_OPS)
+	struct ops_count *c;
+
+	HASH_FIND(hh, env.ops, &ops, sizeof(ops), c);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		env.nomem = true;
 		return NULL;
-	env.ops[env.n].ops = ops;
-	snprintf(env.ops[env.n].name, sizeof(env.ops[0].name), "0x%" PRIx64, ops);
-	return &env.ops[env.n++];
+	}
+	c->ops = ops;
+	snprintf(c->name, sizeof(c->name), "0x%" PRIx64, ops);
+	HASH_ADD(hh, env.ops, ops, sizeof(c->ops), c);
+	return c;
 }
 
 static int on_event(struct wc_sink *sink, const struct wc_event *e)
@@ -56,11 +61,11 @@ static int on_event(struct wc_sink *sink, const struct wc_event *e)
 	(void)sink;
 	if (e->type != WC_EV_WALK_BEGIN && e->type != WC_EV_CHUNK_BEGIN)
 		return 0;
+	if (e->flags & WC_F_NESTED)
+		return 0;	/* an entry point inside the same walk */
 	c = find_ops(e->ops);
-	if (!c) {
-		env.other++;
-		return 0;
-	}
+	if (!c)
+		return -1;
 	if (e->type == WC_EV_WALK_BEGIN)
 		c->walks++;
 	else
@@ -73,8 +78,9 @@ static int on_symbol(struct wc_sink *sink, uint64_t addr, const char *name)
 	struct ops_count *c = find_ops(addr);
 
 	(void)sink;
-	if (c)
-		snprintf(c->name, sizeof(c->name), "%s", name);
+	if (!c)
+		return -1;
+	snprintf(c->name, sizeof(c->name), "%s", name);
 	return 0;
 }
 
@@ -87,10 +93,8 @@ static int on_end(struct wc_sink *sink, const struct wc_rec_end *e, struct json_
 	return 0;
 }
 
-static int by_walks(const void *a, const void *b)
+static int by_walks(struct ops_count *x, struct ops_count *y)
 {
-	const struct ops_count *x = a, *y = b;
-
 	return x->walks != y->walks ? (x->walks < y->walks ? 1 : -1) : strcmp(x->name, y->name);
 }
 
@@ -109,6 +113,7 @@ int cmd_count(int argc, char **argv)
 		.children = children,
 	};
 	struct wc_session_result res;
+	struct ops_count *c, *tmp;
 	uint64_t walks = 0, chunks = 0;
 
 	env.sink = (struct wc_sink){ .event = on_event, .symbol = on_symbol, .end = on_end };
@@ -117,20 +122,23 @@ int cmd_count(int argc, char **argv)
 		return WC_EXIT_FAIL;
 	env.s.argc = argc;
 	env.s.argv = argv;
-	if (wc_session_run(&env.s, &env.sink, &res))
+	if (wc_session_run(&env.s, &env.sink, &res) || env.nomem) {
+		if (env.nomem)
+			wc_err("out of memory");
 		return WC_EXIT_FAIL;
+	}
 
-	qsort(env.ops, env.n, sizeof(env.ops[0]), by_walks);
+	HASH_SORT(env.ops, by_walks);
 	printf("%-32s %10s %10s\n", "OPS", "WALKS", "CHUNKS");
-	for (int i = 0; i < env.n; i++) {
-		printf("%-32s %10" PRIu64 " %10" PRIu64 "\n", env.ops[i].name,
-		       env.ops[i].walks, env.ops[i].chunks);
-		walks += env.ops[i].walks;
-		chunks += env.ops[i].chunks;
+	HASH_ITER(hh, env.ops, c, tmp) {
+		printf("%-32s %10" PRIu64 " %10" PRIu64 "\n", c->name, c->walks, c->chunks);
+		walks += c->walks;
+		chunks += c->chunks;
+		HASH_DEL(env.ops, c);
+		free(c);
 	}
 	printf("%-32s %10" PRIu64 " %10" PRIu64 "\n", "total", walks, chunks);
-	printf("# lost: %" PRIu64 " ring buffer drops, %" PRIu64 " skipped by the kernel (recursion)%s\n",
-	       env.end.ringbuf_drops, env.end.recursion_misses,
-	       env.other ? ", some ops not shown" : "");
+	printf("# lost: %" PRIu64 " ring buffer drops, %" PRIu64 " skipped by the kernel (recursion)\n",
+	       env.end.ringbuf_drops, env.end.recursion_misses);
 	return WC_EXIT_OK;
 }

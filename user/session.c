@@ -55,7 +55,7 @@ static const struct argp_option session_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace walks of this process only", 1 },
 	{ "all-cpus", 'a', NULL, 0, "Trace the whole system (the default without -p or CMD)", 1 },
 	{ "duration", 'd', "SECS", 0, "Stop after SECS seconds", 1 },
-	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size (power of two, default 16M; K/M suffix)", 1 },
+	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size (power of two, default 64M; K/M suffix)", 1 },
 	{ "kprobe", OPT_KPROBE, NULL, 0, "Use kprobes (one per target) whatever this kernel's default", 1 },
 	{ "fentry", OPT_FENTRY, NULL, 0, "Use fentry/fexit even where the kernel may skip them (preemptible kernels)", 1 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 1 },

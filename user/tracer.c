@@ -439,6 +439,28 @@ static void destroy_links(struct bpf_link **l, int n)
 	}
 }
 
+/* Attach the entry/exit pair of every slot whose target uses MECH; a
+ * target that fails is skipped with the reason, the others go on. */
+static void attach_pairs(struct wc_tracer *t, int mech,
+			 int (*attach_pair)(struct wc_tracer *t, int slot), const char *what)
+{
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		struct wc_target *tg;
+		int err;
+
+		if (t->slot_target[slot] < 0)
+			continue;
+		tg = &t->plan->t[t->slot_target[slot]];
+		if (tg->mech != mech)
+			continue;
+		err = attach_pair(t, slot);
+		if (err) {
+			destroy_links(t->slot_links[slot], 2);
+			wc_target_skip(tg, "%s attach failed: %s", what, strerror(-err));
+		}
+	}
+}
+
 /* kprobe.multi where the kernel has it, else one kprobe pair per target. */
 static void attach_kprobe_targets(struct wc_tracer *t)
 {
@@ -456,20 +478,7 @@ static void attach_kprobe_targets(struct wc_tracer *t)
 	for (int i = 0; i < t->plan->n; i++)
 		if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE_MULTI)
 			t->plan->t[i].mech = WC_MECH_KPROBE;
-	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
-		struct wc_target *tg;
-
-		if (t->slot_target[slot] < 0)
-			continue;
-		tg = &t->plan->t[t->slot_target[slot]];
-		if (tg->mech != WC_MECH_KPROBE)
-			continue;
-		err = attach_kprobe_pair(t, slot);
-		if (err) {
-			destroy_links(t->slot_links[slot], 2);
-			wc_target_skip(tg, "kprobe attach failed: %s", strerror(-err));
-		}
-	}
+	attach_pairs(t, WC_MECH_KPROBE, attach_kprobe_pair, "kprobe");
 }
 
 static int attach_all(struct wc_tracer *t)
@@ -490,21 +499,7 @@ static int attach_all(struct wc_tracer *t)
 		if (!t->fork_link)
 			return -errno;
 	}
-	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
-		struct wc_target *tg;
-		int err;
-
-		if (t->slot_target[slot] < 0)
-			continue;
-		tg = &t->plan->t[t->slot_target[slot]];
-		if (tg->mech != WC_MECH_FENTRY)
-			continue;
-		err = attach_fentry_pair(t, slot);
-		if (err) {
-			destroy_links(t->slot_links[slot], 2);
-			wc_target_skip(tg, "fentry attach failed: %s", strerror(-err));
-		}
-	}
+	attach_pairs(t, WC_MECH_FENTRY, attach_fentry_pair, "fentry");
 	attach_kprobe_targets(t);
 	for (int slot = 0; slot < WC_MAX_SLOTS; slot++)
 		if (t->slot_target[slot] >= 0 && t->plan->t[t->slot_target[slot]].use)
