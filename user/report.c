@@ -503,8 +503,12 @@ const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 	    (!wn || r->total.incomplete || lost_total(&r->meta) || r->meta.untracked_events ||
 	     r->meta.truncated)) {
 		n += (size_t)snprintf(buf + n, size - n, "; ");
-		unproven_why(r, buf + n, size - n);
+		n += unproven_why(r, buf + n, size - n);
 	}
+	/* A program the kernel skipped uses no walk index: if a walk's end and
+	 * the next walk's begin were both skipped, two walks look like one. */
+	if (n < size && v == WC_VERDICT_ANOMALIES && r->meta.recursion_misses)
+		snprintf(buf + n, size - n, " (programs were skipped: confirm with --kprobe)");
 	return buf;
 }
 

@@ -139,14 +139,15 @@ static bool has_ret(unsigned type)
 
 static const char *flags_text(unsigned flags, char *buf, size_t size)
 {
-	static const char *const names[] = { "lower", "novma", "seen", "kprobe" };
+	static const char *const names[] = { "lower", "novma", "seen", "kprobe", "nested", "nowalk" };
+	const unsigned nnames = sizeof(names) / sizeof(names[0]);
 	size_t n = 0;
 
 	buf[0] = 0;
 	for (unsigned i = 0; i < 8 && n < size; i++) {
 		if (!(flags & (1u << i)))
 			continue;
-		if (i < 4)
+		if (i < nnames)
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", names[i]);
 		else
 			n += (size_t)snprintf(buf + n, size - n, "%s0x%x", n ? "," : "", 1u << i);
@@ -183,6 +184,8 @@ static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
 	wc_json_add_u64(o, "pid", ev->pid);
 	wc_json_add_u64(o, "tid", ev->tid);
 	wc_json_add_u64(o, "cpu", ev->cpu);
+	wc_json_add_u64(o, "walk_id", ev->walk_id);
+	wc_json_add_u64(o, "seq", ev->seq);
 	wc_json_add_str(o, "type", wc_event_type_name(ev->type));
 	wc_json_add_u64(o, "slot", ev->slot);
 	wc_json_add_str(o, "func", slot_name(s, ev->slot, sb, sizeof(sb)));
@@ -216,13 +219,14 @@ int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event 
 	else
 		snprintf(rb, sizeof(rb), "-");
 	fprintf(out, "%16s %7u/%-7u [%03u] %14.9f: %-11s %-26s %-12s [0x%" PRIx64 ", 0x%" PRIx64
-		") %-8s %-7s ret=%s ops=%s walk=%s",
+		") %-8s %-7s ret=%s ops=%s walk=%s wid=%" PRIu64 " seq=%u",
 		*comm ? comm : "-", ev->pid, ev->tid, ev->cpu, rel_s(s, ev->ts_ns),
 		wc_event_type_name(t), slot_name(s, ev->slot, sb, sizeof(sb)),
 		ev->kind ? nz(wc_kind_name(ev->kind)) : "-", (uint64_t)ev->start, (uint64_t)ev->end,
 		has_action(t) ? nz(wc_action_name(ev->action)) : "-",
 		has_class(t) ? nz(wc_class_name(ev->cls)) : "-", rb,
-		ops_name(s, ev->ops, nb, sizeof(nb)), wc_kaddr(ev->walk, wb, sizeof(wb)));
+		ops_name(s, ev->ops, nb, sizeof(nb)), wc_kaddr(ev->walk, wb, sizeof(wb)),
+		(uint64_t)ev->walk_id, ev->seq);
 	if (ev->value)
 		fprintf(out, " val=%s", wc_kaddr(ev->value, wb, sizeof(wb)));
 	if (ev->kind == WC_K_PTE_HOLE)
@@ -253,7 +257,7 @@ int wc_script_print_header(FILE *out, struct wc_script *s, struct json_object *h
 	wc_hdr_argv(hdr, "command", cmd, sizeof(cmd));
 	fprintf(out, "# command: %s\n", *cmd ? cmd : "(system-wide)");
 	fprintf(out, "# %16s %15s %5s %14s  %-11s %-26s %-12s %s\n", "comm", "pid/tid", "cpu",
-		"time", "event", "function", "kind", "[start, end) action class ret ops walk");
+		"time", "event", "function", "kind", "[start, end) action class ret ops walk wid seq");
 	return done(out);
 }
 

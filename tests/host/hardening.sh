@@ -58,11 +58,11 @@ if ! command -v setpriv >/dev/null || [ "$(id -u)" -ne 0 ]; then
 elif nobody head -1 /proc/kallsyms | grep -q '^0*[ ]'; then
 	nobody $W script -i "$S" >"$tmp/s.txt" 2>&1
 	is "nobody: script exits 0" 0 $?
-	n=$(grep -c 'ops=#[0-9a-f]\{12\} walk=#[0-9a-f]\{12\}$' "$tmp/s.txt")
+	n=$(grep -c 'ops=#[0-9a-f]\{12\} walk=#[0-9a-f]\{12\} wid=' "$tmp/s.txt")
 	is "nobody: every event shows ids, not kernel pointers" 4000 "$n"
 	is "nobody: no kernel address anywhere" 0 "$(grep -c 'ffff' "$tmp/s.txt")"
 	is "nobody: one walk pointer, one id (4000 events of one thread)" 4000 \
-		"$(grep -c "walk=$(grep -m1 -o 'walk=#[0-9a-f]*' "$tmp/s.txt" | cut -d= -f2)\$" "$tmp/s.txt")"
+		"$(grep -c "walk=$(grep -m1 -o 'walk=#[0-9a-f]*' "$tmp/s.txt" | cut -d= -f2) " "$tmp/s.txt")"
 	nobody $W script --json -i "$S" >"$tmp/s.json" 2>&1
 	is "nobody: script --json hides mm, ops, walk" 0 "$(grep -c '"0xffff' "$tmp/s.json")"
 	is "nobody: user ranges stay (2000 walk begins)" 2000 "$(grep -c '"start":"0x400000"' "$tmp/s.json")"

@@ -245,6 +245,8 @@ static void test_text(void)
 	check(line_pos(t, "# verdict: 1 double in 9 walks (1 with a concurrent split), 2 retries (0 with a concurrent split),"
 		       " 1 out of order; 5 events lost", NULL) >= 0,
 	      "text: verdict line");
+	check(line_pos(t, "1 out of order; 5 events lost (programs were skipped: confirm with --kprobe)", NULL) >= 0,
+	      "text: a finding with programs skipped says to confirm it");
 	free(t);
 	wc_report_free(r);
 }
