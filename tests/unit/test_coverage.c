@@ -7,6 +7,7 @@
  * double; without loss every walk is complete and exact) and a fuzz test
  * (garbage never crashes).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1279,6 +1280,16 @@ static int t_idle_and_bad(void)
 	CHECK(wc_engine_stats(e)->bad_events == 3);
 	CHECK(wc_engine_stats(e)->events == g.n);
 	wc_engine_flush(e);
+	/* tid 100's walk (idle-closed) and tid 101's 40,000 complete ones */
+	{
+		size_t complete = 0;
+
+		for (size_t i = 0; i < c.nw; i++)
+			complete += c.w[i].tid == 101 && !(c.w[i].flags & WC_W_INCOMPLETE);
+		CHECK(c.nw == 40001);
+		CHECK(complete == 40000);
+		CHECK(wc_engine_stats(e)->walks_complete == 40000);
+	}
 	eg_free(&g);
 	wc_engine_free(e);
 	col_free(&c);
@@ -1544,6 +1555,30 @@ static int t_fuzz(void)
 	wc_engine_flush(e);
 	CHECK(wc_engine_stats(e)->events == n);
 	CHECK(c.walks == wc_engine_stats(e)->walks);
+	/* whatever the input, the books balance: every closed walk is complete
+	 * or incomplete (with a reason), proven walks are complete ones, and
+	 * the walks' double counts add up to the double anomalies */
+	{
+		const struct wc_engine_stats *st = wc_engine_stats(e);
+		uint64_t incomplete = 0, no_reason = 0, stray_reason = 0, doubles = 0, an_doubles = 0;
+
+		for (size_t i = 0; i < c.nw; i++) {
+			bool inc = c.w[i].flags & WC_W_INCOMPLETE;
+
+			incomplete += inc;
+			no_reason += inc && !(c.w[i].flags & WC_W_REASONS);
+			stray_reason += !inc && (c.w[i].flags & WC_W_REASONS);
+			doubles += c.w[i].doubles;
+		}
+		for (size_t i = 0; i < c.na; i++)
+			an_doubles += c.a[i].type == WC_AN_DOUBLE;
+		CHECK(c.nw == st->walks);
+		CHECK(st->walks_complete + st->walks_incomplete == st->walks);
+		CHECK(incomplete == st->walks_incomplete);
+		CHECK(no_reason == 0 && stray_reason == 0);
+		CHECK(st->walks_proven <= st->walks_complete);
+		CHECK(doubles == an_doubles);
+	}
 	wc_engine_free(e);
 	col_free(&c);
 	return ok;
