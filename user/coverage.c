@@ -354,8 +354,10 @@ static struct owalk *walk_of(struct wc_engine *e, const struct wc_event *ev)
 		if (t)
 			walk_close(e, t, 0);
 		w = walk_open(e, ev);
-		if (!w)
+		if (!w) {
+			e->st.nomem_events++;	/* visible in the verdict: never silent */
 			return NULL;
+		}
 		if (ev->seq)	/* seq 0, its BEGIN, is WC_W_NO_BEGIN's business */
 			w->seq_base = 1;
 	}

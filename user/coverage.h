@@ -110,6 +110,7 @@ struct wc_engine_stats {
 	uint64_t missing_events;	/* seq gaps over all walks */
 	uint64_t untracked_events;	/* WC_F_NO_WALK: the tracer's task table was full */
 	uint64_t evicted;		/* walks closed early because max_open were open */
+	uint64_t nomem_events;		/* events not judged: no memory for their walk */
 };
 
 struct wc_engine;

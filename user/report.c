@@ -382,6 +382,7 @@ void wc_meta_from_engine(struct wc_report_meta *m, const struct wc_engine_stats 
 	m->missing_events = s->missing_events;
 	m->untracked_events = s->untracked_events;
 	m->evicted = s->evicted;
+	m->nomem_events = s->nomem_events;
 	m->orphan_events = s->orphan_events;
 	m->splits_seen = s->splits_huge;
 }
@@ -423,7 +424,7 @@ enum wc_verdict wc_report_verdict_kind(const struct wc_report *r)
 	    r->by_type[WC_AN_LIVELOCK])
 		return WC_VERDICT_ANOMALIES;
 	if (!r->total.walks || r->total.incomplete || lost_total(m) || m->untracked_events ||
-	    m->truncated)
+	    m->nomem_events || m->truncated)
 		return WC_VERDICT_UNPROVEN;	/* zero walks prove nothing either */
 	return WC_VERDICT_PROVEN;
 }
@@ -463,6 +464,11 @@ static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
 				      sep, m->untracked_events);
 		sep = ", ";
 	}
+	if (n < size && m->nomem_events) {
+		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " events not judged (out of memory)",
+				      sep, m->nomem_events);
+		sep = ", ";
+	}
 	if (n < size && m->truncated)
 		n += (size_t)snprintf(buf + n, size - n, "%srecording truncated", sep);
 	return n;
@@ -499,11 +505,11 @@ const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 	if (n < size && l)
 		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " %s", l,
 				      plural(l, "livelock", "livelocks"));
-	if (n + 2 < size && v != WC_VERDICT_PROVEN &&
-	    (!wn || r->total.incomplete || lost_total(&r->meta) || r->meta.untracked_events ||
-	     r->meta.truncated)) {
-		n += (size_t)snprintf(buf + n, size - n, "; ");
-		n += unproven_why(r, buf + n, size - n);
+	if (n < size && v != WC_VERDICT_PROVEN) {
+		char why[256];
+
+		if (unproven_why(r, why, sizeof(why)))
+			n += (size_t)snprintf(buf + n, size - n, "; %s", why);
 	}
 	/* A program the kernel skipped uses no walk index: if a walk's end and
 	 * the next walk's begin were both skipped, two walks look like one. */
@@ -707,6 +713,7 @@ struct json_object *wc_report_json(struct wc_report *r)
 	wc_json_add_u64(s, "missing_events", m->missing_events);
 	wc_json_add_u64(s, "untracked_events", m->untracked_events);
 	wc_json_add_u64(s, "evicted_walks", m->evicted);
+	wc_json_add_u64(s, "nomem_events", m->nomem_events);
 	wc_json_add_u64(s, "bytes", r->total.bytes);
 	wc_json_add_u64(s, "anomalies", r->an_total);
 	wc_json_add_u64(s, "doubles", r->by_type[WC_AN_DOUBLE]);

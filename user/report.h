@@ -42,6 +42,7 @@ struct wc_report_meta {
 	uint64_t missing_events;	/* seq gaps over all walks */
 	uint64_t untracked_events;	/* the tracer's task table was full */
 	uint64_t evicted;		/* walks closed early: too many open */
+	uint64_t nomem_events;		/* events the engine had no memory to judge */
 	uint64_t splits_seen;		/* huge-pmd splits traced, in walks or not */
 	uint64_t orphan_events;
 	bool truncated;			/* recording has no trailer */

@@ -333,6 +333,17 @@ static void test_clean(void)
 	      "clean: singular '%s'", v);
 	wc_report_free(r);
 
+	/* the engine ran out of memory for some events: nothing proven */
+	r = wc_report_new();
+	w = walk(OPS_A, "cat", 4096);
+	wc_report_walk(r, &w);
+	wc_meta_from_engine(wc_report_meta(r), &(struct wc_engine_stats){ .nomem_events = 3 });
+	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
+		      "could not prove: no double handling seen in 1 walk (0 proven exactly-once);"
+		      " 3 events not judged (out of memory)") &&
+	      wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN, "out of memory: verdict '%s'", v);
+	wc_report_free(r);
+
 	/* one incomplete walk: no double seen, but nothing proven */
 	r = wc_report_new();
 	w = walk(OPS_A, "cat", 4096);
