@@ -462,6 +462,17 @@ static void attach_pairs(struct wc_tracer *t, int mech,
 }
 
 /* kprobe.multi where the kernel has it, else one kprobe pair per target. */
+/* kprobe.multi could not attach (ERR): say so and use a kprobe pair per target. */
+static void multi_to_kprobes(struct wc_tracer *t, int err)
+{
+	snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
+		 "; kprobe.multi failed (%s): one kprobe per target", strerror(-err));
+	t->mech = WC_MECH_KPROBE;
+	for (int i = 0; i < t->plan->n; i++)
+		if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE_MULTI)
+			t->plan->t[i].mech = WC_MECH_KPROBE;
+}
+
 static void attach_kprobe_targets(struct wc_tracer *t)
 {
 	int err;
@@ -471,13 +482,8 @@ static void attach_kprobe_targets(struct wc_tracer *t)
 		if (!err)
 			return;
 		destroy_links(t->multi_links, 2);
-		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
-			 "; kprobe.multi failed (%s): one kprobe per target", strerror(-err));
-		t->mech = WC_MECH_KPROBE;
+		multi_to_kprobes(t, err);
 	}
-	for (int i = 0; i < t->plan->n; i++)
-		if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE_MULTI)
-			t->plan->t[i].mech = WC_MECH_KPROBE;
 	attach_pairs(t, WC_MECH_KPROBE, attach_kprobe_pair, "kprobe");
 }
 
@@ -523,13 +529,8 @@ static int try_kprobes(struct wc_tracer *t)
 		destroy_links(t->multi_links, 2);
 		if (!err)
 			return 0;
-		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
-			 "; kprobe.multi failed (%s): one kprobe per target", strerror(-err));
-		t->mech = WC_MECH_KPROBE;
+		multi_to_kprobes(t, err);
 	}
-	for (int i = 0; i < t->plan->n; i++)
-		if (t->plan->t[i].use && t->plan->t[i].mech == WC_MECH_KPROBE_MULTI)
-			t->plan->t[i].mech = WC_MECH_KPROBE;
 	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
 		if (t->slot_target[slot] < 0 ||
 		    t->plan->t[t->slot_target[slot]].mech != WC_MECH_KPROBE)
