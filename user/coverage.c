@@ -23,6 +23,11 @@ static int hash_oom;	/* uthash could not allocate: the element was not added */
 #define BLOCK(a)	((a) & ~(BLOCK_SIZE - 1))
 #define MAX_IVS		1024		/* handled intervals per walk and mm */
 #define MAX_SPACES	8		/* mms per walk (walk_page_mapping) */
+/* Handled intervals of all open walks together (16 bytes each: 64 MiB). A
+ * clean walk holds one; a crafted stream could otherwise make every open
+ * walk hold MAX_IVS per space. Past it a walk is judged for what it holds
+ * and reported incomplete (WC_W_OVERFLOW), like a full list. */
+#define MAX_TOTAL_IVS	(4u << 20)
 #define MAX_PEND	32		/* anomalies pending per walk */
 #define SEQ_WIN		64		/* seq numbers that may arrive out of order */
 #define SWEEP_EVERY	65536		/* events between idle sweeps */
@@ -86,6 +91,7 @@ struct wc_engine {
 	struct split_rec *splits;	/* ring of the last huge splits */
 	size_t nsplits, split_head;
 	uint64_t now, since_sweep;
+	size_t ivs;			/* interval slots allocated, all walks */
 };
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -291,8 +297,10 @@ static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 	HASH_DELETE(hh, e->by_id, w);
 	HASH_DELETE(hh_tid, e->by_tid, w);
 	e->count--;
-	for (int i = 0; i < w->nsp; i++)
+	for (int i = 0; i < w->nsp; i++) {
+		e->ivs -= (size_t)w->sp[i].cap;
 		free(w->sp[i].iv);
+	}
 	free(w);
 }
 
@@ -481,7 +489,8 @@ static void cover(struct wc_engine *e, struct owalk *w, const struct wc_event *e
 	}
 	if (sp->niv == sp->cap) {
 		int cap = sp->cap ? sp->cap * 2 : 8;
-		struct iv *n = cap <= MAX_IVS ? realloc(sp->iv, cap * sizeof(*n)) : NULL;
+		struct iv *n = cap <= MAX_IVS && e->ivs + (size_t)(cap - sp->cap) <= MAX_TOTAL_IVS ?
+			       realloc(sp->iv, cap * sizeof(*n)) : NULL;
 
 		if (!n) {
 			/* Full: judged for what it holds, never guessed. */
@@ -489,6 +498,7 @@ static void cover(struct wc_engine *e, struct owalk *w, const struct wc_event *e
 			w->w.untracked += end - s;
 			return;
 		}
+		e->ivs += (size_t)(cap - sp->cap);
 		sp->iv = n;
 		sp->cap = cap;
 	}
