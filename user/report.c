@@ -416,29 +416,8 @@ uint64_t wc_report_count(const struct wc_report *r, uint32_t type)
 	return type >= 1 && type <= WC_AN_LIVELOCK ? r->by_type[type] : 0;
 }
 
-enum wc_verdict wc_report_verdict_kind(const struct wc_report *r)
-{
-	const struct wc_report_meta *m = &r->meta;
-
-	if (r->by_type[WC_AN_DOUBLE] || r->by_type[WC_AN_OUT_OF_ORDER] ||
-	    r->by_type[WC_AN_LIVELOCK])
-		return WC_VERDICT_ANOMALIES;
-	if (!r->total.walks || r->total.incomplete || lost_total(m) || m->untracked_events ||
-	    m->nomem_events || m->truncated)
-		return WC_VERDICT_UNPROVEN;	/* zero walks prove nothing either */
-	return WC_VERDICT_PROVEN;
-}
-
-const char *wc_verdict_name(enum wc_verdict v)
-{
-	switch (v) {
-	case WC_VERDICT_PROVEN: return "proven";
-	case WC_VERDICT_ANOMALIES: return "anomalies";
-	default: return "unproven";
-	}
-}
-
-/* Why a run cannot be proven, appended to the verdict line. */
+/* Why a run cannot be proven ("" when nothing stands in the way): decides
+ * the verdict and ends its line. */
 static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
 {
 	const struct wc_report_meta *m = &r->meta;
@@ -472,6 +451,26 @@ static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
 	if (n < size && m->truncated)
 		n += (size_t)snprintf(buf + n, size - n, "%srecording truncated", sep);
 	return n;
+}
+
+enum wc_verdict wc_report_verdict_kind(const struct wc_report *r)
+{
+	char why[256];
+
+	if (r->by_type[WC_AN_DOUBLE] || r->by_type[WC_AN_OUT_OF_ORDER] ||
+	    r->by_type[WC_AN_LIVELOCK])
+		return WC_VERDICT_ANOMALIES;
+	/* the reasons are listed in one place, unproven_why */
+	return unproven_why(r, why, sizeof(why)) ? WC_VERDICT_UNPROVEN : WC_VERDICT_PROVEN;
+}
+
+const char *wc_verdict_name(enum wc_verdict v)
+{
+	switch (v) {
+	case WC_VERDICT_PROVEN: return "proven";
+	case WC_VERDICT_ANOMALIES: return "anomalies";
+	default: return "unproven";
+	}
 }
 
 const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
