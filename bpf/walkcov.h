@@ -29,6 +29,7 @@ enum wc_event_type {
 	WC_EV_VISIT = 6,	/* a walk callback returned: kind, start, end, action, ret */
 	WC_EV_LEVEL = 7,	/* a walker level function returned (walk_pmd_range, walk_pte_range_inner) */
 	WC_EV_SPLIT = 8,	/* a THP split entered: mm, start (pmd-aligned), value, cls */
+	WC_EV_ANOMALY = 9,	/* summary mode: an anomaly the in-kernel judge found (below) */
 };
 
 /* Which callback a WC_EV_VISIT is (also the level of a WC_EV_LEVEL). */
@@ -137,6 +138,51 @@ struct wc_slot {
 	__u8 pad[6];
 };
 
+/*
+ * Summary mode (docs/production.md): the tracer judges each walk in the
+ * kernel, by the rules of docs/coverage.md that fit in bounded state, and
+ * when the walk closes adds it to the counters of its (ops, command) in the
+ * per-CPU hash "summary". Only anomalies cross the ring buffer, as
+ * WC_EV_ANOMALY events: walk_id, pid, tid, comm, ops, mm, kind, start, end
+ * as for a visit, and
+ *   value  enum wc_anomaly_type (user/coverage.h)
+ *   ret    count (overlapping pieces, repeats)
+ *   cls    split attribution (enum wc_split_attr)
+ *   vma    tid of the task that split the range (cls != 0)
+ *   depth  id of the kernel stack in the "stacks" map, < 0: none
+ * The counters of one walk are those of struct wc_walk (user/coverage.h),
+ * so the full engine's report rows and these must agree on the same walks.
+ */
+#define WC_SUM_ENTRIES 4096	/* (ops, comm) pairs; beyond, a walk counts in stats.sum_full */
+#define WC_STACK_DEPTH 32	/* frames kept per anomaly stack */
+
+struct wc_sum_key {
+	__u64 ops;		/* ops id, as wc_event.ops */
+	char comm[WC_COMM_LEN];	/* the walking task's command */
+};
+
+struct wc_sum_val {
+	__u64 walks;		/* walks closed */
+	__u64 walks_complete;	/* judged in full */
+	__u64 walks_incomplete;	/* not judged in full ("could not prove") */
+	__u64 walks_proven;	/* complete, no double, out-of-order or livelock */
+	__u64 bytes;		/* bytes handled, each once per walk */
+	__u64 pmd_huge;		/* huge pmds handled at pmd level */
+	__u64 pmd_down;		/* pmd entries sent to the pte level */
+	__u64 pud_visits;
+	__u64 pte_visits;
+	__u64 holes;
+	__u64 hugetlb;
+	__u64 skipped_vmas;
+	__u64 retries;		/* repeats: callback AGAIN and the walker's own retries */
+	__u64 doubles;		/* double anomalies (2 MiB granularity, as the engine) */
+	__u64 out_of_order;
+	__u64 livelocks;
+	__u64 splits_own;	/* huge-pmd splits by the walking task during the walk */
+	__u64 splits_other;	/* ... by another task, of a block inside the walk's range */
+	__u64 events;		/* events of the walk */
+};
+
 /* Per-CPU counters the tracer keeps (array map "stats", one entry per CPU). */
 struct wc_stats {
 	__u64 ringbuf_drops;	/* bpf_ringbuf_reserve failed */
@@ -144,6 +190,9 @@ struct wc_stats {
 	__u64 events;		/* events submitted */
 	__u64 untracked;	/* walk events of tasks the tracer could not follow (WC_F_NO_WALK) */
 	__u64 lost_exits;	/* callback/entry exits detected as missing (seq gap made) */
+	__u64 sum_full;		/* summary mode: walks not counted, the summary map full */
+	__u64 walks_opened;	/* summary mode: walks begun (open = opened - closed) */
+	__u64 walks_closed;
 };
 
 #endif /* WALKCOV_H */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Summary snapshots: see summary.h. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "summary.h"
+
+void wc_snapshot_init(struct wc_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void wc_snapshot_free(struct wc_snapshot *s)
+{
+	free(s->rows);
+	wc_snapshot_init(s);
+}
+
+struct wc_sum_row *wc_snapshot_row(struct wc_snapshot *s, uint64_t ops, const char *comm)
+{
+	struct wc_sum_row *r;
+
+	/* a few hundred rows at most in practice: a linear search is enough */
+	for (size_t i = 0; i < s->n; i++) {
+		r = &s->rows[i];
+		if (r->ops == ops && !strncmp(r->comm, comm, WC_COMM_LEN))
+			return r;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct wc_sum_row *rows = realloc(s->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return NULL;
+		s->rows = rows;
+		s->cap = cap;
+	}
+	r = &s->rows[s->n++];
+	memset(r, 0, sizeof(*r));
+	r->ops = ops;
+	strncpy(r->comm, comm, WC_COMM_LEN - 1);
+	snprintf(r->name, sizeof(r->name), "0x%" PRIx64, ops);
+	return r;
+}
