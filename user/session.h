@@ -26,8 +26,16 @@ struct wc_session_info {
 	char **argv;
 };
 
+/* What the tracer does with each walk (wc_session_opts.mode). */
+enum wc_mode {
+	WC_MODE_FULL = 1,		/* every event through the ring buffer: the user-space engine judges */
+	WC_MODE_SUMMARY = 2,		/* judged in the kernel: counters, and only anomalies as events */
+	WC_MODE_BOTH = 3,		/* both on the same walks (the differential test) */
+};
+
 struct wc_session_opts {
 	pid_t pid;			/* -p PID */
+	int mode;			/* enum wc_mode; 0: WC_MODE_FULL */
 	char **cmd;			/* -- CMD [ARGS], NULL-terminated */
 	double duration;		/* seconds; 0: until Ctrl-C or CMD exits */
 	size_t ring_size;

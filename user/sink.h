@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 #include <linux/types.h>
 #include "walkcov.h"
+#include "summary.h"
 
 /* Lost-event counters as a LOST record stores them. */
 struct wc_rec_lost {
@@ -50,6 +51,12 @@ struct wc_sink {
 	int (*lost)(struct wc_sink *s, const struct wc_rec_lost *l);
 	/* e == NULL: no trailer; extra may be NULL; both borrowed */
 	int (*end)(struct wc_sink *s, const struct wc_rec_end *e, struct json_object *extra);
+	/* summary mode (docs/production.md): the in-kernel counters, read
+	 * about every summary_interval_ms (0: only once) and once more,
+	 * final, before end(); borrowed. Anomalies arrive through event() as
+	 * WC_EV_ANOMALY events. */
+	int (*summary)(struct wc_sink *s, const struct wc_snapshot *snap, bool final);
+	unsigned int summary_interval_ms;
 	/* a live session calls lost() about every 100 ms (a file keeps the
 	 * counts over time); without it, only the trailer carries them */
 	bool periodic_lost;
@@ -76,6 +83,11 @@ static inline int wc_sink_symbol(struct wc_sink *s, uint64_t addr, const char *n
 static inline int wc_sink_lost(struct wc_sink *s, const struct wc_rec_lost *l)
 {
 	return s->lost ? s->lost(s, l) : 0;
+}
+
+static inline int wc_sink_summary(struct wc_sink *s, const struct wc_snapshot *snap, bool final)
+{
+	return s->summary ? s->summary(s, snap, final) : 0;
 }
 
 static inline int wc_sink_end(struct wc_sink *s, const struct wc_rec_end *e,
