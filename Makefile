@@ -8,6 +8,10 @@
 #   make bench    engine throughput and memory (separate from tests)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make vmlinux  regenerate vmlinux/x86/vmlinux.h from a Debian kernel's BTF
+#   make man      the man pages, build/man/*.1 from man/*.scd (scdoc; part of
+#                 `make` when scdoc is installed)
+#   make install  build/walkcov and the man pages into $(DESTDIR)$(PREFIX)
+#                 (PREFIX default /usr/local); make uninstall removes them
 
 OUTPUT   := build
 ARCH     := x86
@@ -23,6 +27,10 @@ CSTD     := -std=gnu11 -D_GNU_SOURCE
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -Istress
 LIBS     := -lbpf -lelf -lz -ljson-c -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SCDOC    ?= scdoc
+PREFIX   ?= /usr/local
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man/man1
 SUITES   ?= bookworm trixie sid
 # kernels that run only the stress check (tests/vm/check.sh)
 STRESS_SUITES ?= bookworm-rt experimental
@@ -56,12 +64,17 @@ GUEST_BINS := $(patsubst tests/guest/%.c,$(OUTPUT)/guest/%,$(GUEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 SKEL       := $(OUTPUT)/walkcov.skel.h
+MAN_SRCS   := $(wildcard man/*.scd)
+MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
+# `make` builds the man pages only where scdoc is installed (`make deps`
+# installs it); `make man` and `make install` need it
+HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds
+.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUTPUT)/walkcov $(OUTPUT)/walkcov.static $(GUEST_BINS)
+all: $(OUTPUT)/walkcov $(OUTPUT)/walkcov.static $(GUEST_BINS) $(if $(HAVE_SCDOC),man)
 
 deps:
 	@scripts/deps
@@ -128,7 +141,24 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/obj/stress $(OUTPUT)/asan/stress $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench:
+# man pages (man/*.scd, scdoc syntax; tests/host/man.sh keeps them in step
+# with each command's --help)
+man: $(MAN_PAGES)
+
+$(OUTPUT)/man/%: man/%.scd | $(OUTPUT)/man
+	$(call msg,SCDOC,$@)
+	$(Q)command -v $(SCDOC) >/dev/null || { echo "scdoc not found: 'make deps' installs it" >&2; exit 2; }
+	$(Q)$(SCDOC) <$< >$@
+
+install: $(OUTPUT)/walkcov man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 0755 $(OUTPUT)/walkcov $(DESTDIR)$(BINDIR)/walkcov
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/walkcov $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MAN_PAGES)))
+
+$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/obj/stress $(OUTPUT)/asan/stress $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench $(OUTPUT)/man:
 	$(Q)mkdir -p $@
 
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(OUTPUT)/walkcov
