@@ -64,6 +64,7 @@ for c in "${commands[@]}"; do
 		[ -z "$missing" ] || sed 's/^/#   missing from the page: /' <<<"$missing"
 		[ -z "$stale" ] || sed 's/^/#   in the page, not in --help: /' <<<"$stale"
 		[ -z "$twice" ] || sed 's/^/#   twice in the page: /' <<<"$twice"
+		echo "#   (an entry in $page: a line '*-x*, *--long*=_ARG_' or '*--long*', then its description indented by a tab)"
 	fi
 done
 
