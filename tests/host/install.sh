@@ -58,7 +58,7 @@ for src in man/*.1.scd; do
 		echo "ok - $page renders without warnings (${how# })"
 	else
 		echo "not ok - $page renders without warnings (${how# })"
-		sed 's/^/# /' <<<"$lint" | head -5
+		head -5 <<<"$lint" | sed 's/^/# /'
 	fi
 	# man finds the installed page by name, and its NAME section is the page's
 	name=${page%.1}
@@ -88,5 +88,5 @@ if [ -z "$left" ]; then
 	echo "ok - make uninstall removes every installed file"
 else
 	echo "not ok - make uninstall removes every installed file"
-	sed 's/^/# left: /' <<<"$left" | head -5
+	head -5 <<<"$left" | sed 's/^/# left: /'
 fi

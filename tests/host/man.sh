@@ -27,7 +27,13 @@ help_options() {
 # line such as "*-d*, *--duration*=_SECS_" or "*--fentry*" followed by its
 # tab-indented description (scdoc's indented block)
 page_options() {
-	awk 'prev ~ /^\*-/ && /^\t/ { print prev } { prev = $0 }' "$1" | tr -d '*_\\' | sort
+	awk 'prev ~ /^\*-/ && /^\t/ { print prev } { prev = $0 }' "$1" | tr -d "*_\\\\" | sort
+}
+
+# comment PREFIX TEXT: each line of TEXT as a "#" line of the test's output
+comment() {
+	local line
+	while IFS= read -r line; do echo "#   $1$line"; done <<<"$2"
 }
 
 is_command() {
@@ -61,9 +67,9 @@ for c in "${commands[@]}"; do
 		echo "ok - walkcov-$c(1) documents exactly the $(wc -l <"$tmp/help") options of 'walkcov $c --help'"
 	else
 		echo "not ok - walkcov-$c(1) documents exactly the options of 'walkcov $c --help'"
-		[ -z "$missing" ] || sed 's/^/#   missing from the page: /' <<<"$missing"
-		[ -z "$stale" ] || sed 's/^/#   in the page, not in --help: /' <<<"$stale"
-		[ -z "$twice" ] || sed 's/^/#   twice in the page: /' <<<"$twice"
+		[ -z "$missing" ] || comment "missing from the page: " "$missing"
+		[ -z "$stale" ] || comment "in the page, not in --help: " "$stale"
+		[ -z "$twice" ] || comment "twice in the page: " "$twice"
 		echo "#   (an entry in $page: a line '*-x*, *--long*=_ARG_' or '*--long*', then its description indented by a tab)"
 	fi
 done
