@@ -76,7 +76,9 @@ extra=$(find "$mandir" -type f | wc -l)
 	echo "not ok - $n man pages installed, no other file (found $extra)"
 
 # the default PREFIX is /usr/local
-if mk -n install DESTDIR="$tmp/none" | grep -q "$tmp/none/usr/local/share/man/man1"; then
+# (into a file: grep -q would close the pipe on make, and pipefail sees that)
+mk -n install DESTDIR="$tmp/none" >"$tmp/dry" 2>&1
+if grep -q "$tmp/none/usr/local/share/man/man1" "$tmp/dry"; then
 	echo "ok - PREFIX defaults to /usr/local"
 else
 	echo "not ok - PREFIX defaults to /usr/local"
