@@ -63,7 +63,8 @@ for src in man/*.1.scd; do
 	# man finds the installed page by name, and its NAME section is the page's
 	name=${page%.1}
 	if command -v man >/dev/null; then
-		if MANPATH=$dest/usr/share/man MANWIDTH=80 man "$name" 2>"$tmp/err" | grep -q "^ *$name - "; then
+		MANPATH=$dest/usr/share/man MANWIDTH=80 man "$name" >"$tmp/shown" 2>"$tmp/err"
+		if grep -q "^ *$name - " "$tmp/shown"; then
 			echo "ok - man $name shows the installed page"
 		else
 			echo "not ok - man $name shows the installed page"
