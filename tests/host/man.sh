@@ -90,6 +90,8 @@ for page in man/*.scd; do
 	else
 		echo "not ok - $page is titled $name(1) (first line: '$(head -1 "$page")')"
 	fi
+	bad=$(grep -oE '\*walkcov [a-z]+\*\(1\)' "$page" | tr -d '*' | sort -u | tr '\n' ' ')
+	[ -z "$bad" ] || echo "not ok - $page names pages as ${bad% }: a page is walkcov-COMMAND(1)"
 	for ref in $(grep -oE '\*walkcov(-[a-z]+)?\*\(1\)' "$page" | tr -d '*' | sed 's/(1)$//' | sort -u); do
 		[ -f "man/$ref.1.scd" ] || echo "not ok - $page refers to $ref(1), which has no page"
 	done
