@@ -259,23 +259,6 @@ static __always_inline __u64 first_callback(const struct mm_walk_ops *ops)
 	return fn;
 }
 
-/*
- * What identifies an ops struct in events. Static ops are their address.
- * Ops some kernels build on the stack for each call (7.x madvise, guard
- * regions) have a new address every time, and one stack slot holds
- * different ops over time: those are identified by their first callback,
- * a function the frontend names through kallsyms.
- */
-static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
-{
-	__u64 fn;
-
-	if (!ops || (__u64)ops >= WC_KERNEL_IMAGE_BASE)
-		return (__u64)ops;
-	fn = first_callback(ops);
-	return fn ? fn : (__u64)ops;
-}
-
 /* --ops: is a walk with OPS traced? Decided once per walk (task_walk.skip). */
 enum ops_verdict { OPS_IN = 0, OPS_OUT = 1, OPS_UNKNOWN = 2 };
 
@@ -445,6 +428,23 @@ static __always_inline void ident_split(struct ident *id)
 
 	if (tw && tw->skip == OPS_IN)
 		take(id, tw);
+}
+
+/*
+ * What identifies an ops struct in events. Static ops are their address.
+ * Ops some kernels build on the stack for each call (7.x madvise, guard
+ * regions) have a new address every time, and one stack slot holds
+ * different ops over time: those are identified by their first callback,
+ * a function the frontend names through kallsyms.
+ */
+static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
+{
+	__u64 fn;
+
+	if (!ops || (__u64)ops >= WC_KERNEL_IMAGE_BASE)
+		return (__u64)ops;
+	fn = first_callback(ops);
+	return fn ? fn : (__u64)ops;
 }
 
 /* Fill ops, mm, vma and the flags that depend on the walk. */

@@ -316,7 +316,6 @@ static int set_autoload(struct bpf_program *prog, bool on)
 	return prog ? bpf_program__set_autoload(prog, on) : -ENOENT;
 }
 
-/* Open the skeleton, give every used target a slot and load it. */
 /* The filters the BPF programs compare with (read-only data, set before load). */
 static void set_filter_knobs(struct walkcov_bpf *skel, const struct wc_filter *f)
 {
@@ -333,6 +332,7 @@ static void set_filter_knobs(struct walkcov_bpf *skel, const struct wc_filter *f
 		skel->rodata->filter_ops[i] = f->ops_ids[i];
 }
 
+/* Open the skeleton, give every used target a slot and load it. */
 static int load(struct wc_tracer *t)
 {
 	struct wc_plan *plan = t->plan;
