@@ -33,6 +33,17 @@ const volatile struct wc_slot slots[WC_MAX_SLOTS] = {};
 const volatile __u32 target_tgid = 0;	/* 0: every process, else follow tracked_tgids */
 const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
 
+/* Filters (docs/production.md). Task filters are checked at every event:
+ * a task filtered out costs a few compares and touches no map. The ops
+ * filter is decided once per walk and kept in its task_walk, so a walk is
+ * wholly in or wholly out. Splits are never filtered. */
+const volatile __u8 filter_comm_set = 0;
+const volatile char filter_comm[WC_COMM_LEN] = {};
+const volatile __u8 filter_cgroup = 0;	/* only tasks in filter_cgroups[0] or below it */
+const volatile __u8 filter_ops_n = 0;	/* 0: every ops */
+const volatile __u8 filter_ops_by_callback = 0;	/* filter_ops[] are first callbacks, not ops addresses */
+const volatile __u64 filter_ops[WC_MAX_FILTER_OPS] = {};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, WC_RING_SIZE_DEFAULT);	/* resized by the frontend (--ring-size) */
@@ -54,6 +65,14 @@ struct {
 	__type(value, __u8);
 } tracked_tgids SEC(".maps");
 
+/* --cgroup: the cgroup v2 directory, set by the frontend before attaching. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} filter_cgroups SEC(".maps");
+
 /* The walk a task is in. A plain hash, not LRU: an LRU could evict a walk
  * in flight and the task's next events would silently start another. */
 struct task_walk {
@@ -64,6 +83,7 @@ struct task_walk {
 	__u8 active;			/* a chunk, skip, visit or level was seen */
 	__u8 chunks;			/* chunk functions open */
 	__u8 stopped;			/* the outermost chunk returned non-zero */
+	__u8 skip;			/* enum ops_verdict: the walk's --ops decision */
 	__u16 nest[WC_MAX_NEST];	/* slots of the open entry points */
 };
 
@@ -87,6 +107,7 @@ struct ident {
 	__u64 walk_id;
 	__u32 seq;
 	__u8 flags;		/* WC_F_NESTED, WC_F_NO_WALK */
+	__u8 skip;		/* its walk is filtered out by --ops: emit nothing */
 };
 
 /* What an entry hands to its exit, per task and slot. */
@@ -127,14 +148,35 @@ static __always_inline struct wc_stats *my_stats(void)
 	return bpf_map_lookup_elem(&stats, &zero);
 }
 
+static __always_inline bool comm_differs(void)
+{
+	char comm[WC_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < WC_COMM_LEN; i++) {
+		if (comm[i] != filter_comm[i])
+			return true;
+		if (!comm[i])
+			break;
+	}
+	return false;
+}
+
+/* The task filters: -p (and its children), --comm, --cgroup (or below). */
 static __always_inline bool filtered_out(void)
 {
 	__u32 tgid;
 
-	if (!target_tgid)
-		return false;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	return !bpf_map_lookup_elem(&tracked_tgids, &tgid);
+	if (target_tgid) {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+		if (!bpf_map_lookup_elem(&tracked_tgids, &tgid))
+			return true;
+	}
+	if (filter_comm_set && comm_differs())
+		return true;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&filter_cgroups, 0) != 1)
+		return true;
+	return false;
 }
 
 static __always_inline __u64 arg(const struct call *c, __u8 idx)
@@ -200,12 +242,56 @@ static __always_inline void count(__u64 *field)
 	__sync_fetch_and_add(field, 1);
 }
 
+/* The first callback of OPS (0: none). */
+static __always_inline __u64 first_callback(const struct mm_walk_ops *ops)
+{
+	__u64 fn;
+
+	fn = (__u64)BPF_CORE_READ(ops, pmd_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, pte_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, pud_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, hugetlb_entry);
+	if (!fn)
+		fn = (__u64)BPF_CORE_READ(ops, pte_hole);
+	return fn;
+}
+
+/* --ops: is a walk with OPS traced? Decided once per walk (task_walk.skip). */
+enum ops_verdict { OPS_IN = 0, OPS_OUT = 1, OPS_UNKNOWN = 2 };
+
+static __always_inline __u8 ops_verdict(const struct mm_walk_ops *ops)
+{
+	__u64 id;
+
+	if (!filter_ops_n)
+		return OPS_IN;
+	if (!ops)
+		return OPS_UNKNOWN;	/* dropped until an event shows the walk's ops */
+	id = filter_ops_by_callback ? first_callback(ops) : (__u64)ops;
+	for (int i = 0; i < WC_MAX_FILTER_OPS; i++)
+		if (i < filter_ops_n && filter_ops[i] == id)
+			return OPS_IN;
+	return OPS_OUT;
+}
+
+/* The same for a walk whose BEGIN was not seen: its struct mm_walk's ops. */
+static __always_inline __u8 walk_verdict(__u64 walk)
+{
+	if (!filter_ops_n)
+		return OPS_IN;
+	return ops_verdict(walk ? BPF_CORE_READ((struct mm_walk *)walk, ops) : NULL);
+}
+
 /* ---- walk identity (docs/events.md) ---- */
 
 /* A new walk for the task: state replaced (old walk: its END was lost) or
  * created. NULL when the task table is full: the event is WC_F_NO_WALK. */
 static __always_inline struct task_walk *walk_start(__u32 tid, struct task_walk *tw,
-						    __u32 first_seq, __u8 depth, __u16 slot)
+						    __u32 first_seq, __u8 depth, __u16 slot,
+						    __u8 skip)
 {
 	struct task_walk fresh = {};
 	struct wc_stats *st;
@@ -217,6 +303,7 @@ static __always_inline struct task_walk *walk_start(__u32 tid, struct task_walk 
 	fresh.depth = depth;
 	fresh.active = !depth;	/* started by activity: its BEGIN was not seen */
 	fresh.nest[0] = slot;
+	fresh.skip = skip;
 	if (tw) {
 		*tw = fresh;
 		return tw;
@@ -238,8 +325,9 @@ static __always_inline void take(struct ident *id, struct task_walk *tw)
 	id->seq = tw->seq++;	/* used up even if the event is then lost */
 }
 
-/* A walk entry point is entered. */
-static __always_inline void ident_begin(struct ident *id, __u16 slot)
+/* A walk entry point with OPS is entered. */
+static __always_inline void ident_begin(struct ident *id, __u16 slot,
+					const struct mm_walk_ops *ops)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
@@ -253,15 +341,18 @@ static __always_inline void ident_begin(struct ident *id, __u16 slot)
 			tw->nest[tw->depth & (WC_MAX_NEST - 1)] = slot;
 			tw->depth++;
 			id->flags |= WC_F_NESTED;
+			id->skip = tw->skip != OPS_IN;
 			take(id, tw);
 			return;
 		}
 	}
-	tw = walk_start(tid, tw, 0, 1, slot);
+	tw = walk_start(tid, tw, 0, 1, slot, ops_verdict(ops));
 	if (!tw) {
 		id->flags |= WC_F_NO_WALK;
+		id->skip = ops_verdict(ops) != OPS_IN;
 		return;
 	}
+	id->skip = tw->skip != OPS_IN;
 	take(id, tw);
 }
 
@@ -273,8 +364,11 @@ static __always_inline void ident_end(struct ident *id, __u16 slot)
 	int level = -1;
 	struct wc_stats *st;
 
-	if (!tw)
+	if (!tw) {
+		id->skip = filter_ops_n != 0;	/* its ops are unknown */
 		return;		/* nothing open: walk_id 0, an orphan */
+	}
+	id->skip = tw->skip != OPS_IN;
 	for (int i = 0; i < WC_MAX_NEST; i++)
 		if (i < tw->depth && tw->nest[i] == slot)
 			level = i;
@@ -309,11 +403,15 @@ static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 
 	if (!tw || tw->stopped || (walk && tw->walk && tw->walk != walk))
-		tw = walk_start(tid, tw, 1, 0, 0);
+		tw = walk_start(tid, tw, 1, 0, 0, walk_verdict(walk));
 	if (!tw) {
 		id->flags |= WC_F_NO_WALK;
+		id->skip = walk_verdict(walk) != OPS_IN;
 		return NULL;
 	}
+	if (tw->skip == OPS_UNKNOWN && walk)
+		tw->skip = walk_verdict(walk);
+	id->skip = tw->skip != OPS_IN;
 	tw->active = 1;
 	if (!tw->walk)
 		tw->walk = walk;
@@ -321,13 +419,14 @@ static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 
 	return tw;
 }
 
-/* A split: part of the splitting task's walk if it is walking, else walk 0. */
+/* A split: part of the splitting task's walk if it is walking (and the
+ * walk is traced: one --ops filters out counts as no walk), else walk 0. */
 static __always_inline void ident_split(struct ident *id)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 
-	if (tw)
+	if (tw && tw->skip == OPS_IN)
 		take(id, tw);
 }
 
@@ -344,15 +443,7 @@ static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
 
 	if (!ops || (__u64)ops >= WC_KERNEL_IMAGE_BASE)
 		return (__u64)ops;
-	fn = (__u64)BPF_CORE_READ(ops, pmd_entry);
-	if (!fn)
-		fn = (__u64)BPF_CORE_READ(ops, pte_entry);
-	if (!fn)
-		fn = (__u64)BPF_CORE_READ(ops, pud_entry);
-	if (!fn)
-		fn = (__u64)BPF_CORE_READ(ops, hugetlb_entry);
-	if (!fn)
-		fn = (__u64)BPF_CORE_READ(ops, pte_hole);
+	fn = first_callback(ops);
 	return fn ? fn : (__u64)ops;
 }
 
@@ -471,7 +562,9 @@ static __always_inline int on_entry(struct call *c)
 		return 0;
 
 	if (s->role == WC_R_WALK) {
-		ident_begin(&id, c->slot);
+		ident_begin(&id, c->slot, (const struct mm_walk_ops *)arg(c, s->arg_ops));
+		if (id.skip)
+			return 0;
 		e = new_event(WC_EV_WALK_BEGIN, c->slot, &id);
 		if (!e)
 			return 0;
@@ -498,6 +591,8 @@ static __always_inline int on_entry(struct call *c)
 
 		if (tw && tw->chunks < 255)
 			tw->chunks++;
+		if (id.skip)
+			return 0;
 		e = new_event(WC_EV_CHUNK_BEGIN, c->slot, &id);
 		if (!e)
 			return 0;
@@ -536,6 +631,8 @@ static __always_inline int on_entry(struct call *c)
 		 * a gap in this walk (levels contain a whole pte range, and
 		 * walk_page_test reports only when it skips: at exit) */
 		ident_activity(&val.id, arg(c, s->arg_walk));
+		if (val.id.skip)
+			return 0;	/* the exit finds no state and drops it too */
 		val.have_id = 1;
 	}
 	/* kprobes: the exit has no arguments; fentry: the exit checks them */
@@ -635,6 +732,8 @@ static __always_inline int on_exit(struct call *c)
 	} else if (!have_id) {
 		ident_activity(&id, arg(c, s->arg_walk));
 	}
+	if (id.skip)
+		return 0;
 
 	e = new_event(type, c->slot, &id);
 	if (!e)

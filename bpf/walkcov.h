@@ -18,6 +18,7 @@
 						 * at 15k walks/s in an emulated 6.12 guest */
 #define WC_RING_SIZE_PROBE (1u << 16)		/* ring buffer of a load-only probe */
 #define WC_TRACKED_TASKS 16384	/* tasks with a walk in flight the tracer can follow at once */
+#define WC_MAX_FILTER_OPS 4	/* ops ids one --ops name may resolve to */
 
 /* Event types. */
 enum wc_event_type {

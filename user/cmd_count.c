@@ -24,6 +24,7 @@ static struct {
 	struct ops_count *ops;	/* by ops id */
 	bool nomem;
 	struct wc_rec_end end;	/* the trailer: what was lost */
+	struct wc_filter filter;	/* from the header: printed under the table */
 } env;
 
 static const struct argp_option options[] = {
@@ -84,6 +85,13 @@ static int on_symbol(struct wc_sink *sink, uint64_t addr, const char *name)
 	return 0;
 }
 
+static int on_begin(struct wc_sink *sink, struct json_object *hdr)
+{
+	(void)sink;
+	wc_filter_from_json(&env.filter, json_object_object_get(hdr, "filters"));
+	return 0;
+}
+
 static int on_end(struct wc_sink *sink, const struct wc_rec_end *e, struct json_object *extra)
 {
 	(void)sink;
@@ -116,7 +124,8 @@ int cmd_count(int argc, char **argv)
 	struct ops_count *c, *tmp;
 	uint64_t walks = 0, chunks = 0;
 
-	env.sink = (struct wc_sink){ .event = on_event, .symbol = on_symbol, .end = on_end };
+	env.sink = (struct wc_sink){ .begin = on_begin, .event = on_event, .symbol = on_symbol,
+				     .end = on_end };
 	env.s.role_mask = 1u << WC_R_WALK | 1u << WC_R_CHUNK;
 	if (wc_cli_parse(&argp, argc, argv, ARGP_IN_ORDER, &env.s))
 		return WC_EXIT_FAIL;
@@ -140,5 +149,11 @@ int cmd_count(int argc, char **argv)
 	printf("%-32s %10" PRIu64 " %10" PRIu64 "\n", "total", walks, chunks);
 	printf("# lost: %" PRIu64 " ring buffer drops, %" PRIu64 " skipped by the kernel (recursion)\n",
 	       env.end.ringbuf_drops, env.end.recursion_misses);
+	if (wc_filter_any(&env.filter)) {
+		char buf[700];
+
+		wc_filter_describe(&env.filter, buf, sizeof(buf));
+		printf("# filters: %s\n", buf);
+	}
 	return WC_EXIT_OK;
 }

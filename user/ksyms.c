@@ -148,6 +148,24 @@ const char *ksyms_renamed(const struct ksyms *ks, const char *name)
 	return NULL;
 }
 
+size_t ksyms_named(const struct ksyms *ks, const char *name, const struct ksym **out, size_t max)
+{
+	size_t len = strlen(name), n = 0;
+
+	for (size_t i = lower_bound(ks, name); i < ks->n; i++) {
+		const char *s = ks->by_name[i]->name;
+
+		if (strncmp(s, name, len))
+			break;
+		if (s[len] && s[len] != '.')
+			continue;
+		if (n < max)
+			out[n] = ks->by_name[i];
+		n++;
+	}
+	return n;
+}
+
 const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi = ks->n;

@@ -28,6 +28,9 @@ int ksyms_count_text(const struct ksyms *ks, const char *name);
 /* First text symbol whose name is NAME followed by a compiler suffix
  * (".isra.0", ".constprop.0", ".part.0", ...), or NULL. */
 const char *ksyms_renamed(const struct ksyms *ks, const char *name);
+/* Symbols named NAME, or NAME with a compiler suffix (".75", ".isra.0"):
+ * how many, the first MAX of them in OUT. */
+size_t ksyms_named(const struct ksyms *ks, const char *name, const struct ksym **out, size_t max);
 /* The symbol at or below ADDR (data or text), or NULL. */
 const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr);
 

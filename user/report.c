@@ -302,6 +302,7 @@ void wc_meta_from_header(struct wc_report_meta *m, struct json_object *hdr)
 	copy_str(m->command, sizeof(m->command), wc_hdr_argv(hdr, "command", buf, sizeof(buf)));
 	copy_str(m->cmdline, sizeof(m->cmdline), wc_hdr_argv(hdr, "cmdline", buf, sizeof(buf)));
 	m->start_ns = wc_hdr_u64(hdr, "monotonic_start_ns");
+	wc_filter_from_json(&m->filter, json_object_object_get(hdr, "filters"));
 }
 
 void wc_meta_from_lost(struct wc_report_meta *m, const struct wc_rec_lost *l)
@@ -615,6 +616,10 @@ int wc_report_print(struct wc_report *r, FILE *out)
 	fprintf(out, "# command: %s\n", name_or(m->command, "(system-wide)"));
 	if (*m->cmdline)
 		fprintf(out, "# cmdline: %s\n", m->cmdline);
+	if (wc_filter_any(&m->filter)) {
+		wc_filter_describe(&m->filter, buf, sizeof(buf));
+		fprintf(out, "# filters: %s (splits are never filtered)\n", buf);
+	}
 	fprintf(out, "# sample time: %s%s%s\n", name_or(m->start_time, "unknown"),
 		*m->hostname ? " on " : "", m->hostname);
 	if (*m->mechanism)
@@ -734,6 +739,7 @@ struct json_object *wc_report_json(struct wc_report *r)
 	wc_json_add_str(s, "machine", m->machine);
 	wc_json_add_str(s, "hostname", m->hostname);
 	wc_json_add_str(s, "command", m->command);
+	json_object_object_add(s, "filters", wc_filter_json(&m->filter));
 	wc_json_add_str(s, "start_time", m->start_time);
 	wc_json_add_str(s, "mechanism", m->mechanism);
 	json_object_object_add(s, "truncated", json_object_new_boolean(m->truncated));

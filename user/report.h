@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "coverage.h"
+#include "filter.h"
 #include "sink.h"
 
 #define WC_REPORT_MAX_ROWS	 4096
@@ -53,6 +54,7 @@ struct wc_report_meta {
 	char cmdline[512];		/* walkcov's own command line */
 	char start_time[64];		/* ISO-8601 UTC */
 	char mechanism[32];
+	struct wc_filter filter;	/* the session's filters (header "filters") */
 	int cmd_status;			/* the workload's exit status, -1: none, killed or unknown */
 	int cmd_signal;			/* the signal that killed it, 0: none */
 	unsigned nprogs;

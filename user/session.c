@@ -49,10 +49,14 @@ static void stop_workload(pid_t child)
 	}
 }
 
-enum { OPT_RING = 0x100, OPT_KPROBE, OPT_FENTRY };
+enum { OPT_RING = 0x100, OPT_KPROBE, OPT_FENTRY, OPT_COMM, OPT_CGROUP, OPT_OPS };
 
 static const struct argp_option session_options[] = {
-	{ "pid", 'p', "PID", 0, "Trace walks of this process only", 1 },
+	{ "pid", 'p', "PID", 0, "Trace walks of this process (and the processes it forks) only", 1 },
+	{ "comm", OPT_COMM, "NAME", 0, "Trace walks of tasks whose command (comm, at most 15 bytes) is NAME only", 1 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Trace walks of tasks in this cgroup v2 directory or below it only", 1 },
+	{ "ops", OPT_OPS, "NAME", 0, "Trace walks of this mm_walk_ops struct only; a walk callback NAME: "
+	  "walks whose ops start with it (ops built on the stack)", 1 },
 	{ "all-cpus", 'a', NULL, 0, "Trace the whole system (the default without -p or CMD)", 1 },
 	{ "duration", 'd', "SECS", 0, "Stop after SECS seconds", 1 },
 	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size (power of two, default 64M; K/M suffix)", 1 },
@@ -83,7 +87,7 @@ static int parse_size(const char *s, size_t *out)
 
 int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_state *state)
 {
-	char *end;
+	char *end, err[256];
 	long pid;
 
 	switch (key) {
@@ -95,6 +99,18 @@ int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_
 		o->pid = pid;
 		break;
 	case 'a':
+		break;
+	case OPT_COMM:
+		if (wc_filter_set_comm(&o->filter, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case OPT_CGROUP:
+		if (wc_filter_set_cgroup(&o->filter, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case OPT_OPS:
+		if (wc_filter_set_ops(&o->filter, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
 		break;
 	case 'd':
 		o->duration = wc_cli_duration(arg, state);
@@ -265,6 +281,8 @@ struct json_object *wc_session_header(const struct wc_session_info *info)
 	while (info->cmd && info->cmd[n])
 		n++;
 	wc_hdr_set_command(hdr, n, (char **)info->cmd);
+	if (info->filter)
+		json_object_object_add(hdr, "filters", wc_filter_json(info->filter));
 	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
 		int i = info->slot_target[slot];
 		const struct wc_target *t = i >= 0 ? &info->plan->t[i] : NULL;
@@ -350,7 +368,9 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		   struct wc_session_result *res)
 {
 	struct wc_tracer_opts topts = {};
-	struct wc_session_info info = { .argc = o->argc, .argv = o->argv, .cmd = o->cmd };
+	struct wc_filter filter = o->filter;
+	struct wc_session_info info = { .argc = o->argc, .argv = o->argv, .cmd = o->cmd,
+					.filter = &filter };
 	struct relay relay = { .sink = sink, .info = &info };
 	struct wc_tracer *t = NULL;
 	struct wc_plan plan = {};
@@ -378,6 +398,11 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 	}
 	if (o->role_mask)
 		wc_plan_restrict(&plan, o->role_mask);
+	filter.pid = o->pid;
+	if (wc_filter_resolve_ops(&filter, relay.ks, &plan, err, sizeof(err))) {
+		wc_err("%s", err);
+		goto cleanup;
+	}
 	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
 		wc_err("no process with PID %d", o->pid);
 		goto cleanup;
@@ -392,6 +417,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 
 	topts.plan = &plan;
 	topts.target_tgid = child ? child : o->pid;
+	topts.filter = &filter;
 	topts.ring_size = o->ring_size ? o->ring_size : WC_RING_SIZE_DEFAULT;
 	topts.force_mech = o->force_mech;
 	topts.verbose = o->verbose;

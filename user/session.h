@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
+#include "filter.h"
 #include "plan.h"
 #include "sink.h"
 #include "tracer.h"
@@ -22,6 +23,7 @@ struct wc_session_info {
 	int mech;
 	uint64_t mono_start_ns;		/* CLOCK_MONOTONIC, the events' clock */
 	char *const *cmd;		/* workload, or NULL */
+	const struct wc_filter *filter;	/* the session's filters ("filters"), NULL: none */
 	int argc;			/* walkcov's own command line */
 	char **argv;
 };
@@ -35,6 +37,7 @@ enum wc_mode {
 
 struct wc_session_opts {
 	pid_t pid;			/* -p PID */
+	struct wc_filter filter;	/* --comm, --cgroup, --ops (its pid: -p, set by the session) */
 	int mode;			/* enum wc_mode; 0: WC_MODE_FULL */
 	char **cmd;			/* -- CMD [ARGS], NULL-terminated */
 	double duration;		/* seconds; 0: until Ctrl-C or CMD exits */
@@ -63,7 +66,8 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		   struct wc_session_result *r);
 
 /* The header of a live session, as a record file stores it: wc_hdr_new, the
- * workload, monotonic_start_ns and one plan entry per attach slot. */
+ * workload, monotonic_start_ns, the filters and one plan entry per attach
+ * slot. */
 struct json_object *wc_session_header(const struct wc_session_info *info);
 /* The END trailer: the final lost counters, the duration, EVENTS delivered;
  * its extra JSON (returned, caller puts it) carries prog_misses,
@@ -73,8 +77,8 @@ struct json_object *wc_session_trailer(const struct wc_lost *lost,
 				       uint64_t events, uint64_t duration_ns,
 				       uint64_t unnamed_ops_events, struct wc_rec_end *end);
 
-/* Shared argp handling of -p, -a, --duration, --ring-size, --kprobe, -v
- * (returns ARGP_ERR_UNKNOWN for keys it does not own). */
+/* Shared argp handling of -p, -a, --comm, --cgroup, --ops, --duration,
+ * --ring-size, --kprobe, --fentry, -v (returns ARGP_ERR_UNKNOWN for keys it does not own). */
 struct argp_state;
 int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_state *state);
 /* As an argp child: its input is the struct wc_session_opts, which a parent

@@ -8,6 +8,7 @@
  * fentry_can_attach does. Nothing is guessed from libbpf's log.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,22 @@ static int set_autoload(struct bpf_program *prog, bool on)
 	return prog ? bpf_program__set_autoload(prog, on) : -ENOENT;
 }
 
+/* The filters the BPF programs compare with (read-only data, set before load). */
+static void set_filter_knobs(struct walkcov_bpf *skel, const struct wc_filter *f)
+{
+	if (!f)
+		return;
+	if (*f->comm) {
+		skel->rodata->filter_comm_set = 1;
+		memcpy((char *)skel->rodata->filter_comm, f->comm, sizeof(f->comm));
+	}
+	skel->rodata->filter_cgroup = *f->cgroup != 0;
+	skel->rodata->filter_ops_n = f->n_ops;
+	skel->rodata->filter_ops_by_callback = f->ops_by_callback;
+	for (int i = 0; i < f->n_ops && i < WC_MAX_FILTER_OPS; i++)
+		skel->rodata->filter_ops[i] = f->ops_ids[i];
+}
+
 /* Open the skeleton, give every used target a slot and load it. */
 static int load(struct wc_tracer *t)
 {
@@ -330,6 +347,7 @@ static int load(struct wc_tracer *t)
 	if (err)
 		return err;
 	t->skel->rodata->target_tgid = t->opts->target_tgid;
+	set_filter_knobs(t->skel, t->opts->filter);
 	/* debugging aid: report splits of non-huge pmds too */
 	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
 
@@ -544,6 +562,24 @@ static int try_kprobes(struct wc_tracer *t)
 
 /* ---- open ---- */
 
+/* The --cgroup directory into the tracer's cgroup array, before attaching. */
+static int set_cgroup(struct wc_tracer *t)
+{
+	const struct wc_filter *f = t->opts->filter;
+	__u32 zero = 0;
+	int fd, e = 0;
+
+	if (!f || !*f->cgroup)
+		return 0;
+	fd = open(f->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.filter_cgroups), &zero, &fd, BPF_ANY))
+		e = -errno;
+	close(fd);
+	return e;
+}
+
 /* Decide every used target's mechanism before loading: 0, or -errno with
  * the reason in ERR when nothing can trace here. */
 static int decide(struct wc_tracer *t, char *err, size_t errlen)
@@ -607,6 +643,12 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 	if (e) {
 		snprintf(err, errlen, "cannot load the tracer (%s mechanism): %s",
 			 wc_mech_name(t->mech), strerror(-e));
+		goto fail;
+	}
+	e = set_cgroup(t);
+	if (e) {
+		snprintf(err, errlen, "cannot filter by cgroup '%s': %s", opts->filter->cgroup,
+			 strerror(-e));
 		goto fail;
 	}
 	if (opts->load_only) {

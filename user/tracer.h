@@ -10,11 +10,13 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "walkcov.h"
+#include "filter.h"
 #include "plan.h"
 
 struct wc_tracer_opts {
 	struct wc_plan *plan;		/* targets; skipped ones get a reason */
 	__u32 target_tgid;		/* 0: every process */
+	const struct wc_filter *filter;	/* --comm, --cgroup, --ops (resolved); NULL: none */
 	size_t ring_size;		/* bytes, power of two */
 	int force_mech;			/* WC_MECH_NONE: chosen per kernel; else WC_MECH_FENTRY,
 					 * WC_MECH_KPROBE or WC_MECH_KPROBE_MULTI */

@@ -12,6 +12,14 @@ expect_fail "trace: zero duration" "invalid duration '0'" $W trace -d 0
 expect_fail "check: bad livelock threshold" "invalid livelock threshold '0'" $W check --livelock 0
 expect_fail "bad ring size" "invalid ring size" $W trace --ring-size 1000
 expect_fail "bad pid" "invalid PID" $W record -p 12x
+# Filters (docs/production.md): bad values are refused while parsing, a
+# bad --ops once kallsyms is read, all before anything is loaded.
+expect_fail "empty --comm" "^walkcov trace: --comm wants a command name, not an empty one$" $W trace --comm ''
+expect_fail "--comm over 15 bytes" "^walkcov count: command name 'abcdefghijklmnop' is longer than 15 bytes" $W count --comm abcdefghijklmnop
+expect_fail "--cgroup of a plain directory" "^walkcov record: '$tmp' is not a cgroup v2 directory$" $W record --cgroup "$tmp" -o "$tmp/f.data"
+expect_fail "--cgroup of a missing path" "^walkcov check: cgroup '$tmp/none': No such file or directory$" $W check --cgroup "$tmp/none"
+expect_fail "unknown --ops" "^walkcov: unknown --ops 'no_such_walk_ops': no such symbol in /proc/kallsyms" $W count --ops no_such_walk_ops
+expect_fail "--ops of a function that is no callback" "^walkcov: --ops 'schedule' is neither an mm_walk_ops struct nor a walk callback" $W trace --ops schedule
 expect_fail "unknown option" "unrecognized option|invalid option" $W probes --frob
 expect_fail "report of a missing file" "^walkcov: $tmp/no-such-file: No such file or directory$" $W report -i "$tmp/no-such-file"
 printf 'this is not a walkcov file, just text\n' >"$tmp/garbage"
@@ -35,4 +43,13 @@ else
 		expect_fail "refused: walkcov $cmd" "^walkcov: cannot trace on this kernel: .*(fentry|kprobe)" $W $cmd
 	done
 	if [ -e "$tmp/x.data" ]; then echo "not ok - refused record leaves no file"; else echo "ok - refused record leaves no file"; fi
+	# good filter values get as far as the refusal
+	expect_fail "--comm accepted" "^walkcov: cannot trace on this kernel" $W count --comm cat
+	expect_fail "--ops of a callback accepted" "^walkcov: cannot trace on this kernel" $W count --ops pagemap_pmd_range
+	cg=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
+	if [ -n "$cg" ]; then
+		expect_fail "--cgroup of a cgroup v2 directory accepted" "^walkcov: cannot trace on this kernel" $W count --cgroup "$cg"
+	else
+		echo "skip - --cgroup accepted (no cgroup v2 mounted here)"
+	fi
 fi

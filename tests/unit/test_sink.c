@@ -29,9 +29,10 @@ static char *cmd[] = { "false", NULL };
 static struct json_object *live_header(struct wc_target *t)
 {
 	struct wc_plan plan = { .t = t, .n = 2, .cap = 2 };
+	struct wc_filter filter = { .comm = "false", .ops = "pagemap_ops" };
 	struct wc_session_info info = {
 		.plan = &plan, .mech = WC_MECH_FENTRY, .mono_start_ns = START,
-		.cmd = cmd, .argc = 4, .argv = argv_walkcov,
+		.cmd = cmd, .filter = &filter, .argc = 4, .argv = argv_walkcov,
 	};
 
 	snprintf(t[0].name, sizeof(t[0].name), "walk_page_range");
@@ -104,6 +105,9 @@ static void test_header(struct json_object *hdr)
 	      !strcmp(wc_hdr_str(slot, "name"), "pagemap_pmd_range") &&
 	      !strcmp(wc_hdr_str(slot, "role_name"), "callback") && !wc_hdr_slot(hdr, 1),
 	      "live header: plan slots 0 and 5 only, with names and roles");
+	check(!strcmp(json_object_to_json_string_ext(json_object_object_get(hdr, "filters"),
+						     JSON_C_TO_STRING_PLAIN),
+		      "{\"comm\":\"false\",\"ops\":\"pagemap_ops\"}"), "live header: filters");
 }
 
 static void test_report(const char *path, struct json_object *hdr, const struct evgen *g)
@@ -138,6 +142,8 @@ static void test_report(const char *path, struct json_object *hdr, const struct 
 	check(!strcmp(m->command, "false") && !strcmp(m->cmdline, "walkcov check -- false") &&
 	      !strcmp(m->mechanism, "fentry") && m->start_ns == START,
 	      "live meta from the header: command, cmdline, mechanism, start");
+	check(!strcmp(m->filter.comm, "false") && !strcmp(m->filter.ops, "pagemap_ops") &&
+	      !m->filter.pid && !*m->filter.cgroup, "live meta from the header: filters");
 	check(strlen(m->start_time) == 27 && m->start_time[19] == '.' && m->start_time[26] == 'Z',
 	      "live start time has microseconds, as a file's: %s", m->start_time);
 	check(wc_report_count(live.report, WC_AN_DOUBLE) == 1 &&
