@@ -92,6 +92,7 @@ struct wc_engine {
 	size_t nsplits, split_head;
 	uint64_t now, since_sweep;
 	size_t ivs;			/* interval slots allocated, all walks */
+	struct wc_observer obs;		/* obs.observe/closed NULL: none */
 };
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -101,14 +102,19 @@ static int differs(uint64_t a, uint64_t b) { return a && b && a != b; }
 
 static struct space *cur_space(struct owalk *w) { return &w->sp[w->cur]; }
 
-/* ---- the observer (opts.on_observe) ---- */
+/* ---- the observer (wc_engine_observe) ---- */
+
+static int observed(const struct wc_engine *e, const struct owalk *w)
+{
+	return !e->obs.walk_id || e->obs.walk_id == w->w.id;
+}
 
 static void observe(struct wc_engine *e, const struct owalk *w, uint32_t type, uint32_t kind,
 		    const struct wc_event *ev, uint64_t s, uint64_t end, uint64_t ts)
 {
 	struct wc_observation o;
 
-	if (!e->o.on_observe || (e->o.observe_walk && e->o.observe_walk != w->w.id))
+	if (!e->obs.observe || !observed(e, w))
 		return;
 	memset(&o, 0, sizeof(o));
 	o.type = type;
@@ -123,7 +129,7 @@ static void observe(struct wc_engine *e, const struct owalk *w, uint32_t type, u
 		if (ev->type == WC_EV_VISIT && (ev->flags & WC_F_ENTRY_SEEN))
 			o.cls = ev->cls;
 	}
-	e->o.on_observe(&o, e->o.ctx);
+	e->obs.observe(&o, e->obs.ctx);
 }
 
 /* ---- anomalies ---- */
@@ -320,6 +326,8 @@ static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 	}
 	if (e->o.on_walk)
 		e->o.on_walk(&w->w, e->o.ctx);
+	if (e->obs.closed && observed(e, w))
+		e->obs.closed(&w->w, e->obs.ctx);
 	HASH_DELETE(hh, e->by_id, w);
 	HASH_DELETE(hh_tid, e->by_tid, w);
 	e->count--;
@@ -756,7 +764,7 @@ static void split_seen(struct wc_engine *e, const struct owalk *w, const struct 
 {
 	struct wc_observation o;
 
-	if (!e->o.on_observe || (e->o.observe_walk && e->o.observe_walk != w->w.id))
+	if (!e->obs.observe || !observed(e, w))
 		return;
 	memset(&o, 0, sizeof(o));
 	o.type = WC_OBS_SPLIT;
@@ -769,7 +777,7 @@ static void split_seen(struct wc_engine *e, const struct owalk *w, const struct 
 	o.cls = ev->cls;
 	o.split = attr;
 	o.tid = ev->tid;
-	e->o.on_observe(&o, e->o.ctx);
+	e->obs.observe(&o, e->obs.ctx);
 }
 
 static void on_split(struct wc_engine *e, const struct wc_event *ev)
@@ -887,6 +895,14 @@ struct wc_engine *wc_engine_new(const struct wc_engine_opts *opts)
 		return NULL;
 	}
 	return e;
+}
+
+void wc_engine_observe(struct wc_engine *e, const struct wc_observer *obs)
+{
+	if (obs)
+		e->obs = *obs;
+	else
+		memset(&e->obs, 0, sizeof(e->obs));
 }
 
 void wc_engine_slot_unordered(struct wc_engine *e, uint32_t slot)

@@ -84,8 +84,8 @@ struct wc_walk {
 /*
  * What the engine made of the events of one walk, for a consumer that
  * draws it (walkcov map, user/walkmap.c) without judging anything itself.
- * Called through opts.on_observe while the walk is open; ranges are in the
- * address space mm.
+ * Given to the observer (struct wc_observer, below) while the walk is open;
+ * ranges are in the address space mm.
  */
 enum wc_obs_type {
 	WC_OBS_CHUNK = 1,	/* a chunk began: [start, end) of one VMA (vma) */
@@ -126,10 +126,16 @@ struct wc_engine_opts {
 	 * 0: every entry point walks in address order. See also
 	 * wc_engine_slot_unordered(). */
 	uint64_t unordered_slots[(WC_MAX_SLOTS + 63) / 64];
-	/* Optional observer (walkcov map): every judgement of the walk
-	 * observe_walk (0: of every walk), as it is made. */
-	void (*on_observe)(const struct wc_observation *o, void *ctx);
-	uint64_t observe_walk;
+};
+
+/* An observer (walkcov map): every judgement made in the walk walk_id (0:
+ * in every walk), as it is made, then the walk when it closes (after
+ * on_walk). Either callback may be NULL. */
+struct wc_observer {
+	void (*observe)(const struct wc_observation *o, void *ctx);
+	void (*closed)(const struct wc_walk *w, void *ctx);
+	void *ctx;
+	uint64_t walk_id;
 };
 
 struct wc_engine_stats {
@@ -155,6 +161,8 @@ void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev);
 /* End of stream: close every open walk (flagged WC_W_NO_END) and report. */
 void wc_engine_flush(struct wc_engine *e);
 const struct wc_engine_stats *wc_engine_stats(const struct wc_engine *e);
+/* Set (or with NULL, remove) the observer; call before feeding. */
+void wc_engine_observe(struct wc_engine *e, const struct wc_observer *obs);
 /* Walks entered at SLOT may go backwards without fault (call before feeding). */
 void wc_engine_slot_unordered(struct wc_engine *e, uint32_t slot);
 /* Does the walk entry point FUNC visit addresses in increasing order? */

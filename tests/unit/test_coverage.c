@@ -1594,13 +1594,21 @@ struct obs {
 	uint64_t want_walk;
 	uint32_t split_attr, split_tid, down_cls, retry_kind;
 	uint64_t double_lo, double_hi;
+	uint64_t closed, closed_id;		/* observed walks closed, the last one */
 };
 
-/* the engine's ctx: a struct col first (on_walk, on_anomaly), then the counts */
 struct col_obs {
 	struct col c;
 	struct obs *b;
 };
+
+static void on_closed(const struct wc_walk *w, void *ctx)
+{
+	struct obs *b = ((struct col_obs *)ctx)->b;
+
+	b->closed++;
+	b->closed_id = w->id;
+}
 
 static void on_obs(const struct wc_observation *o, void *ctx)
 {
@@ -1630,8 +1638,10 @@ static void on_obs(const struct wc_observation *o, void *ctx)
 
 static struct wc_engine *engine_obs(struct col_obs *co, struct obs *b, uint64_t walk)
 {
-	struct wc_engine_opts o = { .on_observe = on_obs, .observe_walk = walk };
-	struct wc_engine *e = engine_opts(&co->c, o);
+	struct wc_engine *e = engine(&co->c, 0);
+	struct wc_observer o = { .observe = on_obs, .closed = on_closed, .ctx = co, .walk_id = walk };
+
+	wc_engine_observe(e, &o);
 
 	memset(b, 0, sizeof(*b));
 	b->want_walk = walk;
@@ -1660,6 +1670,7 @@ static int t_observer(void)
 	CHECK(b.double_lo == B && b.double_hi == B + MB2);
 	CHECK(b.n[WC_OBS_SPLIT] == 1 && b.split_attr == WC_SPLIT_OTHER && b.split_tid == 200);
 	CHECK(b.n[WC_OBS_RETRY] == 0 && b.n[WC_OBS_SKIP] == 0 && b.n[WC_OBS_UNJUDGED] == 0);
+	CHECK(b.closed == 1);
 	wc_engine_free(e);
 	col_free(&co.c);
 
@@ -1685,6 +1696,7 @@ static int t_observer(void)
 	CHECK(b.n[WC_OBS_HANDLED] == 1 && b.bytes[WC_OBS_HANDLED] == MB2);
 	CHECK(b.n[WC_OBS_SKIP] == 1 && b.bytes[WC_OBS_SKIP] == MB2);
 	CHECK(b.n[WC_OBS_UNJUDGED] == 1 && b.n[WC_OBS_CHUNK] == 4);
+	CHECK(b.closed == 1 && b.closed_id == b.want_walk);
 	wc_engine_free(e);
 	col_free(&co.c);
 	return ok;
