@@ -331,6 +331,33 @@ int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, con
 	return 0;
 }
 
+int wc_walkmap_svg_dir(const char *path, const char *dir)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-")) {
+		wc_err("--svg reads the file twice: give a file, not '-'");
+		return -1;
+	}
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st)) {
+		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		wc_err("%s: not a directory", dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const char *dir,
 			  uint32_t livelock_retries)
 {
@@ -341,14 +368,6 @@ int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const cha
 	struct wc_analysis an;
 	int ret = -1;
 
-	if (!strcmp(path, "-")) {
-		wc_err("--svg reads the file twice: give a file, not '-'");
-		return -1;
-	}
-	if (mkdir(dir, 0777) && errno != EEXIST) {
-		wc_err("%s: %s", dir, strerror(errno));
-		return -1;
-	}
 	all = wc_report_anomalies(first->report, &n);
 	nmaps = n < WC_MAP_MAX_MAPS ? n : WC_MAP_MAX_MAPS;
 	if (n > nmaps)

@@ -94,8 +94,11 @@ int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, con
 
 /* walkcov report --svg DIR: one map per anomaly of the report AN (already
  * filled from PATH with LIVELOCK_RETRIES), DIR/anomaly-N.svg, N as the
- * report numbers them; DIR is created if absent.
+ * report numbers them (wc_walkmap_svg_dir checked DIR first).
  * 0, or -1 with one line printed. */
+/* Before reading PATH: DIR exists (made if absent) and can be written, and
+ * PATH is not stdin (read twice). 0, or -1 with one line printed. */
+int wc_walkmap_svg_dir(const char *path, const char *dir);
 int wc_walkmap_report_svg(struct wc_analysis *an, const char *path, const char *dir,
 			  uint32_t livelock_retries);
 
