@@ -324,17 +324,17 @@ static const char *describe(const struct state *st, char *buf, size_t size)
 	return buf;
 }
 
-/* One cell (or run box) at x, y, w x h, for [a, b). */
+/* One cell (or run box) at x, y, w x h, for [a, b); of a pte strip if pte. */
 static void cell(FILE *f, const struct state *st, int x, int y, int w, int h,
-		 uint64_t a, uint64_t b)
+		 uint64_t a, uint64_t b, bool pte)
 {
 	char tb[256];
 
 	/* class "cell": a range of the walk (a == b: a legend key) */
-	fprintf(f, "<rect class=\"%s\" data-fill=\"%s\" data-start=\"0x%" PRIx64
+	fprintf(f, "<rect class=\"%s\" data-level=\"%s\" data-fill=\"%s\" data-start=\"0x%" PRIx64
 		"\" data-end=\"0x%" PRIx64 "\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 		"fill=\"%s\" stroke=\"#bbbbbb\" stroke-width=\"%s\"><title>[0x%" PRIx64 ", 0x%"
-		PRIx64 ") ", a < b ? "cell" : "key", fills[st->fill].name, a, b, x, y, w, h, fills[st->fill].colour,
+		PRIx64 ") ", a < b ? "cell" : "key", pte ? "pte" : "pmd", fills[st->fill].name, a, b, x, y, w, h, fills[st->fill].colour,
 		w > 4 ? "0.5" : "0", a, b);
 	esc(f, describe(st, tb, sizeof(tb)));
 	fputs("</title></rect>\n", f);
@@ -384,11 +384,11 @@ static int key(FILE *f, const struct state *st, const char *label, int *x, int y
 		struct state plain = *st;
 
 		plain.vma = 0;
-		cell(f, &plain, *x, y, CELL, CELL, 0, 0);
+		cell(f, &plain, *x, y, CELL, CELL, 0, 0, false);
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"2\" height=\"%d\" fill=\"" C_VMA "\"/>\n",
 			*x + CELL / 2 - 1, y - 2, CELL + 4);
 	} else {
-		cell(f, st, *x, y, CELL, CELL, 0, 0);
+		cell(f, st, *x, y, CELL, CELL, 0, 0, false);
 	}
 	text(f, *x + CELL + 4, y + 11, 11, "normal", label);
 	*x += w;
@@ -492,7 +492,7 @@ static void strip(FILE *f, const struct ctx *c, uint64_t p, int y)
 		if (b < p + PMD && same(&cur, &st))
 			continue;
 		cell(f, &cur, LEFT + (int)((a - p) / PAGE) * PAGE_W, y,
-		     (int)((b - a) / PAGE) * PAGE_W, STRIP_H, a, b);
+		     (int)((b - a) / PAGE) * PAGE_W, STRIP_H, a, b, true);
 		a = b;
 		cur = st;
 	}
@@ -500,9 +500,27 @@ static void strip(FILE *f, const struct ctx *c, uint64_t p, int y)
 
 /* ---- the document ---- */
 
-/* The pmd grid from y (the first line's top - PITCH - 6); with f NULL only
+/* The grid's geometry: small cells, or for a walk of a few pmds, large ones. */
+struct geo {
+	int cw, ch;		/* a cell */
+	int pitch;		/* a unit, cell plus gap */
+	int per_line;		/* units */
+};
+
+static struct geo geometry(const struct items *it)
+{
+	uint64_t units = 0;
+
+	for (size_t i = 0; i < it->n; i++)
+		units += it->v[i].count >= RUN_MIN ? RUN_UNITS : it->v[i].count;
+	if (units <= PER_LINE / 4)
+		return (struct geo){ 4 * PITCH - 4, 2 * CELL, 4 * PITCH, PER_LINE / 4 };
+	return (struct geo){ CELL, CELL, PITCH, PER_LINE };
+}
+
+/* The pmd grid from y (the first line's top - line step); with f NULL only
  * measured. Returns the last line's top. */
-static int grid(FILE *f, const struct items *it, int y)
+static int grid(FILE *f, const struct geo *g, const struct items *it, int y)
 {
 	char buf[32];
 	int u = 0;
@@ -512,27 +530,27 @@ static int grid(FILE *f, const struct items *it, int y)
 		bool run = t->count >= RUN_MIN;
 		uint64_t n = run ? 1 : t->count;
 
-		if (run && u && PER_LINE - u < RUN_UNITS)
+		if (run && u && g->per_line - u < RUN_UNITS)
 			u = 0;	/* a run box is not broken over two lines */
 		for (uint64_t k = 0; k < n; k++) {
 			uint64_t a = t->start + k * PMD, b = run ? t->start + t->count * PMD : a + PMD;
-			int w = run ? RUN_UNITS * PITCH - 2 : CELL, x = LEFT + u * PITCH;
+			int w = run ? RUN_UNITS * g->pitch - 2 : g->cw, x = LEFT + u * g->pitch;
 
 			if (u == 0) {
-				y += PITCH + 6;
+				y += g->ch + 8;
 				snprintf(buf, sizeof(buf), "0x%" PRIx64, a);
 				if (f)
-					text(f, 10, y + 11, 11, "normal", buf);
+					text(f, 10, y + g->ch / 2 + 4, 11, "normal", buf);
 			}
 			if (f)
-				cell(f, &t->st, x, y, w, CELL, a, b);
+				cell(f, &t->st, x, y, w, g->ch, a, b, false);
 			if (f && run)
 				fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" "
-					"fill=\"%s\">&#215;%" PRIu64 "</text>\n", x + w / 2 + 4, y + 11,
+					"fill=\"%s\">&#215;%" PRIu64 "</text>\n", x + w / 2 + 4, y + g->ch / 2 + 4,
 					t->st.fill == F_ONCE || t->st.fill == F_DOUBLE ? "#fff" : "#000",
 					t->count);
 			u += run ? RUN_UNITS : 1;
-			if (u >= PER_LINE)
+			if (u >= g->per_line)
 				u = 0;
 		}
 	}
@@ -543,6 +561,7 @@ void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *
 {
 	struct ctx c;
 	struct items it = { 0 };
+	struct geo g;
 	uint64_t strips[MAX_STRIPS], down_total = 0;
 	size_t nstrips = 0;
 	int y, height, grid_y;
@@ -556,7 +575,8 @@ void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *
 	}
 	nstrips = pick_strips(&c, strips, &down_total);
 	grid_y = legend(NULL, LEGEND_Y) + 10;
-	height = grid(NULL, &it, grid_y - (PITCH + 6)) + PITCH + 6 + 14 + 8 +
+	g = geometry(&it);
+	height = grid(NULL, &g, &it, grid_y - (g.ch + 8)) + g.ch + 8 + 14 + 8 +
 		 (int)nstrips * (STRIP_H + 8) + 20;
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -611,8 +631,8 @@ void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *
 	legend(f, LEGEND_Y);
 
 	/* the pmd grid */
-	y = grid(f, &it, grid_y - (PITCH + 6));
-	y += PITCH + 6 + 14;
+	y = grid(f, &g, &it, grid_y - (g.ch + 8));
+	y += g.ch + 8 + 14;
 	if (down_total) {
 		snprintf(buf, sizeof(buf), "pte level: %zu of the %" PRIu64 " pmds where the walk went "
 			 "down%s", nstrips, down_total,

@@ -95,13 +95,14 @@ def cells(k):
     for r in ET.parse(f"{d}/{k}.svg").getroot().iter("{http://www.w3.org/2000/svg}rect"):
         if r.get("class") == "cell":
             yield (int(r.get("data-start"), 16), int(r.get("data-end"), 16), int(r.get("x")),
-                   int(r.get("y")) + top, int(r.get("width")), int(r.get("height")))
+                   int(r.get("y")) + top, int(r.get("width")), int(r.get("height")),
+                   r.get("data-level"))
 
 
-def cell_at(k, addr, height):
-    """the drawn cell (pmd grid: height 14, pte strip: 12) holding addr"""
-    for s, e, x, y, w, h in cells(k):
-        if s <= addr < e and h == height:
+def cell_at(k, addr, level):
+    """the drawn cell (in the pmd grid, or a pte strip) holding addr"""
+    for s, e, x, y, w, h, lv in cells(k):
+        if s <= addr < e and lv == level:
             return x, y, w, h
     return None
 
@@ -110,34 +111,35 @@ def near(p, want):
     return all(abs(a - b) <= 12 for a, b in zip(p, COL[want]))
 
 
-def check(name, k, addr, height, want, dx=None, dy=None):
-    c = cell_at(k, addr, height)
+def check(name, k, addr, level, want, dx=None, dy=None):
+    c = cell_at(k, addr, level)
     if not c:
         print(f"not ok - {name} (no cell for {addr:#x})")
         return
     x, y, w, h = c
+    dx = w + dx if dx is not None and dx < 0 else dx
     p = img.getpixel((x + (w // 2 if dx is None else dx), y + (h // 2 if dy is None else dy)))
     print(f"{'ok' if near(p, want) else 'not ok'} - {name}: {want} at {addr:#x} (pixel {p})")
 
 
-check("double: the doubled pmd is red", "double", base, 14, "red")
-check("double: its pages at pte level are red", "double", base + 0x1000, 12, "red")
-check("double: the third doubled pmd is red", "double", base + 2 * PMD + 0x5000, 14, "red")
-check("double: the clean pmd is green", "double", base + 3 * PMD, 14, "green")
-check("double: the clean pmd's pages are green", "double", base + 3 * PMD + 0x1000, 12, "green")
-check("clean: huge pmds (a run) are green", "clean", base + 10 * PMD, 14, "green", dx=4)
-check("clean: the pmd at pte level is green", "clean", base + 300 * PMD, 14, "green")
-check("clean: its pages are green", "clean", base + 300 * PMD + 0x3000, 12, "green")
-check("clean: the gap is a hole", "clean", base + 650 * PMD, 14, "blue", dx=4)
-check("clean: the skipped VMA is yellow", "clean", base + 710 * PMD, 14, "yellow", dx=4)
-check("clean: the last pmds are green", "clean", base + 999 * PMD, 14, "green", dx=4)
-check("retry: the retried pmd is marked orange", "retry", base + 2 * PMD, 14, "orange", dx=2, dy=1)
-check("retry: ... handled once (green)", "retry", base + 2 * PMD, 14, "green", dx=3, dy=9)
-check("retry: ... split by another task (magenta)", "retry", base + 2 * PMD, 14, "magenta", dx=10, dy=4)
-check("retry: the pmd before it is green, no retry mark", "retry", base + PMD, 14, "green", dx=2, dy=1)
+check("double: the doubled pmd is red", "double", base, "pmd", "red")
+check("double: its pages at pte level are red", "double", base + 0x1000, "pte", "red")
+check("double: the third doubled pmd is red", "double", base + 2 * PMD + 0x5000, "pmd", "red")
+check("double: the clean pmd is green", "double", base + 3 * PMD, "pmd", "green")
+check("double: the clean pmd's pages are green", "double", base + 3 * PMD + 0x1000, "pte", "green")
+check("clean: huge pmds (a run) are green", "clean", base + 10 * PMD, "pmd", "green", dx=4)
+check("clean: the pmd at pte level is green", "clean", base + 300 * PMD, "pmd", "green")
+check("clean: its pages are green", "clean", base + 300 * PMD + 0x3000, "pte", "green")
+check("clean: the gap is a hole", "clean", base + 650 * PMD, "pmd", "blue", dx=4)
+check("clean: the skipped VMA is yellow", "clean", base + 710 * PMD, "pmd", "yellow", dx=4)
+check("clean: the last pmds are green", "clean", base + 999 * PMD, "pmd", "green", dx=4)
+check("retry: the retried pmd is marked orange", "retry", base + 2 * PMD, "pmd", "orange", dx=2, dy=1)
+check("retry: ... handled once (green)", "retry", base + 2 * PMD, "pmd", "green", dx=3, dy=9)
+check("retry: ... split by another task (magenta)", "retry", base + 2 * PMD, "pmd", "magenta", dx=-4, dy=4)
+check("retry: the pmd before it is green, no retry mark", "retry", base + PMD, "pmd", "green", dx=2, dy=1)
 
 # 1,000 pmds summarised: a handful of cells, one line
-grid = [c for c in cells("clean") if c[5] == 14]
+grid = [c for c in cells("clean") if c[6] == "pmd"]
 ys = {c[3] for c in grid}
 print(f"{'ok' if len(grid) <= 12 and len(ys) == 1 else 'not ok'} - clean: 1,000 pmds in "
       f"{len(grid)} cells on {len(ys)} line(s)")
