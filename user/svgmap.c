@@ -75,6 +75,7 @@ struct ctx {
 	size_t nbp;
 	uint64_t *vb;		/* VMA boundaries */
 	size_t nvb;
+	struct wc_map_split *sp;	/* the splits, by block */
 };
 
 /* ---- what a range holds ---- */
@@ -117,6 +118,22 @@ static size_t lower(const uint64_t *v, size_t n, uint64_t x)
 	return lo;
 }
 
+/* The first split whose block ends after a. */
+static size_t first_split(const struct ctx *c, uint64_t a)
+{
+	size_t lo = 0, hi = c->m->nsplits;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->sp[mid].block + PMD <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 {
 	const struct wc_map *m = c->m;
@@ -144,11 +161,9 @@ static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 	st.retry = covered(&m->layer[WC_ML_RETRY], a, b) > 0;
 	st.ooo = covered(&m->layer[WC_ML_OOO], a, b) > 0;
 	st.down = covered(&m->layer[WC_ML_DOWN], a, b) || covered(&m->layer[WC_ML_PTE], a, b);
-	for (size_t s = 0; s < m->nsplits; s++) {
-		if (m->splits[s].block < b && m->splits[s].block + PMD > a) {
-			st.own |= m->splits[s].attr == WC_SPLIT_OWN;
-			st.other |= m->splits[s].attr == WC_SPLIT_OTHER;
-		}
+	for (size_t s = first_split(c, a); s < m->nsplits && c->sp[s].block < b; s++) {
+		st.own |= c->sp[s].attr == WC_SPLIT_OWN;
+		st.other |= c->sp[s].attr == WC_SPLIT_OTHER;
 	}
 	st.hl = c->hl && c->hl->start < b && c->hl->end > a;
 	i = lower(c->vb, c->nvb, a);
@@ -172,6 +187,12 @@ static int u64_cmp(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static int split_cmp(const void *a, const void *b)
+{
+	return u64_cmp(&((const struct wc_map_split *)a)->block,
+		       &((const struct wc_map_split *)b)->block);
 }
 
 static size_t sort_unique(uint64_t *v, size_t n)
@@ -198,8 +219,13 @@ static int ctx_init(struct ctx *c, const struct wc_map *m, const struct wc_anoma
 	for (int l = 0; l < WC_ML_COUNT; l++)
 		n += 2 * m->layer[l].n;
 	if (!(c->bp = malloc(n * sizeof(*c->bp))) ||
-	    !(c->vb = malloc((2 * m->layer[WC_ML_VMA].n + 1) * sizeof(*c->vb))))
+	    !(c->vb = malloc((2 * m->layer[WC_ML_VMA].n + 1) * sizeof(*c->vb))) ||
+	    !(c->sp = malloc((m->nsplits + 1) * sizeof(*c->sp))))
 		return -1;
+	if (m->nsplits) {
+		memcpy(c->sp, m->splits, m->nsplits * sizeof(*c->sp));
+		qsort(c->sp, m->nsplits, sizeof(*c->sp), split_cmp);
+	}
 	if (c->lo >= c->hi) {	/* the walk's range is unknown: what was seen */
 		c->lo = UINT64_MAX;
 		c->hi = 0;
@@ -649,4 +675,5 @@ out:
 	free(it.v);
 	free(c.bp);
 	free(c.vb);
+	free(c.sp);
 }

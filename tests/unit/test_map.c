@@ -141,11 +141,11 @@ static void test_double(const char *path)
 	check(union_bytes(m, WC_ML_ENTRY, WC_ML_HOLE, WC_ML_SKIP) == m->w.bytes,
 	      "drawn as handled: the walk's bytes");
 	svg = render(m, &m->an[0]);
-	check(occurrences(svg, "class=\"cell\" data-fill=\"double\" data-start=\"0x7f0000200000\"") >= 1,
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"double\" data-start=\"0x7f0000200000\"") >= 1,
 	      "the doubled pmd is drawn red");
-	check(occurrences(svg, "class=\"cell\" data-fill=\"once\" data-start=\"0x7f0000000000\"") == 1,
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"once\" data-start=\"0x7f0000000000\"") == 1,
 	      "the huge pmd handled once is drawn green");
-	check(occurrences(svg, "class=\"cell\" data-fill=\"skip\"") == 1, "the skipped VMA");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"skip\"") == 1, "the skipped VMA");
 	check(occurrences(svg, "fill=\"#ff7f0e\"") >= 2, "the retry mark (and its legend key)");
 	check(strstr(svg, "verdict: 1 double, 1 retry, raced a split by another task, complete") != NULL,
 	      "the verdict line");
@@ -154,8 +154,8 @@ static void test_double(const char *path)
 	m = wc_mapset_get(set, ids[1]);
 	check(m && m->closed && !m->w.doubles, "the clean walk closed");
 	svg = render(m, NULL);
-	check(occurrences(svg, "class=\"cell\" data-fill=\"double\"") == 0, "clean: nothing drawn red");
-	check(occurrences(svg, "class=\"cell\" data-fill=\"hole\"") == 1, "clean: the hole");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"double\"") == 0, "clean: nothing drawn red");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"hole\"") == 1, "clean: the hole");
 	check(strstr(svg, "verdict: complete: proven") != NULL, "clean: the verdict line");
 	free(svg);
 	wc_mapset_free(set);
@@ -217,7 +217,7 @@ static void test_random(const char *path)
 			    union_bytes(m, WC_ML_ENTRY, WC_ML_HOLE, WC_ML_SKIP) != m->w.bytes)
 				bad_bytes++;
 			svg = render(m, NULL);
-			if (!!occurrences(svg, "class=\"cell\" data-fill=\"double\"") != !!m->w.doubles)
+			if (!!occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"double\"") != !!m->w.doubles)
 				bad_double++;
 			free(svg);
 		}
