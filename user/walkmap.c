@@ -25,13 +25,14 @@ struct wc_mapset {
 	struct set_entry *by_id;
 	struct wc_map *maps;	/* in the order given */
 	size_t n;
+	size_t nivs;		/* intervals of all maps (WC_MAPSET_MAX_IVS) */
 };
 
 /* ---- collecting ---- */
 
 /* Append [s, e) to a layer; a range touching the last one extends it (a
  * walk goes up in address order, so 512 pte visits make one interval). */
-static void layer_add(struct wc_map *m, int layer, uint64_t s, uint64_t e)
+static void layer_add(struct wc_mapset *set, struct wc_map *m, int layer, uint64_t s, uint64_t e)
 {
 	struct wc_ivlist *l = &m->layer[layer];
 
@@ -44,7 +45,7 @@ static void layer_add(struct wc_map *m, int layer, uint64_t s, uint64_t e)
 		last->e = e > last->e ? e : last->e;
 		return;
 	}
-	if (m->nivs >= WC_MAP_MAX_IVS) {
+	if (m->nivs >= WC_MAP_MAX_IVS || set->nivs >= WC_MAPSET_MAX_IVS) {
 		m->truncated = true;
 		return;
 	}
@@ -61,6 +62,7 @@ static void layer_add(struct wc_map *m, int layer, uint64_t s, uint64_t e)
 	}
 	l->v[l->n++] = (struct wc_ivl){ s, e };
 	m->nivs++;
+	set->nivs++;
 }
 
 static void split_add(struct wc_map *m, const struct wc_observation *o)
@@ -82,7 +84,8 @@ static void split_add(struct wc_map *m, const struct wc_observation *o)
 
 static void on_observe(const struct wc_observation *o, void *ctx)
 {
-	struct wc_map *m = wc_mapset_get(ctx, o->walk_id);
+	struct wc_mapset *set = ctx;
+	struct wc_map *m = wc_mapset_get(set, o->walk_id);
 
 	if (!m)
 		return;
@@ -94,24 +97,24 @@ static void on_observe(const struct wc_observation *o, void *ctx)
 	}
 	switch (o->type) {
 	case WC_OBS_CHUNK:
-		layer_add(m, WC_ML_VMA, o->start, o->end);
+		layer_add(set, m, WC_ML_VMA, o->start, o->end);
 		break;
 	case WC_OBS_HANDLED:
-		layer_add(m, o->kind == WC_K_PTE_HOLE ? WC_ML_HOLE : WC_ML_ENTRY, o->start, o->end);
+		layer_add(set, m, o->kind == WC_K_PTE_HOLE ? WC_ML_HOLE : WC_ML_ENTRY, o->start, o->end);
 		if (o->kind == WC_K_PTE_ENTRY)
-			layer_add(m, WC_ML_PTE, o->start, o->end);
+			layer_add(set, m, WC_ML_PTE, o->start, o->end);
 		break;
 	case WC_OBS_DOWN:
 		if (o->kind == WC_K_PMD_ENTRY)
-			layer_add(m, WC_ML_DOWN, o->start, o->end);
+			layer_add(set, m, WC_ML_DOWN, o->start, o->end);
 		break;
-	case WC_OBS_UNJUDGED: layer_add(m, WC_ML_UNJUDGED, o->start, o->end); break;
-	case WC_OBS_DOUBLE: layer_add(m, WC_ML_DOUBLE, o->start, o->end); break;
-	case WC_OBS_OUT_OF_ORDER: layer_add(m, WC_ML_OOO, o->start, o->end); break;
-	case WC_OBS_RETRY: layer_add(m, WC_ML_RETRY, o->start, o->end); break;
+	case WC_OBS_UNJUDGED: layer_add(set, m, WC_ML_UNJUDGED, o->start, o->end); break;
+	case WC_OBS_DOUBLE: layer_add(set, m, WC_ML_DOUBLE, o->start, o->end); break;
+	case WC_OBS_OUT_OF_ORDER: layer_add(set, m, WC_ML_OOO, o->start, o->end); break;
+	case WC_OBS_RETRY: layer_add(set, m, WC_ML_RETRY, o->start, o->end); break;
 	case WC_OBS_SKIP:
-		layer_add(m, WC_ML_SKIP, o->start, o->end);
-		layer_add(m, WC_ML_VMA, o->start, o->end);
+		layer_add(set, m, WC_ML_SKIP, o->start, o->end);
+		layer_add(set, m, WC_ML_VMA, o->start, o->end);
 		break;
 	case WC_OBS_SPLIT: split_add(m, o); break;
 	}

@@ -8,7 +8,8 @@
  * doubled, retried, skipped... of the walk's first address space, as
  * sorted, merged intervals; memory grows with how fragmented the walk is,
  * not with its events (512 pte visits in a row are one interval), up to
- * WC_MAP_MAX_IVS intervals (then the map says it is truncated).
+ * WC_MAP_MAX_IVS intervals per map and WC_MAPSET_MAX_IVS for all the maps
+ * of one replay (then a map says it is truncated).
  */
 #ifndef WALKCOV_WALKMAP_H
 #define WALKCOV_WALKMAP_H
@@ -20,6 +21,7 @@
 #include "coverage.h"
 
 #define WC_MAP_MAX_IVS	(1u << 20)	/* intervals of all layers of one map */
+#define WC_MAPSET_MAX_IVS (4u << 20)	/* ... of all maps together (report --svg): 64 MiB */
 #define WC_MAP_MAX_SPLITS 4096		/* split markers of one map */
 #define WC_MAP_MAX_MAPS	1000		/* report --svg: maps written at most */
 
