@@ -62,8 +62,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'l':
 		env.livelock = wc_cli_livelock(arg, state);
 		return 0;
-	case 'j':
-		return ARGP_ERR_UNKNOWN;	/* no --json here */
 	case ARGP_KEY_END:
 		if (env.walk && env.anomaly)
 			argp_error(state, "--walk and --anomaly cannot go together");
@@ -117,7 +115,7 @@ int cmd_map(int argc, char **argv)
 	struct wc_analysis an;
 	struct wc_mapset *set = NULL;
 	struct wc_map *m;
-	uint64_t id = env.walk;
+	uint64_t id;
 	int ret = WC_EXIT_FAIL;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))

@@ -314,12 +314,20 @@ int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *pa
 int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path)
 {
 	bool to_stdout = !strcmp(path, "-");
-	FILE *f = to_stdout ? stdout : fopen(path, "w");
-	int err;
+	FILE *f = stdout;
+	int err, fd;
 
-	if (!f) {
-		wc_err("%s: %s", path, strerror(errno));
-		return -1;
+	if (!to_stdout) {
+		/* never through a symbolic link (a planted one in /tmp) */
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			err = errno;
+			wc_err("%s: %s", path, err == ELOOP ? "a symbolic link, not followed" :
+			       strerror(err));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
 	}
 	wc_svgmap_render(f, m, highlight);
 	if (to_stdout)

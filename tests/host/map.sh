@@ -29,6 +29,20 @@ expect_fail "map: --walk and --anomaly" "cannot go together" \
 	$W map -i "$tmp/double.data" --walk 7 --anomaly 1
 printf 'not a record file\n' >"$tmp/garbage"
 expect_fail "map: a garbage file" "not a walkcov file" $W map -i "$tmp/garbage" --walk 1
+ln -s "$tmp/target" "$tmp/link.svg"
+expect_fail "map: an output that is a symbolic link is not followed" \
+	"^walkcov: $tmp/link.svg: a symbolic link, not followed$" \
+	$W map -i "$tmp/double.data" -o "$tmp/link.svg"
+if [ -e "$tmp/target" ]; then echo "not ok - the link's target was not written"; else echo "ok - the link's target was not written"; fi
+expect_fail "map: a full disk" "^walkcov: /dev/full: No space left on device$" \
+	$W map -i "$tmp/double.data" -o /dev/full
+$W map -i "$tmp/double.data" -o - >/dev/full 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(cat "$tmp/err")" = "walkcov: writing the output: No space left on device" ]; then
+	echo "ok - map -o - > /dev/full: one line, exit 2"
+else
+	echo "not ok - map -o - > /dev/full: one line, exit 2 (exit $rc)"
+fi
 if [ -e "$tmp/x.svg" ]; then echo "not ok - failed maps leave no file"; else echo "ok - failed maps leave no file"; fi
 : >"$tmp/afile"
 expect_fail "report --svg: DIR is a file" "^walkcov: $tmp/afile: not a directory$" \
