@@ -126,7 +126,7 @@ static size_t first_split(const struct ctx *c, uint64_t a)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (c->sp[mid].block + PMD <= a)
+		if (a >= PMD && c->sp[mid].block <= a - PMD)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -237,6 +237,12 @@ static int ctx_init(struct ctx *c, const struct wc_map *m, const struct wc_anoma
 		if (c->lo >= c->hi)
 			c->lo = c->hi = 0;
 	}
+	/* the last 2 MiB of the address space are never mapped (x86-64); without
+	 * them no cell's end overflows */
+	if (c->hi > UINT64_MAX - PMD + 1)
+		c->hi = UINT64_MAX - PMD + 1;
+	if (c->lo > c->hi)
+		c->lo = c->hi;
 	for (int l = 0; l < WC_ML_COUNT; l++)
 		for (size_t i = 0; i < m->layer[l].n; i++) {
 			c->bp[k++] = m->layer[l].v[i].s;
@@ -307,7 +313,7 @@ static int build_items(const struct ctx *c, struct items *it)
 
 		if (nb > end)
 			nb = end;
-		if (nb >= p + 2 * PMD && !st.vma)
+		if (nb - p >= 2 * PMD && !st.vma)
 			n = ((nb & ~(PMD - 1)) - p) / PMD;	/* p + PMD .. are all like p */
 		if (push(it, &st, p, n))
 			return -1;
@@ -480,8 +486,8 @@ static size_t pick_strips(const struct ctx *c, uint64_t *out, uint64_t *down_tot
 
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < ls[l]->n && n < MAX_SCAN; i++)
-			for (uint64_t p = ls[l]->v[i].s & ~(PMD - 1); p < ls[l]->v[i].e && n < MAX_SCAN;
-			     p += PMD) {
+			for (uint64_t p = ls[l]->v[i].s & ~(PMD - 1);
+			     p < ls[l]->v[i].e && p < c->hi && n < MAX_SCAN; p += PMD) {
 				if (n == cap) {
 					uint64_t *v = realloc(cand, (cap = cap ? 2 * cap : 64) * sizeof(*v));
 

@@ -95,7 +95,7 @@ static size_t occurrences(const char *s, const char *what)
 static void test_double(const char *path)
 {
 	struct evgen g;
-	uint64_t ids[2];
+	uint64_t ids[3];
 	struct wc_analysis an;
 	struct wc_mapset *set;
 	struct wc_map *m;
@@ -114,6 +114,12 @@ static void test_double(const char *path)
 	eg_chunk_end(&g, 0);
 	eg_skip(&g, B + 3 * MB2, B + 4 * MB2);
 	eg_end(&g, 0);
+	eg_begin(&g, 0xffff800000000000ULL, UINT64_MAX);	/* kernel page tables, to the top */
+	ids[2] = eg_walk_id(&g);
+	eg_hole(&g, 0xffff800000000000ULL, 0xffffffff80000000ULL, 0);
+	eg_pmd(&g, 0xffffffff80000000ULL, WC_ACT_CONTINUE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	eg_hole(&g, 0xffffffff80200000ULL, UINT64_MAX, 1);
+	eg_end(&g, 0);
 	eg_begin(&g, B, B + 2 * MB2);		/* a clean walk */
 	ids[1] = eg_walk_id(&g);
 	eg_chunk(&g, B, B + 2 * MB2);
@@ -125,8 +131,8 @@ static void test_double(const char *path)
 	eg_free(&g);
 
 	check(!wc_analysis_init(&an, 0), "analysis");
-	set = wc_mapset_new(ids, 2);
-	check(set && wc_mapset_replay(set, &an, path) == 0, "replay with two maps");
+	set = wc_mapset_new(ids, 3);
+	check(set && wc_mapset_replay(set, &an, path) == 0, "replay with three maps");
 	m = wc_mapset_get(set, ids[0]);
 	check(m && m->closed && m->w.doubles == 1 && m->w.retries == 1, "the double's walk closed");
 	check(m->layer[WC_ML_DOUBLE].n == 1 && m->layer[WC_ML_DOUBLE].v[0].s == B + MB2 &&
@@ -157,6 +163,16 @@ static void test_double(const char *path)
 	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"double\"") == 0, "clean: nothing drawn red");
 	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"hole\"") == 1, "clean: the hole");
 	check(strstr(svg, "verdict: complete: proven") != NULL, "clean: the verdict line");
+	free(svg);
+
+	m = wc_mapset_get(set, ids[2]);	/* the top of the address space: no overflow */
+	check(m && m->closed && !m->w.doubles, "kernel walk closed");
+	svg = render(m, NULL);
+	check(occurrences(svg, "data-fill=\"once\" data-start=\"0xffffffff80000000\"") == 1,
+	      "kernel walk: the huge pmd near the top");
+	check(occurrences(svg, "data-start=\"0xffffffff80200000\" data-end=\"0xffffffffffe00000\"") == 1,
+	      "kernel walk: the last hole, up to the last 2 MiB");
+	check(occurrences(svg, "class=\"cell\"") < 10, "kernel walk: 128 TiB in a few cells");
 	free(svg);
 	wc_mapset_free(set);
 	wc_analysis_free(&an);
