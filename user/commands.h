@@ -12,6 +12,7 @@ int cmd_record(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_script(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 

@@ -92,6 +92,7 @@ struct wc_engine {
 	size_t nsplits, split_head;
 	uint64_t now, since_sweep;
 	size_t ivs;			/* interval slots allocated, all walks */
+	struct wc_observer obs;		/* obs.observe/closed NULL: none */
 };
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -100,6 +101,36 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static int differs(uint64_t a, uint64_t b) { return a && b && a != b; }
 
 static struct space *cur_space(struct owalk *w) { return &w->sp[w->cur]; }
+
+/* ---- the observer (wc_engine_observe) ---- */
+
+static int observed(const struct wc_engine *e, const struct owalk *w)
+{
+	return !e->obs.walk_id || e->obs.walk_id == w->w.id;
+}
+
+static void observe(struct wc_engine *e, const struct owalk *w, uint32_t type, uint32_t kind,
+		    const struct wc_event *ev, uint64_t s, uint64_t end, uint64_t ts)
+{
+	struct wc_observation o;
+
+	if (!e->obs.observe || !observed(e, w))
+		return;
+	memset(&o, 0, sizeof(o));
+	o.type = type;
+	o.kind = kind;
+	o.walk_id = w->w.id;
+	o.mm = w->sp[w->cur].mm;
+	o.start = s;
+	o.end = end;
+	o.ts = ts;
+	if (ev) {
+		o.vma = ev->vma;
+		if (ev->type == WC_EV_VISIT && (ev->flags & WC_F_ENTRY_SEEN))
+			o.cls = ev->cls;
+	}
+	e->obs.observe(&o, e->obs.ctx);
+}
 
 /* ---- anomalies ---- */
 
@@ -199,6 +230,7 @@ static void retry(struct wc_engine *e, struct owalk *w, uint32_t kind,
 	struct pend *p = anomaly(e, w, WC_AN_RETRY, kind, s, s, end, ts);
 
 	w->w.retries++;
+	observe(e, w, WC_OBS_RETRY, kind, NULL, s, end, ts);
 	if (p->a.count > e->o.livelock_retries && !p->livelocked) {
 		/* Reported at once: a real livelock may never close its walk. */
 		struct wc_anomaly a = p->a;
@@ -294,6 +326,8 @@ static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 	}
 	if (e->o.on_walk)
 		e->o.on_walk(&w->w, e->o.ctx);
+	if (e->obs.closed && observed(e, w))
+		e->obs.closed(&w->w, e->obs.ctx);
 	HASH_DELETE(hh, e->by_id, w);
 	HASH_DELETE(hh_tid, e->by_tid, w);
 	e->count--;
@@ -449,9 +483,11 @@ static void fresh(struct wc_engine *e, struct owalk *w, const struct wc_event *e
 
 	w->w.bytes += b - a;
 	/* after an overflow, "fresh" may only mean "not recorded" */
-	if (judge && w->ordered && !(w->w.flags & WC_W_OVERFLOW) && a < cursor)
+	if (judge && w->ordered && !(w->w.flags & WC_W_OVERFLOW) && a < cursor) {
 		anomaly(e, w, WC_AN_OUT_OF_ORDER, ev->kind, BLOCK(a), a, min64(b, cursor),
 			ev->ts_ns);
+		observe(e, w, WC_OBS_OUT_OF_ORDER, ev->kind, ev, a, min64(b, cursor), ev->ts_ns);
+	}
 }
 
 /*
@@ -471,8 +507,10 @@ static void cover(struct wc_engine *e, struct owalk *w, const struct wc_event *e
 
 		if (v->s > p)
 			fresh(e, w, ev, p, v->s, judge);
-		if (os < oe && judge)
+		if (os < oe && judge) {
 			anomaly(e, w, WC_AN_DOUBLE, ev->kind, BLOCK(os), os, oe, ev->ts_ns);
+			observe(e, w, WC_OBS_DOUBLE, ev->kind, ev, os, oe, ev->ts_ns);
+		}
 		p = max64(p, oe);
 	}
 	if (p < end)
@@ -544,8 +582,11 @@ static void on_chunk(struct wc_engine *e, const struct wc_event *ev)
 {
 	struct owalk *w = activity_walk(e, ev);
 
-	if (w && ev->type == WC_EV_CHUNK_BEGIN)
+	if (w && ev->type == WC_EV_CHUNK_BEGIN) {
 		cur_space(w)->cursor = max64(cur_space(w)->cursor, ev->start);
+		if (ev->start < ev->end)
+			observe(e, w, WC_OBS_CHUNK, 0, ev, ev->start, ev->end, ev->ts_ns);
+	}
 }
 
 static void on_skip(struct wc_engine *e, const struct wc_event *ev)
@@ -559,6 +600,7 @@ static void on_skip(struct wc_engine *e, const struct wc_event *ev)
 	if (!(w = activity_walk(e, ev)))
 		return;
 	w->w.skipped_vmas++;
+	observe(e, w, WC_OBS_SKIP, 0, ev, ev->start, ev->end, ev->ts_ns);
 	/* Fill only: with VM_PFNMAP, pte_hole already reported this range. */
 	cover(e, w, ev, ev->start, ev->end, 0);
 }
@@ -631,8 +673,12 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 	if (ev->kind == WC_K_PGD_ENTRY || ev->kind == WC_K_P4D_ENTRY) {
 		if (c == V_UNKNOWN && (ev->flags & WC_F_HAS_LOWER))
 			w->w.flags |= WC_W_ENTRY_MISSING;	/* handled or not: unknown */
-		if (c == V_TERMINAL)
+		if (c == V_TERMINAL) {
+			observe(e, w, WC_OBS_HANDLED, ev->kind, ev, s, end, ev->ts_ns);
 			cover(e, w, ev, s, end, 1);
+		} else if (c == V_UNKNOWN) {
+			observe(e, w, WC_OBS_UNJUDGED, ev->kind, ev, s, end, ev->ts_ns);
+		}
 		return;
 	}
 	if (w->huge.valid && (s < w->huge.s || s >= w->huge.e))
@@ -671,8 +717,11 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		if (c == V_UNKNOWN || !(ev->flags & WC_F_ENTRY_SEEN))
 			/* was it huge (then what follows is a double)? unknown */
 			w->w.flags |= WC_W_ENTRY_MISSING;
-		if (c == V_UNKNOWN)
+		if (c == V_UNKNOWN) {
+			observe(e, w, WC_OBS_UNJUDGED, ev->kind, ev, s, end, ev->ts_ns);
 			return;
+		}
+		observe(e, w, WC_OBS_DOWN, ev->kind, ev, s, end, ev->ts_ns);
 		if (lvl == 0)
 			w->w.pud_visits++;
 		else
@@ -688,6 +737,7 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 
 	/* Terminal. */
 	w->pass[0].valid = w->pass[1].valid = 0;
+	observe(e, w, WC_OBS_HANDLED, ev->kind, ev, s, end, ev->ts_ns);
 	switch (ev->kind) {
 	case WC_K_PUD_ENTRY: w->w.pud_visits++; break;
 	case WC_K_PMD_ENTRY:
@@ -704,8 +754,30 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		uint64_t os = max64(s, w->huge.s), oe = min64(end, w->huge.e);
 
 		anomaly(e, w, WC_AN_DOUBLE, ev->kind, BLOCK(os), os, oe, ev->ts_ns);
+		observe(e, w, WC_OBS_DOUBLE, ev->kind, ev, os, oe, ev->ts_ns);
 	}
 	cover(e, w, ev, s, end, 1);
+}
+
+static void split_seen(struct wc_engine *e, const struct owalk *w, const struct wc_event *ev,
+		       uint32_t attr)
+{
+	struct wc_observation o;
+
+	if (!e->obs.observe || !observed(e, w))
+		return;
+	memset(&o, 0, sizeof(o));
+	o.type = WC_OBS_SPLIT;
+	o.walk_id = w->w.id;
+	o.mm = ev->mm ? ev->mm : w->sp[w->cur].mm;
+	o.vma = ev->vma;
+	o.start = BLOCK(ev->start);
+	o.end = o.start + BLOCK_SIZE;
+	o.ts = ev->ts_ns;
+	o.cls = ev->cls;
+	o.split = attr;
+	o.tid = ev->tid;
+	e->obs.observe(&o, e->obs.ctx);
 }
 
 static void on_split(struct wc_engine *e, const struct wc_event *ev)
@@ -729,11 +801,14 @@ static void on_split(struct wc_engine *e, const struct wc_event *ev)
 	HASH_ITER(hh, e->by_id, w, tmp) {
 		if (!w->active || differs(cur_space(w)->mm, ev->mm))
 			continue;	/* walk not started yet, or another mm */
-		if (w->w.tid == ev->tid)
+		if (w->w.tid == ev->tid) {
 			w->w.splits_own++;
-		else if (w->w.start >= w->w.end ||
-			 (block < w->w.end && block + BLOCK_SIZE > w->w.start))
+			split_seen(e, w, ev, WC_SPLIT_OWN);
+		} else if (w->w.start >= w->w.end ||
+			 (block < w->w.end && block + BLOCK_SIZE > w->w.start)) {
 			w->w.splits_other++;
+			split_seen(e, w, ev, WC_SPLIT_OTHER);
+		}
 	}
 }
 
@@ -820,6 +895,14 @@ struct wc_engine *wc_engine_new(const struct wc_engine_opts *opts)
 		return NULL;
 	}
 	return e;
+}
+
+void wc_engine_observe(struct wc_engine *e, const struct wc_observer *obs)
+{
+	if (obs)
+		e->obs = *obs;
+	else
+		memset(&e->obs, 0, sizeof(e->obs));
 }
 
 void wc_engine_slot_unordered(struct wc_engine *e, uint32_t slot)

@@ -81,6 +81,36 @@ struct wc_walk {
 	uint64_t missing;	/* events missing by seq (lost or skipped) */
 };
 
+/*
+ * What the engine made of the events of one walk, for a consumer that
+ * draws it (walkcov map, user/walkmap.c) without judging anything itself.
+ * Given to the observer (struct wc_observer, below) while the walk is open;
+ * ranges are in the address space mm.
+ */
+enum wc_obs_type {
+	WC_OBS_CHUNK = 1,	/* a chunk began: [start, end) of one VMA (vma) */
+	WC_OBS_HANDLED = 2,	/* a terminal visit (kind, cls): [start, end) handled */
+	WC_OBS_DOWN = 3,	/* a pass-through pud/pmd visit (kind, cls): the walker went down */
+	WC_OBS_UNJUDGED = 4,	/* a visit whose action is unknown: no coverage */
+	WC_OBS_DOUBLE = 5,	/* [start, end) judged handled again (a double) */
+	WC_OBS_OUT_OF_ORDER = 6,/* [start, end) handled below the walk's cursor */
+	WC_OBS_RETRY = 7,	/* one repeat of [start, end) (kind: the repeated visit's) */
+	WC_OBS_SKIP = 8,	/* a VMA skipped by walk_page_test: [start, end) */
+	WC_OBS_SPLIT = 9,	/* a huge pmd split while the walk was open: [start, end)
+				 * the 2 MiB block, split (own/other), tid the splitter */
+};
+
+struct wc_observation {
+	uint32_t type;		/* enum wc_obs_type */
+	uint32_t kind;		/* enum wc_kind of the visit, 0 for chunks, skips, splits */
+	uint64_t walk_id, mm, vma;
+	uint64_t start, end;
+	uint64_t ts;
+	uint32_t cls;		/* the visit's entry class (WC_CLS_UNKNOWN if not seen) */
+	uint32_t split;		/* enum wc_split_attr (WC_OBS_SPLIT) */
+	uint32_t tid;		/* the splitting task (WC_OBS_SPLIT) */
+};
+
 struct wc_engine_opts {
 	uint32_t livelock_retries;	/* retries of one range that make a livelock (default 1000) */
 	uint32_t split_history;		/* splits remembered for attribution (default 4096) */
@@ -96,6 +126,16 @@ struct wc_engine_opts {
 	 * 0: every entry point walks in address order. See also
 	 * wc_engine_slot_unordered(). */
 	uint64_t unordered_slots[(WC_MAX_SLOTS + 63) / 64];
+};
+
+/* An observer (walkcov map): every judgement made in the walk walk_id (0:
+ * in every walk), as it is made, then the walk when it closes (after
+ * on_walk). Either callback may be NULL. */
+struct wc_observer {
+	void (*observe)(const struct wc_observation *o, void *ctx);
+	void (*closed)(const struct wc_walk *w, void *ctx);
+	void *ctx;
+	uint64_t walk_id;
 };
 
 struct wc_engine_stats {
@@ -121,6 +161,8 @@ void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev);
 /* End of stream: close every open walk (flagged WC_W_NO_END) and report. */
 void wc_engine_flush(struct wc_engine *e);
 const struct wc_engine_stats *wc_engine_stats(const struct wc_engine *e);
+/* Set (or with NULL, remove) the observer; call before feeding. */
+void wc_engine_observe(struct wc_engine *e, const struct wc_observer *obs);
 /* Walks entered at SLOT may go backwards without fault (call before feeding). */
 void wc_engine_slot_unordered(struct wc_engine *e, uint32_t slot);
 /* Does the walk entry point FUNC visit addresses in increasing order? */

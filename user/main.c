@@ -22,6 +22,7 @@ static const struct {
 	{ "trace",  cmd_trace,  "trace live and print the report at exit" },
 	{ "report", cmd_report, "summarize a recorded file" },
 	{ "script", cmd_script, "print a recorded file one event per line" },
+	{ "map",    cmd_map,    "draw one walk of a recorded file as SVG" },
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
 };

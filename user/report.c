@@ -263,6 +263,17 @@ void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
 	r->an[r->nan++] = *a;
 }
 
+const struct wc_anomaly *wc_report_anomalies(const struct wc_report *r, size_t *n)
+{
+	*n = r->nan;
+	return r->an;
+}
+
+const char *wc_report_ops_name(const struct wc_report *r, uint64_t ops, char *buf, size_t size)
+{
+	return ops_name(r, ops, buf, size);
+}
+
 void wc_report_symbol(struct wc_report *r, uint64_t addr, const char *name)
 {
 	wc_symtab_add(r->syms, addr, name);
@@ -573,13 +584,14 @@ static double rel_s(const struct wc_report *r, uint64_t ts)
 	return wc_rel_s(ts, r->meta.start_ns);
 }
 
-static void print_anomaly(struct wc_report *r, FILE *out, const struct wc_anomaly *a)
+/* n: the anomaly's number, from 1 (walkcov map --anomaly N) */
+static void print_anomaly(struct wc_report *r, FILE *out, size_t n, const struct wc_anomaly *a)
 {
 	char comm[WC_COMM_LEN + 1], sb[48], nb[32], hb[32];
 
 	wc_clean_comm(comm, a->comm);
-	fprintf(out, "  %-12s %-26s walk %-6" PRIu64 " %s %u/%u  ops %s  [0x%" PRIx64
-		", 0x%" PRIx64 ") %s  %s  count %u  at %.6fs\n",
+	fprintf(out, "%4zu  %-12s %-26s walk %-6" PRIu64 " %s %u/%u  ops %s  [0x%" PRIx64
+		", 0x%" PRIx64 ") %s  %s  count %u  at %.6fs\n", n,
 		name_or(wc_anomaly_name(a->type), "?"), split_text(a, sb, sizeof(sb)),
 		a->walk_id, name_or(comm, "[none]"), a->pid, a->tid,
 		ops_name(r, a->ops, nb, sizeof(nb)), a->start, a->end,
@@ -648,7 +660,7 @@ int wc_report_print(struct wc_report *r, FILE *out)
 		r->an_total, r->by_type[WC_AN_DOUBLE], r->by_type[WC_AN_RETRY],
 		r->by_type[WC_AN_OUT_OF_ORDER], r->by_type[WC_AN_LIVELOCK], r->split_races);
 	for (size_t i = 0; i < r->nan; i++)
-		print_anomaly(r, out, &r->an[i]);
+		print_anomaly(r, out, i + 1, &r->an[i]);
 	if (r->an_dropped)
 		fprintf(out, "  ... %" PRIu64 " more not shown\n", r->an_dropped);
 	fprintf(out, "#\n# verdict: %s\n", wc_report_verdict(r, buf, sizeof(buf)));

@@ -93,6 +93,11 @@ void wc_meta_prog_miss(struct wc_report_meta *m, const char *name, uint64_t miss
 int wc_report_print(struct wc_report *r, FILE *out);
 /* The JSON document (caller puts it). */
 struct json_object *wc_report_json(struct wc_report *r);
+/* The anomalies kept, in the order the report lists them (walkcov map
+ * --anomaly N takes the Nth, from 1). */
+const struct wc_anomaly *wc_report_anomalies(const struct wc_report *r, size_t *n);
+/* An ops pointer's name, as the report prints it, into buf. */
+const char *wc_report_ops_name(const struct wc_report *r, uint64_t ops, char *buf, size_t size);
 /* Anomalies of one type (enum wc_anomaly_type) seen so far. */
 uint64_t wc_report_count(const struct wc_report *r, uint32_t type);
 /*

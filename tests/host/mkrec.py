@@ -4,7 +4,12 @@
 # KIND: events N (N walks begun by distinct threads, never ended),
 # script N (N complete events, for long script output), zeros N (N bytes of
 # zero records), bighdr N (an N-byte JSON header), symbols N (N symbols
-# with 4 KB names), dup-symbols N.
+# with 4 KB names), dup-symbols N; for walkcov map (tests/host/map.sh):
+# map-double (the test module's 2019 double: 4 pmds sent down, 3 of them
+# huge and split by the walking task), map-clean (one clean walk of N pmds,
+# default 1000: huge pmds, a hole, a skipped VMA, one pmd at pte level),
+# map-retry (a pmd_entry retried twice, the second time racing a split by
+# another task).
 import json, struct, sys, zlib
 
 EVENT_SIZE = 128
@@ -20,6 +25,93 @@ def event(typ, tid, walk_id, start, end, ts, kind=0):
                      0xffff888001000000, 0xffffffff82000000, 0, start, end, 0, 0,
                      0, tid, tid, 0, 0, typ, 1, kind, 0, 0xff, 0, 0, b"crafted")
     return struct.pack("<II", 1, 128) + ev
+
+
+PMD, PAGE = 2 << 20, 4096
+BASE = 0x7f0000000000
+# enum values (bpf/walkcov.h)
+BEGIN, END, CHUNK, CHUNK_END, SKIP, VISIT, SPLIT = 1, 2, 3, 4, 5, 6, 8
+PMD_ENTRY, PTE_ENTRY, PTE_HOLE = 2, 3, 4
+SUBTREE, CONTINUE, AGAIN = 0, 1, 2
+TABLE, HUGE = 2, 3
+HAS_LOWER, ENTRY_SEEN = 0x01, 0x04
+OPS = 0xffffffffc0002000
+
+
+class Walk:
+    """One walk's events with the walk identity the tracer gives them."""
+
+    def __init__(self, body, walk_id, tid, ts):
+        self.body, self.walk_id, self.tid, self.ts, self.seq = body, walk_id, tid, ts, 0
+        self.vma = 0xffff888002000000
+
+    def ev(self, typ, start=0, end=0, kind=0, action=0xff, cls=0, flags=0, ret=0,
+           tid=None, walk_id=None, depth=0):
+        tid = tid or self.tid
+        wid = self.walk_id if walk_id is None else walk_id
+        seq = 0
+        if wid:
+            seq, self.seq = self.seq, self.seq + 1
+        self.ts += 1000
+        ev = struct.pack(EV_FMT, self.ts, wid, 0xffffc90000400000, 0xffff888001000000, OPS,
+                         self.vma, start, end, 0, ret, seq, 100, tid, 0, depth, typ, 1, kind,
+                         action, 0xff, cls, flags, b"wc_modtest")
+        self.body += struct.pack("<II", 1, 128) + ev
+
+    def pmd(self, a, action, cls):
+        self.ev(VISIT, a, a + PMD, PMD_ENTRY, action, cls, HAS_LOWER | ENTRY_SEEN)
+
+    def ptes(self, a):
+        for p in range(a, a + PMD, PAGE):
+            self.ev(VISIT, p, p + PAGE, PTE_ENTRY, CONTINUE, 0, 0)
+
+    def split(self, a, tid):
+        own = tid == self.tid
+        self.ev(SPLIT, a, a + PMD, cls=HUGE, tid=tid, walk_id=None if own else 0)
+
+
+def map_walks(kind, n, body):
+    w = Walk(body, 7, 123, 1000000)
+    if kind == "map-double":
+        w.ev(BEGIN, BASE, BASE + 4 * PMD)
+        w.ev(CHUNK, BASE, BASE + 4 * PMD)
+        for i in range(4):
+            a = BASE + i * PMD
+            w.pmd(a, SUBTREE, HUGE if i < 3 else TABLE)
+            if i < 3:
+                w.split(a, 123)
+            w.ptes(a)
+    elif kind == "map-clean":
+        # [0, h) huge pmds, a pmd at pte level, more huge ones, a gap (hole),
+        # a skipped VMA, then pmds handled at pmd level
+        h, gap, skip = n * 3 // 10, n * 6 // 10, n * 7 // 10
+        w.ev(BEGIN, BASE, BASE + n * PMD)
+        w.ev(CHUNK, BASE, BASE + gap * PMD)
+        for i in range(gap):
+            a = BASE + i * PMD
+            if i == h:
+                w.pmd(a, SUBTREE, TABLE)
+                w.ptes(a)
+            else:
+                w.pmd(a, CONTINUE, HUGE if i < h else TABLE)
+        w.ev(CHUNK_END)
+        w.ev(VISIT, BASE + gap * PMD, BASE + skip * PMD, PTE_HOLE, 0xff, 0, 0, depth=-1)
+        w.ev(SKIP, BASE + skip * PMD, BASE + (skip + 20) * PMD)
+        w.ev(CHUNK, BASE + (skip + 20) * PMD, BASE + n * PMD)
+        for i in range(skip + 20, n):
+            w.pmd(BASE + i * PMD, CONTINUE, TABLE)
+    elif kind == "map-retry":
+        w.ev(BEGIN, BASE, BASE + 4 * PMD)
+        w.ev(CHUNK, BASE, BASE + 4 * PMD)
+        for i in range(4):
+            a = BASE + i * PMD
+            if i == 2:
+                w.pmd(a, AGAIN, HUGE)
+                w.split(a, 130)		# another thread of the process
+                w.pmd(a, AGAIN, TABLE)
+            w.pmd(a, CONTINUE, HUGE if i != 2 else TABLE)
+    w.ev(CHUNK_END)
+    w.ev(END)
 
 
 def main():
@@ -42,6 +134,10 @@ def main():
             body += event(2, 7, i + 1, 0, 0, 2 * i + 1)
     elif kind == "bighdr":
         pass
+    elif kind.startswith("map-"):
+        map_walks(kind, n or 1000, body)
+        name = b"ops of wct_" + kind[4:].encode() + b"_pmd_entry\0"
+        body += struct.pack("<II", 2, 8 + len(name)) + struct.pack("<Q", OPS) + name
     elif kind == "zeros":
         body += bytes(n)
     elif kind in ("symbols", "dup-symbols"):
@@ -52,8 +148,9 @@ def main():
     else:
         raise SystemExit("unknown kind " + kind)
     z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    if kind in ("events", "script"):
-        body += struct.pack("<II", 4, 32) + struct.pack("<QQQQ", body.count(b"crafted"), 0, 0, 0)
+    if kind in ("events", "script") or kind.startswith("map-"):
+        nev = body.count(b"crafted") + body.count(b"wc_modtest")
+        body += struct.pack("<II", 4, 32) + struct.pack("<QQQQ", nev, 0, 0, 0)
     data = z.compress(bytes(body)) + z.flush()
     with open(out, "wb") as f:
         f.write(b"WALKCOV\0" + struct.pack("<II", 2, len(js)) + js + data)

@@ -1584,6 +1584,124 @@ static int t_fuzz(void)
 	return ok;
 }
 
+
+/* ---- the observer (opts.on_observe) ---- */
+
+struct obs {
+	uint64_t n[WC_OBS_SPLIT + 1];		/* observations per type */
+	uint64_t bytes[WC_OBS_SPLIT + 1];	/* their bytes */
+	uint64_t other_walk;			/* observations of another walk */
+	uint64_t want_walk;
+	uint32_t split_attr, split_tid, down_cls, retry_kind;
+	uint64_t double_lo, double_hi;
+	uint64_t closed, closed_id;		/* observed walks closed, the last one */
+};
+
+struct col_obs {
+	struct col c;
+	struct obs *b;
+};
+
+static void on_closed(const struct wc_walk *w, void *ctx)
+{
+	struct obs *b = ((struct col_obs *)ctx)->b;
+
+	b->closed++;
+	b->closed_id = w->id;
+}
+
+static void on_obs(const struct wc_observation *o, void *ctx)
+{
+	struct obs *b = ((struct col_obs *)ctx)->b;
+
+	if (o->type < 1 || o->type > WC_OBS_SPLIT)
+		return;
+	if (b->want_walk && o->walk_id != b->want_walk)
+		b->other_walk++;
+	b->n[o->type]++;
+	b->bytes[o->type] += o->end - o->start;
+	if (o->type == WC_OBS_SPLIT) {
+		b->split_attr = o->split;
+		b->split_tid = o->tid;
+	}
+	if (o->type == WC_OBS_DOWN)
+		b->down_cls = o->cls;
+	if (o->type == WC_OBS_RETRY)
+		b->retry_kind = o->kind;
+	if (o->type == WC_OBS_DOUBLE) {
+		if (!b->double_lo || o->start < b->double_lo)
+			b->double_lo = o->start;
+		if (o->end > b->double_hi)
+			b->double_hi = o->end;
+	}
+}
+
+static struct wc_engine *engine_obs(struct col_obs *co, struct obs *b, uint64_t walk)
+{
+	struct wc_engine *e = engine(&co->c, 0);
+	struct wc_observer o = { .observe = on_obs, .closed = on_closed, .ctx = co, .walk_id = walk };
+
+	wc_engine_observe(e, &o);
+
+	memset(b, 0, sizeof(*b));
+	b->want_walk = walk;
+	co->b = b;
+	return e;
+}
+
+static int t_observer(void)
+{
+	struct col_obs co;
+	struct obs b;
+	struct wc_engine *e;
+	struct evgen g;
+	int ok = 1;
+
+	/* The 2019 double, split by another task: what the map draws. */
+	e = engine_obs(&co, &b, 0);
+	eg_init(&g);
+	double_2019(&g, 200);
+	run(e, &g);
+	CHECK(count(&co.c, WC_AN_DOUBLE) == 1);	/* judging unchanged by the observer */
+	CHECK(b.n[WC_OBS_CHUNK] == 2 && b.bytes[WC_OBS_CHUNK] == 4 * MB2);
+	CHECK(b.n[WC_OBS_HANDLED] == 513 && b.bytes[WC_OBS_HANDLED] == 2 * MB2);
+	CHECK(b.n[WC_OBS_DOWN] == 1 && b.bytes[WC_OBS_DOWN] == MB2 && b.down_cls == WC_CLS_HUGE);
+	CHECK(b.n[WC_OBS_DOUBLE] == 512 && b.bytes[WC_OBS_DOUBLE] == MB2);
+	CHECK(b.double_lo == B && b.double_hi == B + MB2);
+	CHECK(b.n[WC_OBS_SPLIT] == 1 && b.split_attr == WC_SPLIT_OTHER && b.split_tid == 200);
+	CHECK(b.n[WC_OBS_RETRY] == 0 && b.n[WC_OBS_SKIP] == 0 && b.n[WC_OBS_UNJUDGED] == 0);
+	CHECK(b.closed == 1);
+	wc_engine_free(e);
+	col_free(&co.c);
+
+	/* Only the chosen walk: two walks, a retry and a skipped VMA in the second. */
+	eg_init(&g);
+	double_2019(&g, 100);		/* walk 1 */
+	eg_begin(&g, B, B + 3 * MB2);	/* walk 2 */
+	e = engine_obs(&co, &b, eg_walk_id(&g));
+	chunk2(&g, B, B + MB2);
+	eg_pmd(&g, B, WC_ACT_AGAIN, WC_CLS_HUGE, 0);
+	eg_pmd(&g, B, WC_ACT_CONTINUE, WC_CLS_HUGE, 0);
+	chunk2_end(&g, 0);
+	eg_skip(&g, B + MB2, B + 2 * MB2);
+	chunk2(&g, B + 2 * MB2, B + 3 * MB2);
+	eg_pmd(&g, B + 2 * MB2, 0xff, WC_CLS_UNKNOWN, WC_F_HAS_LOWER);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(co.c.nw == 2);
+	CHECK(b.other_walk == 0);
+	CHECK(b.n[WC_OBS_DOUBLE] == 0 && b.n[WC_OBS_SPLIT] == 0);
+	CHECK(b.n[WC_OBS_RETRY] == 1 && b.bytes[WC_OBS_RETRY] == MB2 && b.retry_kind == WC_K_PMD_ENTRY);
+	CHECK(b.n[WC_OBS_HANDLED] == 1 && b.bytes[WC_OBS_HANDLED] == MB2);
+	CHECK(b.n[WC_OBS_SKIP] == 1 && b.bytes[WC_OBS_SKIP] == MB2);
+	CHECK(b.n[WC_OBS_UNJUDGED] == 1 && b.n[WC_OBS_CHUNK] == 4);
+	CHECK(b.closed == 1 && b.closed_id == b.want_walk);
+	wc_engine_free(e);
+	col_free(&co.c);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -1616,6 +1734,7 @@ static const struct {
 	{ "a descending pmd without its entry: incomplete", t_entry_missing },
 	{ "open walks capped, untracked tasks, orphans", t_evict_untracked },
 	{ "idle walks closed, bad events counted", t_idle_and_bad },
+	{ "observer: what the engine made of one walk", t_observer },
 	{ "names", t_names },
 	{ "memory bounded over 10M events", t_memory_bound },
 	{ "property: lost events never make doubles", t_property },

@@ -5,6 +5,7 @@
 # ops, flag the retry that raced a split, and give the right verdict.
 # Issue 8: overrun and rewalk handle one pmd twice across two chunks of ONE
 # walk (the module calls __walk_page_range itself): exactly 1 double each.
+# Issue 11: walkcov map of the recorded double draws its three pmds red.
 . "$(dirname "$0")/lib.sh"
 
 ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
@@ -32,7 +33,11 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 		walkcov check --kprobe --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/kp-$n.jsonl $s >/dev/null" \
 			> /out/kp-$n.json 2> /out/kp-$n.err
 		echo "kp-$n=$?" >> /out/status
-	done' >"$OUT/console" 2>&1
+	done
+	# a record file of the double, for walkcov map on the host
+	walkcov record -o /out/double.data -- \
+		wc_modtest --ko /wc_testmod.ko --out /out/rec-double.jsonl double >/dev/null 2>&1' \
+	>"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status"
 note "module callbacks attachable: $(cat "$OUT/module_callbacks" 2>/dev/null)"
 check "walkcov probes finds the module's 11 callbacks (module BTF)" \
@@ -94,3 +99,15 @@ for n in overrun:4 rewalk:2; do
 		"$OUT/$n.json" 2>&1)
 	check "$n: the one double is [start+${m}M, start+$((m + 2))M) ($got)" [ "$got" = "$want" ]
 done
+
+# walkcov map of a real recording: the module's three doubled pmds drawn red,
+# the first at the module's start (tests/host/map.sh checks the pixels)
+s=$(printf '0x%x' "$(jq -r .start "$OUT/rec-double.jsonl" 2>/dev/null)" 2>/dev/null)
+if $W map -i "$OUT/double.data" -o "$OUT/double.svg" 2>"$OUT/map.err"; then
+	red=$(grep -o 'class="cell" data-level="pmd" data-fill="double" data-start="0x[0-9a-f]*"' \
+		"$OUT/double.svg" | sed 's/.*data-start="//; s/"$//')
+	check "map: the double's 3 pmds drawn red ($(echo "$red" | tr '\n' ' '))" [ "$(echo "$red" | wc -l)" = 3 ]
+	check "map: the first red pmd is the module's start ($s)" [ "$(echo "$red" | head -1)" = "$s" ]
+else
+	notok "map of the recorded double ($(cat "$OUT/map.err"))"
+fi

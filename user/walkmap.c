@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The data behind walkcov map: see walkmap.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uthash.h>
+#include "errors.h"
+#include "fmt.h"
+#include "recfile.h"
+#include "svgmap.h"
+#include "walkmap.h"
+
+struct set_entry {
+	uint64_t id;
+	struct wc_map *m;
+	UT_hash_handle hh;
+};
+
+struct wc_mapset {
+	struct set_entry *by_id;
+	struct wc_map *maps;	/* in the order given */
+	size_t n;
+	size_t nivs;		/* intervals of all maps (WC_MAPSET_MAX_IVS) */
+};
+
+/* ---- collecting ---- */
+
+/* Append [s, e) to a layer; a range touching the last one extends it (a
+ * walk goes up in address order, so 512 pte visits make one interval). */
+static void layer_add(struct wc_mapset *set, struct wc_map *m, int layer, uint64_t s, uint64_t e)
+{
+	struct wc_ivlist *l = &m->layer[layer];
+
+	if (s >= e)
+		return;
+	if (layer != WC_ML_VMA && l->n && s <= l->v[l->n - 1].e && e >= l->v[l->n - 1].s) {
+		struct wc_ivl *last = &l->v[l->n - 1];
+
+		last->s = s < last->s ? s : last->s;
+		last->e = e > last->e ? e : last->e;
+		return;
+	}
+	if (m->nivs >= WC_MAP_MAX_IVS || set->nivs >= WC_MAPSET_MAX_IVS) {
+		m->truncated = true;
+		return;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct wc_ivl *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			m->truncated = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct wc_ivl){ s, e };
+	m->nivs++;
+	set->nivs++;
+}
+
+static void split_add(struct wc_map *m, const struct wc_observation *o)
+{
+	if (m->nsplits == m->capsplits) {
+		size_t cap = m->capsplits ? m->capsplits * 2 : 8;
+		struct wc_map_split *v = cap <= WC_MAP_MAX_SPLITS ?
+					 realloc(m->splits, cap * sizeof(*v)) : NULL;
+
+		if (!v) {
+			m->splits_dropped++;
+			return;
+		}
+		m->splits = v;
+		m->capsplits = cap;
+	}
+	m->splits[m->nsplits++] = (struct wc_map_split){ o->start, o->split, o->tid };
+}
+
+static void on_observe(const struct wc_observation *o, void *ctx)
+{
+	struct wc_mapset *set = ctx;
+	struct wc_map *m = wc_mapset_get(set, o->walk_id);
+
+	if (!m)
+		return;
+	if (!m->mm)
+		m->mm = o->mm;
+	if (o->mm && o->mm != m->mm) {
+		m->other_mm++;
+		return;
+	}
+	switch (o->type) {
+	case WC_OBS_CHUNK:
+		layer_add(set, m, WC_ML_VMA, o->start, o->end);
+		break;
+	case WC_OBS_HANDLED:
+		layer_add(set, m, o->kind == WC_K_PTE_HOLE ? WC_ML_HOLE : WC_ML_ENTRY, o->start, o->end);
+		if (o->kind == WC_K_PTE_ENTRY)
+			layer_add(set, m, WC_ML_PTE, o->start, o->end);
+		break;
+	case WC_OBS_DOWN:
+		if (o->kind == WC_K_PMD_ENTRY)
+			layer_add(set, m, WC_ML_DOWN, o->start, o->end);
+		break;
+	case WC_OBS_UNJUDGED: layer_add(set, m, WC_ML_UNJUDGED, o->start, o->end); break;
+	case WC_OBS_DOUBLE: layer_add(set, m, WC_ML_DOUBLE, o->start, o->end); break;
+	case WC_OBS_OUT_OF_ORDER: layer_add(set, m, WC_ML_OOO, o->start, o->end); break;
+	case WC_OBS_RETRY: layer_add(set, m, WC_ML_RETRY, o->start, o->end); break;
+	case WC_OBS_SKIP:
+		layer_add(set, m, WC_ML_SKIP, o->start, o->end);
+		layer_add(set, m, WC_ML_VMA, o->start, o->end);
+		break;
+	case WC_OBS_SPLIT: split_add(m, o); break;
+	}
+}
+
+static void on_closed(const struct wc_walk *w, void *ctx)
+{
+	struct wc_map *m = wc_mapset_get(ctx, w->id);
+
+	if (m) {
+		m->w = *w;
+		m->closed = true;
+	}
+}
+
+static int ivl_cmp(const void *a, const void *b)
+{
+	const struct wc_ivl *x = a, *y = b;
+
+	return x->s < y->s ? -1 : x->s > y->s ? 1 : x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* Sort a layer; merge overlapping and touching ranges (not the VMA layer:
+ * there, only exact repeats go, since chunks nest two deep). */
+static void layer_finish(struct wc_ivlist *l, bool merge)
+{
+	size_t k = 0;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), ivl_cmp);
+	for (size_t i = 0; i < l->n; i++) {
+		if (k && (merge ? l->v[i].s <= l->v[k - 1].e :
+			  l->v[i].s == l->v[k - 1].s && l->v[i].e == l->v[k - 1].e)) {
+			if (l->v[i].e > l->v[k - 1].e)
+				l->v[k - 1].e = l->v[i].e;
+			continue;
+		}
+		l->v[k++] = l->v[i];
+	}
+	l->n = k;
+	l->sorted = true;
+}
+
+/* ---- describing ---- */
+
+static const char *walk_verdict(const struct wc_map *m, char *buf, size_t size)
+{
+	const struct wc_walk *w = &m->w;
+	size_t n = 0;
+	bool race = false, own = false;
+
+	for (size_t i = 0; i < m->nan; i++) {
+		race |= m->an[i].split == WC_SPLIT_OTHER;
+		own |= m->an[i].split == WC_SPLIT_OWN;
+	}
+	buf[0] = 0;
+#define ADD(...) (n += snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__))
+	if (w->doubles)
+		ADD("%" PRIu64 " double%s, ", w->doubles, w->doubles == 1 ? "" : "s");
+	if (w->retries)
+		ADD("%" PRIu64 " retr%s, ", w->retries, w->retries == 1 ? "y" : "ies");
+	if (w->out_of_order)
+		ADD("%" PRIu64 " out of order, ", w->out_of_order);
+	if (w->livelocks)
+		ADD("livelock, ");
+	if (race)
+		ADD("raced a split by another task, ");
+	else if (own)
+		ADD("split by the walking task, ");
+	if (w->flags & WC_W_INCOMPLETE)
+		ADD("incomplete (events missing): not proven");
+	else if (w->doubles || w->out_of_order || w->livelocks)
+		ADD("complete");
+	else
+		ADD("complete: proven, every range handled at most once");
+#undef ADD
+	return buf;
+}
+
+static void describe(struct wc_map *m, struct wc_analysis *an, const char *path)
+{
+	const struct wc_report_meta *meta = wc_report_meta(an->report);
+	const struct wc_anomaly *all;
+	size_t n, k = 0;
+	char comm[WC_COMM_LEN + 1], ob[128], hb[32];
+	const char *ops;
+
+	all = wc_report_anomalies(an->report, &n);
+	for (size_t i = 0; i < n; i++)
+		k += all[i].walk_id == m->walk_id;
+	m->an = k ? calloc(k, sizeof(*m->an)) : NULL;
+	m->an_number = k ? calloc(k, sizeof(*m->an_number)) : NULL;
+	if (m->an && m->an_number) {
+		for (size_t i = 0; i < n; i++)
+			if (all[i].walk_id == m->walk_id) {
+				m->an_number[m->nan] = i + 1;
+				m->an[m->nan++] = all[i];
+			}
+	}
+	wc_clean_comm(comm, m->w.comm);
+	ops = wc_report_ops_name(an->report, m->w.ops, ob, sizeof(ob));
+	snprintf(m->title, sizeof(m->title), "walk %" PRIu64 "  %s %u/%u  ops %s  [0x%" PRIx64
+		 ", 0x%" PRIx64 ") %s", m->walk_id, *comm ? comm : "[none]", m->w.pid, m->w.tid,
+		 ops, m->w.start, m->w.end,
+		 wc_human_bytes(m->w.end > m->w.start ? m->w.end - m->w.start : 0, hb, sizeof(hb)));
+	walk_verdict(m, m->verdict, sizeof(m->verdict));
+	snprintf(m->source, sizeof(m->source), "%s  kernel %s", path,
+		 *meta->kernel ? meta->kernel : "unknown");
+}
+
+/* ---- the set ---- */
+
+struct wc_mapset *wc_mapset_new(const uint64_t *ids, size_t n)
+{
+	struct wc_mapset *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->maps = calloc(n ? n : 1, sizeof(*s->maps))))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct set_entry *e;
+
+		HASH_FIND(hh, s->by_id, &ids[i], sizeof(ids[i]), e);
+		if (e)
+			continue;	/* one map per walk */
+		if (!(e = calloc(1, sizeof(*e))))
+			goto fail;
+		e->id = ids[i];
+		e->m = &s->maps[s->n++];
+		e->m->walk_id = ids[i];
+		HASH_ADD(hh, s->by_id, id, sizeof(e->id), e);
+	}
+	return s;
+fail:
+	wc_mapset_free(s);
+	return NULL;
+}
+
+void wc_mapset_free(struct wc_mapset *s)
+{
+	struct set_entry *e, *tmp;
+
+	if (!s)
+		return;
+	HASH_ITER(hh, s->by_id, e, tmp) {
+		HASH_DEL(s->by_id, e);
+		free(e);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct wc_map *m = &s->maps[i];
+
+		for (int l = 0; l < WC_ML_COUNT; l++)
+			free(m->layer[l].v);
+		free(m->splits);
+		free(m->an);
+		free(m->an_number);
+	}
+	free(s->maps);
+	free(s);
+}
+
+struct wc_map *wc_mapset_get(struct wc_mapset *s, uint64_t id)
+{
+	struct set_entry *e;
+
+	HASH_FIND(hh, s->by_id, &id, sizeof(id), e);
+	return e ? e->m : NULL;
+}
+
+int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *path)
+{
+	struct wc_observer obs = {
+		.observe = on_observe,
+		.closed = on_closed,
+		.ctx = s,
+		/* one walk: the engine calls only for it */
+		.walk_id = s->n == 1 ? s->maps[0].walk_id : 0,
+	};
+	int ret;
+
+	wc_engine_observe(an->engine, &obs);
+	ret = wc_analysis_file(an, path);
+	wc_engine_observe(an->engine, NULL);
+	if (ret < 0)
+		return -1;
+	for (size_t i = 0; i < s->n; i++) {
+		struct wc_map *m = &s->maps[i];
+
+		for (int l = 0; l < WC_ML_COUNT; l++)
+			layer_finish(&m->layer[l], l != WC_ML_VMA);
+		describe(m, an, path);
+	}
+	return ret;
+}
+
+/* ---- writing ---- */
+
+int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path)
+{
+	bool to_stdout = !strcmp(path, "-");
+	FILE *f = stdout;
+	int err, fd;
+
+	if (!to_stdout) {
+		/* never through a symbolic link (a planted one in /tmp) */
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			err = errno;
+			wc_err("%s: %s", path, err == ELOOP ? "a symbolic link, not followed" :
+			       strerror(err));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+	}
+	wc_svgmap_render(f, m, highlight);
+	if (to_stdout)
+		return 0;	/* judged at exit (wc_output_status) */
+	err = ferror(f) ? (errno ? errno : EIO) : 0;
+	if (fclose(f) && !err)
+		err = errno ? errno : EIO;
+	if (err) {
+		wc_err("%s: %s", path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int wc_walkmap_svg_dir(const char *path, const char *dir)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-")) {
+		wc_err("--svg reads the file twice: give a file, not '-'");
+		return -1;
+	}
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st)) {
+		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		wc_err("%s: not a directory", dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const char *dir,
+			  uint32_t livelock_retries)
+{
+	const struct wc_anomaly *all;
+	size_t n, nmaps;
+	uint64_t *ids = NULL;
+	struct wc_mapset *set = NULL;
+	struct wc_analysis an;
+	int ret = -1;
+
+	all = wc_report_anomalies(first->report, &n);
+	nmaps = n < WC_MAP_MAX_MAPS ? n : WC_MAP_MAX_MAPS;
+	if (n > nmaps)
+		wc_err("--svg: maps of the first %zu anomalies only", nmaps);
+	if (!nmaps)
+		return 0;
+	if (!(ids = calloc(nmaps, sizeof(*ids))))
+		goto oom;
+	for (size_t i = 0; i < nmaps; i++)
+		ids[i] = all[i].walk_id;
+	if (!(set = wc_mapset_new(ids, nmaps)))
+		goto oom;
+	if (wc_analysis_init(&an, livelock_retries))
+		goto oom;
+	if (wc_mapset_replay(set, &an, path) >= 0) {
+		ret = 0;
+		for (size_t i = 0; i < nmaps && !ret; i++) {
+			char out[4096];
+
+			snprintf(out, sizeof(out), "%s/anomaly-%zu.svg", dir, i + 1);
+			ret = wc_map_write(wc_mapset_get(set, ids[i]), &all[i], out);
+		}
+	}
+	wc_analysis_free(&an);
+	wc_mapset_free(set);
+	free(ids);
+	return ret;
+oom:
+	wc_err("out of memory");
+	wc_mapset_free(set);
+	free(ids);
+	return -1;
+}
