@@ -136,8 +136,19 @@ struct wc_slot {
 	__u8 arg_ops;		/* const struct mm_walk_ops * */
 	__u8 arg_entry;		/* pmd_t * / pud_t * read at entry */
 	__u8 arg_depth;		/* pte_hole depth */
-	__u8 pad[6];
+	__u8 flags;		/* WC_SLOT_* */
+	__u8 pad[5];
 };
+
+/* wc_slot.flags */
+#define WC_SLOT_UNORDERED 0x01	/* walk entry point that may visit addresses in any
+				 * order (walk_page_mapping: wc_entry_ordered()) */
+
+/* The tracer's mode (rodata "mode", bits): what it does with each event. */
+#define WC_MODE_F_EVENTS 0x01	/* every event through the ring buffer (full mode) */
+#define WC_MODE_F_JUDGE	 0x02	/* judge each walk in the kernel (summary mode) */
+#define WC_LIVELOCK_DEFAULT 1000	/* retries of one range that make a livelock */
+#define WC_STACK_ENTRIES 4096	/* kernel stacks kept for anomalies (map "stacks") */
 
 /*
  * Summary mode (docs/production.md): the tracer judges each walk in the
@@ -156,6 +167,20 @@ struct wc_slot {
  */
 #define WC_SUM_ENTRIES 4096	/* (ops, comm) pairs; beyond, a walk counts in stats.sum_full */
 #define WC_STACK_DEPTH 32	/* frames kept per anomaly stack */
+
+/* A kernel stack, sent once per stack id through the ring buffer before
+ * the first anomaly event that refers to it (so user space never reads
+ * the stack map while tracing: a map syscall preempted on a preemptible
+ * kernel makes the kernel skip kprobe programs on that CPU). Told from an
+ * event by its size. */
+struct wc_stack_rec {
+	__u32 magic;		/* WC_STACK_MAGIC */
+	__s32 id;		/* stack id (wc_event.depth of anomalies) */
+	__u32 n;		/* frames in ips */
+	__u32 pad;
+	__u64 ips[WC_STACK_DEPTH];	/* return addresses, innermost first */
+};
+#define WC_STACK_MAGIC 0x6b747377	/* "wstk" */
 
 struct wc_sum_key {
 	__u64 ops;		/* ops id, as wc_event.ops */
