@@ -16,8 +16,9 @@
  *
  *   wc_pty [STEP...] -- PROGRAM [ARGS...]
  *
+ * A step that times out does not stop the others (each says what it saw).
  * Exit: 0 when every step succeeded, 1 when one timed out (the program is
- * killed), 2 on bad usage.
+ * then killed at the end), 2 on bad usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -224,7 +225,7 @@ int main(int argc, char **argv)
 {
 	unsigned cols = 160, rows = 50;
 	int dash = 0;
-	bool ok = true;
+	bool ok = true, step_ok;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
@@ -236,13 +237,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = 1; i < dash && ok; i++) {
+	for (int i = 1; i < dash; i++) {
 		const char *step = argv[i], *arg = i + 1 < dash ? argv[i + 1] : NULL;
 
 		if (!strcmp(step, "--wait")) {
 			if (!child && master < 0)
 				start(argv + dash + 1, cols, rows);
-			ok = wait_exit();
+			ok &= wait_exit();
 			continue;
 		}
 		if (!arg) {
@@ -269,10 +270,11 @@ int main(int argc, char **argv)
 		}
 		if (!child && master < 0)
 			start(argv + dash + 1, cols, rows);
+		step_ok = true;
 		if (!strcmp(step, "--expect")) {
-			ok = expect(arg);
+			step_ok = expect(arg);
 		} else if (!strcmp(step, "--run")) {
-			ok = run(arg);
+			step_ok = run(arg);
 		} else if (!strcmp(step, "--send")) {
 			char *keys = unescape(arg);
 
@@ -284,8 +286,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "wc_pty: unknown step '%s'\n", step);
 			return 2;
 		}
+		ok &= step_ok;
 	}
-	if (!ok && child > 0) {
+	if (child > 0) {	/* still running after the steps */
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 	}
