@@ -327,7 +327,7 @@ static void show(const char *text, int cols, int lines)
 		size_t l = strcspn(p, "\n");
 
 		fwrite(p, 1, l < (size_t)cols ? l : (size_t)cols, f);
-		fputs(n + 1 < lines ? "\033[K\r\n" : "\033[K", f);
+		fputs(n + 1 < lines ? "\033[K\n" : "\033[K", f);	/* the tty adds \r */
 		p += l + (p[l] == '\n');
 	}
 	fputs("\033[J", f);
