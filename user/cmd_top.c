@@ -32,14 +32,8 @@
 #include "topview.h"
 #include "toptext.h"
 
-#define ANOMALIES_KEPT 256	/* the latest anomalies, for the screen */
 #define DELAY_MIN_S 0.1
 #define DELAY_MAX_S 3600
-
-struct anomaly {
-	struct wc_event e;
-	char ops[128];
-};
 
 static struct {
 	/* options */
@@ -60,9 +54,8 @@ static struct {
 	/* what the view is built from (screen: under lock) */
 	struct wc_snapshot prev, cur;
 	bool have_cur, final;
-	struct anomaly anomalies[ANOMALIES_KEPT];	/* a ring */
-	uint64_t n_anomalies;		/* received */
-	uint64_t anomalies_printed;	/* plain: already printed */
+	struct wc_top_anomalies anomalies;	/* the latest, merged */
+	uint64_t anomalies_printed;	/* plain: entries already printed */
 	long printed;			/* plain: tables printed */
 
 	/* the screen */
@@ -142,16 +135,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static int on_begin(struct wc_sink *sink, struct json_object *hdr);
 
-static void keep_anomaly(const struct wc_event *e)
-{
-	struct anomaly *a = &env.anomalies[env.n_anomalies % ANOMALIES_KEPT];
-	char buf[WC_KADDR_LEN];
-
-	a->e = *e;
-	snprintf(a->ops, sizeof(a->ops), "%s", wc_ops_name(env.names, e->ops, "-", buf, sizeof(buf)));
-	env.n_anomalies++;
-}
-
 static void wake_screen(void)
 {
 	if (env.wake[1] >= 0 && write(env.wake[1], "w", 1) < 0) {
@@ -161,11 +144,15 @@ static void wake_screen(void)
 
 static int on_event(struct wc_sink *sink, const struct wc_event *e)
 {
+	char buf[WC_KADDR_LEN];
+	const char *ops;
+
 	(void)sink;
 	if (e->type != WC_EV_ANOMALY)
 		return 0;
+	ops = wc_ops_name(env.names, e->ops, "-", buf, sizeof(buf));
 	pthread_mutex_lock(&env.lock);
-	keep_anomaly(e);
+	wc_top_anomaly_add(&env.anomalies, e, ops);
 	pthread_mutex_unlock(&env.lock);
 	wake_screen();
 	return 0;
@@ -183,18 +170,18 @@ static int on_symbol(struct wc_sink *sink, uint64_t addr, const char *name)
 /* Plain: the anomalies that arrived since the last print. */
 static void print_new_anomalies(void)
 {
-	uint64_t first = env.anomalies_printed;
+	uint64_t first = env.anomalies_printed, n = env.anomalies.n;
 
-	if (env.n_anomalies - first > ANOMALIES_KEPT) {
-		printf("(%" PRIu64 " anomalies not shown)\n", env.n_anomalies - first - ANOMALIES_KEPT);
-		first = env.n_anomalies - ANOMALIES_KEPT;
+	if (n - first > WC_TOP_ANOMALIES) {
+		printf("(%" PRIu64 " anomalies not shown)\n", n - first - WC_TOP_ANOMALIES);
+		first = n - WC_TOP_ANOMALIES;
 	}
-	for (uint64_t i = first; i < env.n_anomalies; i++) {
-		const struct anomaly *a = &env.anomalies[i % ANOMALIES_KEPT];
+	for (uint64_t i = first; i < n; i++) {
+		const struct wc_top_anomaly *a = wc_top_anomaly_get(&env.anomalies, i);
 
 		wc_top_print_anomaly(stdout, &a->e, a->ops, env.start_ns);
 	}
-	env.anomalies_printed = env.n_anomalies;
+	env.anomalies_printed = n;
 }
 
 static int print_plain(const struct wc_snapshot *snap, bool final)
@@ -203,6 +190,7 @@ static int print_plain(const struct wc_snapshot *snap, bool final)
 	struct wc_top_head h = {
 		.kernel = env.kernel, .mechanism = env.mech, .group = env.group, .sort = env.sort,
 		.elapsed_s = wc_rel_s(snap->ts_ns, env.start_ns), .final = final,
+		.anomalies = env.anomalies.n,
 	};
 
 	if (wc_top_view_build(&v, &env.prev, snap, env.group, env.sort, env.max_rows))
@@ -218,11 +206,25 @@ static int print_plain(const struct wc_snapshot *snap, bool final)
 	return 0;
 }
 
+/* The session reads the counters as soon as it runs, then every delay: a
+ * snapshot less than half a delay after the last one taken (or the start)
+ * would give rates over a few milliseconds, so it waits for the next. */
+static bool too_early(const struct wc_snapshot *snap, bool final)
+{
+	uint64_t last = env.have_cur ? env.cur.ts_ns : env.prev.ts_ns;
+
+	if (env.plain)
+		last = env.prev.ts_ns;
+	return !final && snap->ts_ns < last + (uint64_t)(env.delay * 1e9 / 2);
+}
+
 static int on_summary(struct wc_sink *sink, const struct wc_snapshot *snap, bool final)
 {
 	int ret = 0;
 
 	(void)sink;
+	if (too_early(snap, final))
+		return 0;
 	if (env.plain) {
 		/* the final snapshot only when -n N has not been met */
 		if (!final || !env.iterations || env.printed < env.iterations)
@@ -256,7 +258,7 @@ static int on_end(struct wc_sink *sink, const struct wc_rec_end *e, struct json_
 	(void)sink;
 	(void)e;
 	(void)extra;
-	if (env.plain && env.anomalies_printed < env.n_anomalies && env.printed)
+	if (env.plain && env.anomalies_printed < env.anomalies.n && env.printed)
 		print_new_anomalies();	/* arrived after the last table */
 	return 0;
 }
@@ -345,7 +347,7 @@ static void draw(void)
 	int cols = 80, lines = 24, n_anom;
 	struct wc_top_head h = {
 		.kernel = env.kernel, .mechanism = env.mech, .group = env.group, .sort = env.sort,
-		.final = env.final,
+		.final = env.final, .anomalies = env.anomalies.n,
 	};
 	struct wc_top_view v = {};
 	char *text = NULL;
@@ -355,7 +357,7 @@ static void draw(void)
 	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col && ws.ws_row)
 		cols = ws.ws_col, lines = ws.ws_row;
 	/* the table gives up rows (folded) so that up to 10 anomalies show */
-	n_anom = env.n_anomalies < 10 ? (int)env.n_anomalies : 10;
+	n_anom = env.anomalies.n < 10 ? (int)env.anomalies.n : 10;
 	rows = lines - 8 - n_anom > 2 ? (size_t)(lines - 8 - n_anom) : 2;
 	if (env.max_rows && env.max_rows < rows)
 		rows = env.max_rows;
@@ -374,16 +376,18 @@ static void draw(void)
 			env.kernel, env.mech, env.delay);
 		n_anom = lines - 7;
 	}
-	fprintf(f, "\nANOMALIES (%" PRIu64 ")\n", env.n_anomalies);
+	fprintf(f, "\nANOMALIES (%" PRIu64 ")\n", env.anomalies.n);
 	if (n_anom < 0)
 		n_anom = 0;
-	if ((uint64_t)n_anom > env.n_anomalies)
-		n_anom = (int)env.n_anomalies;
-	if (n_anom > ANOMALIES_KEPT)
-		n_anom = ANOMALIES_KEPT;
-	for (uint64_t i = env.n_anomalies - n_anom; i < env.n_anomalies; i++)
-		wc_top_print_anomaly(f, &env.anomalies[i % ANOMALIES_KEPT].e,
-				     env.anomalies[i % ANOMALIES_KEPT].ops, env.start_ns);
+	if ((uint64_t)n_anom > env.anomalies.n)
+		n_anom = (int)env.anomalies.n;
+	if (n_anom > WC_TOP_ANOMALIES)
+		n_anom = WC_TOP_ANOMALIES;
+	for (uint64_t i = env.anomalies.n - n_anom; i < env.anomalies.n; i++) {
+		const struct wc_top_anomaly *a = wc_top_anomaly_get(&env.anomalies, i);
+
+		wc_top_print_anomaly(f, &a->e, a->ops, env.start_ns);
+	}
 	fprintf(f, "%s\n", env.keys ? "q quit  s sort column  c ops/comm" :
 		"Ctrl-C quits (stdin is not a terminal: no keys)");
 	fclose(f);

@@ -42,7 +42,7 @@ void wc_top_print_head(FILE *f, const struct wc_top_head *h, const struct wc_top
 	fprintf(f, "walks open %" PRIu64 "  anomalies %" PRIu64 "  lost: ring buffer %" PRIu64
 		", skipped by the kernel %" PRIu64 ", untracked %" PRIu64 ", lost exits %" PRIu64
 		", summary full %" PRIu64 "\n",
-		v->t.walks_open, v->t.anomalies, v->t.ringbuf_drops, v->t.recursion_misses,
+		v->t.walks_open, h->anomalies, v->t.ringbuf_drops, v->t.recursion_misses,
 		v->t.untracked, v->t.lost_exits, v->t.sum_full);
 }
 

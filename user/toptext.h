@@ -22,6 +22,7 @@ struct wc_top_head {
 	int group;		/* enum wc_top_group */
 	int sort;		/* enum wc_top_sort */
 	bool final;		/* the session's last snapshot */
+	uint64_t anomalies;	/* anomalies (merged) so far */
 };
 
 /* Two lines: kernel, mechanism, elapsed, grouping and sort; then walks

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "coverage.h"
 #include "fmt.h"
 #include "topview.h"
 
@@ -297,4 +298,53 @@ int wc_snapshot_copy(struct wc_snapshot *dst, const struct wc_snapshot *src)
 	dst->rows = rows;
 	dst->cap = src->n;
 	return 0;
+}
+
+/* Two anomaly pieces are one anomaly (anomalies.h, the engine's key). */
+static bool same_anomaly(const struct wc_event *a, const struct wc_event *b)
+{
+	uint64_t block = ~(WC_PMD_SIZE - 1);
+
+	if (a->value != b->value || a->walk_id != b->walk_id || a->mm != b->mm)
+		return false;
+	if (a->value == WC_AN_RETRY || a->value == WC_AN_LIVELOCK)
+		return a->kind == b->kind && a->start == b->start;
+	return (a->start & block) == (b->start & block);
+}
+
+const struct wc_top_anomaly *wc_top_anomaly_add(struct wc_top_anomalies *l,
+						const struct wc_event *e, const char *ops)
+{
+	uint64_t window = l->n < WC_TOP_MERGE_WINDOW ? l->n : WC_TOP_MERGE_WINDOW;
+	struct wc_top_anomaly *a;
+
+	l->pieces++;
+	for (uint64_t i = l->n - window; i < l->n; i++) {
+		a = &l->ring[i % WC_TOP_ANOMALIES];
+		if (!same_anomaly(&a->e, e))
+			continue;
+		if (e->start < a->e.start)
+			a->e.start = e->start;
+		if (e->end > a->e.end)
+			a->e.end = e->end;
+		a->e.ret += e->ret > 0 ? e->ret : 1;
+		if (e->cls > a->e.cls && e->cls <= WC_SPLIT_OTHER) {
+			a->e.cls = e->cls;
+			a->e.vma = e->vma;
+		}
+		return a;
+	}
+	a = &l->ring[l->n++ % WC_TOP_ANOMALIES];
+	a->e = *e;
+	if (a->e.ret <= 0)
+		a->e.ret = 1;
+	snprintf(a->ops, sizeof(a->ops), "%s", ops);
+	return a;
+}
+
+const struct wc_top_anomaly *wc_top_anomaly_get(const struct wc_top_anomalies *l, uint64_t i)
+{
+	if (i >= l->n || l->n - i > WC_TOP_ANOMALIES)
+		return NULL;
+	return &l->ring[i % WC_TOP_ANOMALIES];
 }

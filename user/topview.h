@@ -77,6 +77,36 @@ void wc_top_view_free(struct wc_top_view *v);
 /* DELTA per second of the view's interval (0 without one). */
 double wc_top_rate(const struct wc_top_view *v, uint64_t delta);
 
+/*
+ * The anomaly list: the latest WC_TOP_ANOMALIES anomalies, in the order
+ * they arrived. The kernel sends one WC_EV_ANOMALY per overlapping piece
+ * (a double of a 2 MiB block arrives as 512 pte pieces); a piece with the
+ * key of one of the last WC_TOP_MERGE_WINDOW entries is merged into it, by
+ * the engine's rule (anomalies.h): type, walk, mm, and the 2 MiB block
+ * (double, out-of-order) or the kind and start (retry, livelock). The range
+ * widens, ret (the count) adds up, a split by another task wins. Memory is
+ * fixed, however long top runs.
+ */
+#define WC_TOP_ANOMALIES 256
+#define WC_TOP_MERGE_WINDOW 16
+
+struct wc_top_anomaly {
+	struct wc_event e;	/* the first piece, with start, end, ret, cls and vma merged */
+	char ops[128];		/* the ops name when it arrived */
+};
+
+struct wc_top_anomalies {
+	struct wc_top_anomaly ring[WC_TOP_ANOMALIES];
+	uint64_t n;		/* entries made since the start */
+	uint64_t pieces;	/* events added */
+};
+
+/* Add one WC_EV_ANOMALY event; OPS names its ops. Returns its entry. */
+const struct wc_top_anomaly *wc_top_anomaly_add(struct wc_top_anomalies *l,
+						const struct wc_event *e, const char *ops);
+/* Entry I (counted from the start), NULL if it is not kept any more. */
+const struct wc_top_anomaly *wc_top_anomaly_get(const struct wc_top_anomalies *l, uint64_t i);
+
 /* A deep copy of SRC into DST (DST's old rows freed); -1 out of memory. */
 int wc_snapshot_copy(struct wc_snapshot *dst, const struct wc_snapshot *src);
 

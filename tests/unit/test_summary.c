@@ -291,7 +291,7 @@ static void test_text(void)
 	struct wc_snapshot a, b;
 	struct wc_top_view v;
 	struct wc_top_head h = { .kernel = "7.2.13", .mechanism = "kprobe.multi", .elapsed_s = 12,
-				 .group = WC_TOP_BY_OPS, .sort = WC_TOP_SORT_WALKS };
+				 .group = WC_TOP_BY_OPS, .sort = WC_TOP_SORT_WALKS, .anomalies = 1 };
 	struct wc_event e = {
 		.type = WC_EV_ANOMALY, .ts_ns = 13500000000ULL, .value = 1, .ret = 3, .pid = 42,
 		.start = 0x7f0000000000ULL, .end = 0x7f0000200000ULL, .cls = 2, .vma = 77,
@@ -302,7 +302,7 @@ static void test_text(void)
 	FILE *f;
 
 	two_snapshots(&a, &b);
-	b.t.anomalies = 1;
+	b.t.anomalies = 512;	/* pieces; the head shows the merged count */
 	row(&b, OPS_MINCORE, "mincore_walk_ops", "cat", 1, 1);
 	check(!wc_top_view_build(&v, &a, &b, WC_TOP_BY_OPS, WC_TOP_SORT_WALKS, 2), "text: built");
 	f = open_memstream(&out, &len);
@@ -336,6 +336,71 @@ static void test_text(void)
 	wc_snapshot_free(&b);
 }
 
+static struct wc_event piece(uint64_t walk, uint64_t type, uint64_t start, uint64_t len)
+{
+	struct wc_event e = {
+		.type = WC_EV_ANOMALY, .walk_id = walk, .mm = 0xffff888000001000ULL, .value = type,
+		.start = start, .end = start + len, .ret = 1, .kind = WC_K_PTE_ENTRY, .cls = 1,
+	};
+
+	return e;
+}
+
+/* The kernel's pieces become the engine's anomalies: a double of three THPs
+ * arrives as 3 x 512 pte pieces and is 3 doubles; retries merge per start;
+ * other walks and types stay apart; the list keeps the latest entries. */
+static void test_anomalies(void)
+{
+	static struct wc_top_anomalies l;
+	const uint64_t B = 0x7f0000000000ULL, PMD = 2ULL << 20;
+	const struct wc_top_anomaly *a;
+	struct wc_event e;
+
+	for (uint64_t blk = 0; blk < 3; blk++)
+		for (uint64_t i = 0; i < 512; i++) {
+			e = piece(7, 1, B + blk * PMD + i * 4096, 4096);
+			if (blk == 1 && i == 100)
+				e.cls = 2, e.vma = 99;	/* split by another task */
+			wc_top_anomaly_add(&l, &e, "ops of wct_double_pmd_entry");
+		}
+	check(l.n == 3 && l.pieces == 1536, "1536 pte pieces of 3 blocks: 3 doubles (%llu)",
+	      (unsigned long long)l.n);
+	a = wc_top_anomaly_get(&l, 0);
+	check(a && a->e.start == B && a->e.end == B + PMD && a->e.ret == 512 &&
+	      !strcmp(a->ops, "ops of wct_double_pmd_entry"),
+	      "the first double: its whole block, count 512, its ops name");
+	a = wc_top_anomaly_get(&l, 1);
+	check(a && a->e.cls == 2 && a->e.vma == 99, "a split by another task wins over the walker's own");
+	a = wc_top_anomaly_get(&l, 2);
+	check(a && a->e.cls == 1 && a->e.start == B + 2 * PMD, "the third block keeps the walker's split");
+
+	e = piece(8, 1, B, 4096);	/* another walk, same block */
+	wc_top_anomaly_add(&l, &e, "x");
+	e = piece(7, 2, B, PMD);	/* a retry of walk 7 */
+	e.kind = WC_K_PMD_ENTRY;
+	wc_top_anomaly_add(&l, &e, "x");
+	wc_top_anomaly_add(&l, &e, "x");	/* the same retry again */
+	e.start = B + PMD, e.end = B + 2 * PMD;
+	wc_top_anomaly_add(&l, &e, "x");	/* a retry at another start */
+	check(l.n == 6, "other walks, types and retry starts stay apart (%llu entries)",
+	      (unsigned long long)l.n);
+	a = wc_top_anomaly_get(&l, 4);
+	check(a && a->e.value == 2 && a->e.ret == 2, "a retry repeated: one entry, count 2");
+
+	/* more than the list keeps: the oldest are gone, the newest kept */
+	for (uint64_t i = 0; i < 2 * WC_TOP_ANOMALIES; i++) {
+		e = piece(100 + i, 1, B, 4096);
+		wc_top_anomaly_add(&l, &e, "x");
+	}
+	check(l.n == 6 + 2 * WC_TOP_ANOMALIES, "every anomaly counted");
+	check(!wc_top_anomaly_get(&l, 0) && !wc_top_anomaly_get(&l, l.n - WC_TOP_ANOMALIES - 1),
+	      "entries older than the list are gone");
+	a = wc_top_anomaly_get(&l, l.n - 1);
+	check(a && a->e.walk_id == 100 + 2 * WC_TOP_ANOMALIES - 1 && wc_top_anomaly_get(&l, l.n - WC_TOP_ANOMALIES),
+	      "the newest are kept");
+	check(!wc_top_anomaly_get(&l, l.n), "no entry past the last");
+}
+
 int main(void)
 {
 	test_by_ops();
@@ -345,5 +410,6 @@ int main(void)
 	test_fold();
 	test_copy();
 	test_text();
+	test_anomalies();
 	return failures ? 1 : 0;
 }
