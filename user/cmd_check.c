@@ -23,7 +23,9 @@ int cmd_check(int argc, char **argv)
 		       "and every range handled exactly once (retries are reported), 1 any double, "
 		       "out-of-order visit or livelock, 2 walkcov could not run or the workload "
 		       "failed (non-zero exit status, killed by a signal), 3 could not prove: no "
-		       "double seen, but events were lost or walks are incomplete.",
+		       "double seen, but events were lost or walks are incomplete. Walks are "
+		       "judged in the kernel by default (summary mode); --full judges every "
+		       "event in user space, for a walk the kernel could not judge in full.",
 		.children = wc_live_children,
 	};
 	struct wc_live_opts l = {};

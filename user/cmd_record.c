@@ -62,7 +62,11 @@ int cmd_trace(int argc, char **argv)
 		.parser = wc_live_parse,
 		.args_doc = "[CMD [ARGS...]]",
 		.doc = "Trace live, with no file, and print the coverage report at exit "
-		       "(Ctrl-C, --duration or the end of CMD).",
+		       "(Ctrl-C, --duration or the end of CMD). By default walks are judged in "
+		       "the kernel (summary mode: cheap, only anomalies and their kernel stacks "
+		       "reach user space); --full sends every event to the user-space engine, "
+		       "for a walk the kernel could not judge in full, or use 'record' to keep "
+		       "the events.",
 		.children = wc_live_children,
 	};
 	struct wc_live_opts l = {};

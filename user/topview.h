@@ -4,7 +4,7 @@
  * without any terminal: the rows grouped per ops struct or per command,
  * what each counter grew by over the interval (rates), sorted by a chosen
  * column, the first N shown and the rest folded into one "others" row.
- * Plain C, unit-tested (tests/unit/test_summary.c).
+ * Plain C, unit-tested (tests/unit/test_top.c).
  *
  * Counters only grow while a session runs. A (ops, command) row whose
  * counters went down was reset (its map entry was removed and re-created):
