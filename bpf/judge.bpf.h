@@ -117,6 +117,14 @@ struct {
 	__uint(value_size, WC_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
+/* Stack ids already sent to user space (struct wc_stack_rec). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WC_STACK_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} stack_sent SEC(".maps");
+
 /* Open walks per mm, for splits by another task (engine: "every open walk
  * of that mm"). */
 struct mm_walks_val {

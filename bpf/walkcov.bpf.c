@@ -286,11 +286,34 @@ __noinline int judge_emit(struct judge *j, __s32 sid)
 	return 0;
 }
 
-/* The kernel stack here, only when the judge found something. */
+/* The kernel stack here, only when the judge found something: its id, and
+ * the frames themselves the first time that id is seen. */
 static __always_inline void emit_anomalies(struct judge *j, void *ctx)
 {
-	if (j->npend)
-		judge_emit(j, bpf_get_stackid(ctx, &stacks, 0));
+	struct wc_stack_rec *r;
+	__u32 key, *sent;
+	long sid, n;
+
+	if (!j->npend)
+		return;
+	sid = bpf_get_stackid(ctx, &stacks, 0);
+	key = sid;
+	sent = sid >= 0 ? bpf_map_lookup_elem(&stack_sent, &key) : NULL;
+	if (sent && !*sent) {
+		*sent = 1;
+		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		if (r) {
+			n = bpf_get_stack(ctx, r->ips, sizeof(r->ips), 0);
+			r->magic = WC_STACK_MAGIC;
+			r->id = sid;
+			r->n = n > 0 ? n / sizeof(__u64) : 0;
+			r->pad = 0;
+			bpf_ringbuf_submit(r, 0);
+		} else {
+			*sent = 0;	/* the next anomaly with this stack tries again */
+		}
+	}
+	judge_emit(j, sid);
 }
 
 /* The task's walk ends without its END (task table full, task exit). */

@@ -167,6 +167,20 @@ struct wc_slot {
 #define WC_SUM_ENTRIES 4096	/* (ops, comm) pairs; beyond, a walk counts in stats.sum_full */
 #define WC_STACK_DEPTH 32	/* frames kept per anomaly stack */
 
+/* A kernel stack, sent once per stack id through the ring buffer before
+ * the first anomaly event that refers to it (so user space never reads
+ * the stack map while tracing: a map syscall preempted on a preemptible
+ * kernel makes the kernel skip kprobe programs on that CPU). Told from an
+ * event by its size. */
+struct wc_stack_rec {
+	__u32 magic;		/* WC_STACK_MAGIC */
+	__s32 id;		/* stack id (wc_event.depth of anomalies) */
+	__u32 n;		/* frames in ips */
+	__u32 pad;
+	__u64 ips[WC_STACK_DEPTH];	/* return addresses, innermost first */
+};
+#define WC_STACK_MAGIC 0x6b747377	/* "wstk" */
+
 struct wc_sum_key {
 	__u64 ops;		/* ops id, as wc_event.ops */
 	char comm[WC_COMM_LEN];	/* the walking task's command */

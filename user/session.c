@@ -62,7 +62,7 @@ static const struct argp_option session_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace walks of this process only", 1 },
 	{ "all-cpus", 'a', NULL, 0, "Trace the whole system (the default without -p or CMD)", 1 },
 	{ "duration", 'd', "SECS", 0, "Stop after SECS seconds", 1 },
-	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size (power of two, default 64M; K/M suffix)", 1 },
+	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size (power of two, default 64M, 4M in summary mode; K/M suffix)", 1 },
 	{ "kprobe", OPT_KPROBE, NULL, 0, "Use kprobes (one per target) whatever this kernel's default", 1 },
 	{ "fentry", OPT_FENTRY, NULL, 0, "Use fentry/fexit even where the kernel may skip them (preemptible kernels)", 1 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 1 },
@@ -191,6 +191,7 @@ struct relay {
 	uint64_t events;
 	int sink_ret;			/* a sink callback failed: stop */
 	uint8_t *stack_sent;		/* summary mode: stack ids given to the sink */
+	struct wc_stack_rec *stacks;	/* ... their frames, from the tracer, by id */
 	uint64_t anomalies;		/* anomaly events relayed */
 	bool judge;			/* summary mode: the kernel judges */
 };
@@ -229,6 +230,7 @@ static int name_ops(struct relay *r, const struct wc_event *e)
 }
 
 #define STACK_FRAMES WC_STACK_DEPTH
+#define RING_SIZE_SUMMARY (4u << 20)	/* summary mode's default ring buffer: 32k anomaly events */
 
 /* An anomaly's kernel stack, symbolized, once before its first event. */
 static int send_stack(struct relay *r, int32_t id)
@@ -241,7 +243,10 @@ static int send_stack(struct relay *r, int32_t id)
 	if (id < 0 || id >= WC_STACK_ENTRIES || !r->stack_sent || r->stack_sent[id])
 		return 0;
 	r->stack_sent[id] = 1;
-	n = wc_tracer_stack(r->t, id, ips, STACK_FRAMES);
+	n = r->stacks[id].id == id ? (int)r->stacks[id].n : 0;	/* 0: its record was lost */
+	if (n > STACK_FRAMES)
+		n = STACK_FRAMES;
+	memcpy(ips, r->stacks[id].ips, n * sizeof(ips[0]));
 	for (int i = 0; i < n; i++) {
 		const struct ksym *s = ksyms_at(r->ks, ips[i]);
 
@@ -253,6 +258,15 @@ static int send_stack(struct relay *r, int32_t id)
 		frames[i] = buf[i];
 	}
 	return wc_sink_stack(r->sink, id, frames, n);
+}
+
+static int relay_stack(const struct wc_stack_rec *s, void *ctx)
+{
+	struct relay *r = ctx;
+
+	if (s->id >= 0 && s->id < WC_STACK_ENTRIES && r->stacks)
+		r->stacks[s->id] = *s;
+	return 0;
 }
 
 static int relay_event(const struct wc_event *e, void *ctx)
@@ -506,12 +520,16 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 	topts.plan = &plan;
 	topts.target_tgid = child ? child : o->pid;
 	topts.ring_size = o->ring_size ? o->ring_size : WC_RING_SIZE_DEFAULT;
+	if (!o->ring_size && o->mode == WC_MODE_SUMMARY)
+		topts.ring_size = RING_SIZE_SUMMARY;	/* only anomalies cross it */
 	topts.force_mech = o->force_mech;
 	topts.verbose = o->verbose;
 	topts.mode = o->mode ? o->mode : WC_MODE_FULL;
 	topts.livelock = o->livelock;
 	relay.judge = topts.mode & WC_MODE_F_JUDGE;
-	if (relay.judge && !(relay.stack_sent = calloc(WC_STACK_ENTRIES, 1))) {
+	topts.on_stack = relay_stack;
+	if (relay.judge && (!(relay.stack_sent = calloc(WC_STACK_ENTRIES, 1)) ||
+			    !(relay.stacks = calloc(WC_STACK_ENTRIES, sizeof(*relay.stacks))))) {
 		wc_err("out of memory");
 		goto cleanup;
 	}
@@ -602,5 +620,6 @@ cleanup:
 	ksyms_free((struct ksyms *)relay.ks);
 	wc_symtab_free(relay.named);
 	free(relay.stack_sent);
+	free(relay.stacks);
 	return ret;
 }

@@ -57,6 +57,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct wc_tracer *t = ctx;
 
+	if (size == sizeof(struct wc_stack_rec) &&
+	    ((const struct wc_stack_rec *)data)->magic == WC_STACK_MAGIC)
+		return t->opts->on_stack ? t->opts->on_stack(data, t->opts->ctx) : 0;
 	if (size < sizeof(struct wc_event))
 		return 0;
 	return t->opts->on_event ? t->opts->on_event(data, t->opts->ctx) : 0;
@@ -338,7 +341,8 @@ static int load(struct wc_tracer *t)
 		/* the judge's maps are not used: no memory for them */
 		struct bpf_map *unused[] = { t->skel->maps.judges, t->skel->maps.summary,
 					     t->skel->maps.stacks, t->skel->maps.mm_walks,
-					     t->skel->maps.split_log, t->skel->maps.ops_slots };
+					     t->skel->maps.split_log, t->skel->maps.ops_slots,
+					     t->skel->maps.stack_sent };
 
 		for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
 			if ((err = bpf_map__set_max_entries(unused[i], 1)))
@@ -879,20 +883,6 @@ out:
 	free(vals);
 	free(st);
 	return err;
-}
-
-int wc_tracer_stack(struct wc_tracer *t, int32_t id, uint64_t *ips, int max)
-{
-	__u64 buf[WC_STACK_DEPTH] = {};
-	__u32 key = id;
-	int n = 0;
-
-	if (!t || !t->skel || id < 0 ||
-	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &key, buf))
-		return 0;
-	for (int i = 0; i < WC_STACK_DEPTH && n < max && buf[i]; i++)
-		ips[n++] = buf[i];
-	return n;
 }
 
 int wc_tracer_ops_slot(struct wc_tracer *t, uint64_t ops)

@@ -23,6 +23,8 @@ struct wc_tracer_opts {
 	int mode;			/* WC_MODE_F_* bits (walkcov.h); 0: full events */
 	uint32_t livelock;		/* the judge's livelock threshold; 0: default */
 	int (*on_event)(const struct wc_event *e, void *ctx);
+	/* summary mode: a kernel stack, before the first anomaly event with its id */
+	int (*on_stack)(const struct wc_stack_rec *r, void *ctx);
 	void *ctx;
 };
 
@@ -70,9 +72,6 @@ struct wc_snapshot;
  * tracer's totals to SNAP (rows named "0x..." until the caller names
  * them). 0, or -errno. */
 int wc_tracer_summary(struct wc_tracer *t, struct wc_snapshot *snap);
-/* The kernel stack of an anomaly: up to MAX return addresses; the number
- * read, 0 when the id is unknown. */
-int wc_tracer_stack(struct wc_tracer *t, int32_t id, uint64_t *ips, int max);
 /* The slot of the first visit seen for OPS (summary mode), or -1. */
 int wc_tracer_ops_slot(struct wc_tracer *t, uint64_t ops);
 
