@@ -15,5 +15,6 @@ int cmd_script(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

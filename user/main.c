@@ -25,6 +25,7 @@ static const struct {
 	{ "map",    cmd_map,    "draw one walk of a recorded file as SVG" },
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
+	{ "top",    cmd_top,    "a live table of walks, rates and anomalies (summary mode)" },
 };
 
 /* No command: a reminder, not the whole list. */

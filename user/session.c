@@ -26,6 +26,12 @@ static void on_signal(int sig)
 	stop_requested++;
 }
 
+void wc_session_stop(void)
+{
+	if (!stop_requested)
+		stop_requested = 1;
+}
+
 #define WC_TEARDOWN_GRACE_NS (2ull * 1000 * 1000 * 1000)
 
 /*

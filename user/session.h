@@ -66,6 +66,11 @@ struct wc_session_result {
 int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		   struct wc_session_result *r);
 
+/* Ask the running session to stop, as Ctrl-C does (any thread, or a sink
+ * callback): it ends within about 100 ms, with its final summary and
+ * trailer. walkcov top's q and -n N use it. */
+void wc_session_stop(void);
+
 /* The header of a live session, as a record file stores it: wc_hdr_new, the
  * workload, monotonic_start_ns, the filters and one plan entry per attach
  * slot. */

@@ -10,6 +10,21 @@ expect_fail "negative duration" "invalid duration" $W record -d -1
 expect_fail "check: duration over a day" "^walkcov check: invalid duration '100000' \(seconds, > 0, at most 86400\)$" $W check -d 100000
 expect_fail "trace: zero duration" "invalid duration '0'" $W trace -d 0
 expect_fail "check: bad livelock threshold" "invalid livelock threshold '0'" $W check --livelock 0
+expect_fail "top: bad sort column" "^walkcov top: invalid sort column 'lost'" $W top -s lost
+expect_fail "top: bad grouping" "^walkcov top: invalid grouping 'pid' \(ops or comm\)$" $W top --by pid
+expect_fail "top: bad delay" "^walkcov top: invalid delay '0.01'" $W top -d 0.01
+expect_fail "top: bad number of snapshots" "^walkcov top: invalid number of snapshots '0'" $W top -n 0
+# a live screen on a terminal that cannot draw it (wc_pty gives top a terminal)
+if [ ! -x build/guest/wc_pty ]; then
+	echo "skip - top on a dumb terminal (build/guest/wc_pty not built: make)"
+elif TERM=dumb build/guest/wc_pty --log "$tmp/dumb" --wait -- $W top >"$tmp/dumb.out" 2>&1 &&
+	grep -q '^exit 2 ' "$tmp/dumb.out" && [ "$(grep -c . "$tmp/dumb")" -eq 1 ] &&
+	grep -q "^walkcov: the terminal (TERM=dumb) cannot show top's live table" "$tmp/dumb"; then
+	echo "ok - top on a dumb terminal: one line, exit 2"
+else
+	echo "not ok - top on a dumb terminal: one line, exit 2"
+	sed 's/^/# /' "$tmp/dumb.out" "$tmp/dumb" | head -5
+fi
 expect_fail "bad ring size" "invalid ring size" $W trace --ring-size 1000
 expect_fail "bad pid" "invalid PID" $W record -p 12x
 # Filters (docs/production.md): bad values are refused while parsing, a
@@ -38,7 +53,7 @@ $W >/dev/null 2>&1; rc=$?
 if $W probes >/dev/null 2>&1; then
 	echo "skip - refusal on a locked-down host (this host can trace)"
 else
-	for cmd in "probes" "count -d 1" "record -d 1 -o $tmp/x.data" "trace -d 1" "check -d 1"; do
+	for cmd in "probes" "count -d 1" "record -d 1 -o $tmp/x.data" "trace -d 1" "check -d 1" "top --once"; do
 		# shellcheck disable=SC2086
 		expect_fail "refused: walkcov $cmd" "^walkcov: cannot trace on this kernel: .*(fentry|kprobe)" $W $cmd
 	done
