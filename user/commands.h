@@ -14,5 +14,6 @@ int cmd_report(int argc, char **argv);
 int cmd_script(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const struct {
 	{ "script", cmd_script, "print a recorded file one event per line" },
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
+	{ "exporter", cmd_exporter, "serve summary counters as Prometheus metrics (/metrics, textfile)" },
 };
 
 /* No command: a reminder, not the whole list. */
