@@ -111,6 +111,13 @@ note "Prometheus: sum(walkcov_walks_total) = $walks"
 check "Prometheus: walkcov_walks_total > 0 ($walks)" awk -v w="$walks" 'BEGIN { exit !(w > 0) }'
 check "Prometheus: the target is up" [ "$(query 'up{job="walkcov"}')" = 1 ]
 check "Prometheus: build info scraped" [ "$(query 'walkcov_build_info')" = 1 ]
+# counters never went down between scrapes (resets() counts each drop)
+scrapes=$(query 'count_over_time(walkcov_build_info[10m])')
+note "Prometheus: $scrapes scrapes"
+for m in walks handled_bytes pte_visits doubles splits lost_events; do
+	r=$(query "sum(resets(walkcov_${m}_total[10m]))")
+	check "Prometheus: walkcov_${m}_total never went down over $scrapes scrapes (resets $r)" [ "$r" = 0 ]
+done
 
 # the exposition itself, through QEMU's forward
 curl -s -m 5 "http://127.0.0.1:$HP/metrics" >"$OUT/scraped.prom"
