@@ -198,17 +198,25 @@ static void row_labels(const struct wc_sum_row *r, struct labels *l)
 	wc_prom_escape(l->comm, sizeof(l->comm), comm);
 }
 
-/* Snapshot rows ranked: most walks first, then by labels (deterministic). */
+/* Snapshot rows ranked: rows with an anomaly first (a double must never
+ * hide in "other"), then most walks, then by labels (deterministic). */
 struct ranked {
 	const struct wc_sum_row *r;
 	struct labels l;
 };
+
+static bool anomalous(const struct wc_sum_val *v)
+{
+	return v->doubles || v->out_of_order || v->livelocks;
+}
 
 static int by_walks(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 	int c;
 
+	if (anomalous(&x->r->v) != anomalous(&y->r->v))
+		return anomalous(&x->r->v) ? -1 : 1;
 	if (x->r->v.walks != y->r->v.walks)
 		return x->r->v.walks < y->r->v.walks ? 1 : -1;
 	c = strcmp(x->l.ops, y->l.ops);

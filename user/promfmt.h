@@ -6,7 +6,8 @@
  * and into node_exporter's textfile directory.
  *
  * Series are labelled ops and comm. To bound cardinality, each update
- * gives its own series only to the max_series rows with the most walks;
+ * gives its own series only to max_series rows: those with a double,
+ * out-of-order visit or livelock first, then those with the most walks;
  * the rest are folded into one series labelled ops="other",
  * comm="other". Counters never go down, whatever the top-N set does: each
  * row's growth since the last update (a kernel counter that shrank counts

@@ -253,6 +253,23 @@ static void test_labels_merge(void)
 	free(t);
 	wc_prom_free(&p);
 
+	/* a row with a double gets a series before rows with more walks */
+	wc_snapshot_free(&s);
+	row(&s, 1, "busy_ops", "x", 1000);
+	row(&s, 2, "rare_ops", "x", 1)->v.doubles = 1;
+	wc_prom_init(&p, 1, "0.1");
+	wc_prom_update(&p, &s);
+	t = render(&p);
+	check(sample(t, "walkcov_doubles_total{ops=\"rare_ops\",comm=\"x\"}") == 1 &&
+	      sample(t, OTHER_WALKS) == 1000, "a double is never folded into other while a slot is left");
+	free(t);
+	wc_prom_free(&p);
+	wc_snapshot_free(&s);
+	wc_snapshot_init(&s);
+	row(&s, 1, "same_ops", "cat", 5);
+	row(&s, 2, "same_ops", "cat", 7);
+	row(&s, 3, "other", "other", 4);
+
 	/* max 0: everything in other */
 	wc_prom_init(&p, 0, "0.1");
 	wc_prom_update(&p, &s);
