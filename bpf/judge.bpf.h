@@ -61,7 +61,7 @@ struct j_retry {
 };
 
 struct j_pend {
-	__u64 walk_id, ops, mm, start, end, ts, split_tid;
+	__u64 walk_id, ops, mm, start, end, ts, split_tid, since;
 	__u32 type, kind, count, split;
 	__u32 slot;		/* the walk's first visit slot (names its ops) */
 	__u32 pad;
@@ -164,6 +164,15 @@ static struct j_walk zero_walk;
 static struct mm_walks_val zero_mmw;
 static struct wc_sum_val zero_sum;
 
+/* An array index the compiler cannot drop the mask of: where it knows the
+ * index is in bounds it removes the mask, and 6.1's verifier, walking a
+ * path it cannot tell is impossible, then sees an unbounded offset. */
+static __always_inline __u64 jidx(__u64 v, const __u64 mask)
+{
+	asm volatile("%0 &= %1" : "+r"(v) : "i"(mask));
+	return v;
+}
+
 static __always_inline __u64 jmax(__u64 a, __u64 b) { return a > b ? a : b; }
 static __always_inline __u64 jmin(__u64 a, __u64 b) { return a < b ? a : b; }
 static __always_inline bool jdiffers(__u64 a, __u64 b) { return a && b && a != b; }
@@ -229,7 +238,7 @@ __noinline int pend_add(struct judge *j, __u32 tk, __u64 s, __u64 e, __u32 n_add
 			__sync_fetch_and_add(&st->ringbuf_drops, 1);
 		return 0;
 	}
-	p = &j->pend[n & (J_PEND - 1)];
+	p = &j->pend[jidx(n, J_PEND - 1)];
 	p->walk_id = j->w.walk_id;
 	p->ops = j->w.ops;
 	p->mm = j->w.mm;
@@ -240,7 +249,7 @@ __noinline int pend_add(struct judge *j, __u32 tk, __u64 s, __u64 e, __u32 n_add
 	p->kind = kind;
 	p->count = n_add;
 	p->slot = j->w.first_slot < WC_MAX_SLOTS ? j->w.first_slot : j->ev.slot;
-	split_attr(j->w.mm, s, j->w.begin_ts, j->ev.tid, &p->split, &p->split_tid);
+	p->since = j->w.begin_ts;	/* split attribution at emission (judge_emit) */
 	j->npend = n + 1;
 	return 0;
 }
@@ -266,8 +275,8 @@ __noinline int anomaly(struct judge *j, __u32 type, __u32 kind, __u64 s, __u64 e
 		if (n >= J_KEYS) {
 			j->w.flags |= J_OVERFLOW;	/* counted before? cannot tell */
 		} else {
-			j->w.keys[n & (J_KEYS - 1)].key = block;
-			j->w.keys[n & (J_KEYS - 1)].type = type;
+			j->w.keys[jidx(n, J_KEYS - 1)].key = block;
+			j->w.keys[jidx(n, J_KEYS - 1)].type = type;
 			j->w.nkeys = n + 1;
 			if (type == J_AN_DOUBLE)
 				j->w.v.doubles++;
@@ -301,7 +310,7 @@ __noinline int retry(struct judge *j, __u32 kind, __u64 s, __u64 e)
 			pend_add(j, TK(J_AN_RETRY, kind), s, e, 1);
 			return 0;
 		}
-		r = &j->w.rk[n & (J_RKEYS - 1)];
+		r = &j->w.rk[jidx(n, J_RKEYS - 1)];
 		r->start = s;
 		r->end = e;
 		r->kind = kind;
@@ -323,14 +332,11 @@ __noinline int retry(struct judge *j, __u32 kind, __u64 s, __u64 e)
 
 /* ---- handled intervals ---- */
 
-__noinline int fresh(struct judge *j, __u64 a, __u64 b, int judge, __u64 cursor)
+static __always_inline void fresh(struct judge *j, __u64 a, __u64 b, int judge, __u64 cursor)
 {
-	if (!j)
-		return 0;
 	j->w.v.bytes += b - a;
 	if (judge && j->w.ordered && !(j->w.flags & J_OVERFLOW) && a < cursor)
 		anomaly(j, J_AN_OOO, j->ev.kind, a, jmin(b, cursor));
-	return 0;
 }
 
 /* Drop the lowest interval (the list is full): below its end nothing is
@@ -390,8 +396,8 @@ static __always_inline void rb_put(struct judge *j, __u64 vs, __u64 ve)
 			j->tmp[k] = j->tmp[k + 1];
 		out = J_IVS - 1;
 	}
-	j->tmp[out & (J_IVS - 1)].s = vs;
-	j->tmp[out & (J_IVS - 1)].e = ve;
+	j->tmp[jidx(out, J_IVS - 1)].s = vs;
+	j->tmp[jidx(out, J_IVS - 1)].e = ve;
 	RB(out) = out + 1;
 }
 
@@ -433,42 +439,40 @@ __noinline int judge_rebuild(struct judge *j, __u64 s, __u64 end)
 
 /* [s, end) was handled; judge: bytes handled before are a double, fresh
  * bytes below the cursor out of order (a skipped VMA only fills). */
-__noinline int judge_cover(struct judge *j, __u64 s, __u64 end, int judge)
+static __always_inline void judge_cover(struct judge *j, __u64 s, __u64 end, int judge)
 {
 	__u64 cursor;
 	__u32 n;
 
-	if (!j)
-		return 0;
 	cursor = j->w.cursor;
 	n = j->w.niv;
 	if (n > J_IVS)
-		return 0;
+		return;
 	if (s < j->w.floor)
 		j->w.flags |= J_OVERFLOW;	/* judged for what the list holds */
 	if (s >= cursor) {
 		/* forward (the common case): all fresh, nothing can overlap */
 		j->w.v.bytes += end - s;
-		if (n > 0 && j->w.iv[(n - 1) & (J_IVS - 1)].e == s) {
-			j->w.iv[(n - 1) & (J_IVS - 1)].e = end;
+		if (n > 0 && j->w.iv[jidx(n - 1, J_IVS - 1)].e == s) {
+			j->w.iv[jidx(n - 1, J_IVS - 1)].e = end;
 		} else {
 			if (n == J_IVS) {
 				iv_drop_lowest(j);
 				n = J_IVS - 1;
 			}
-			j->w.iv[n & (J_IVS - 1)].s = s;
-			j->w.iv[n & (J_IVS - 1)].e = end;
+			j->w.iv[jidx(n, J_IVS - 1)].s = s;
+			j->w.iv[jidx(n, J_IVS - 1)].e = end;
 			j->w.niv = n + 1;
 		}
 		j->w.cursor = jmax(cursor, end);
-		return 0;
+		return;
 	}
 	/* backwards: walk the sorted list as the engine does, and rebuild it
 	 * with [s, end) merged in (one precise index: cheap to verify) */
 	judge_scan(j, s, end, judge, cursor);
 	j->w.cursor = jmax(cursor, end);
 	judge_rebuild(j, s, end);
-	return 0;
+	return;
 }
 
 /* ---- walks ---- */
@@ -507,7 +511,7 @@ static __always_inline void mm_unregister(struct judge *j)
 		return;
 	m = bpf_map_lookup_elem(&mm_walks, &mm);
 	if (m)
-		__sync_val_compare_and_swap(&m->tid[slot & (J_MMW - 1)], (__u64)j->ev.tid, 0);
+		__sync_val_compare_and_swap(&m->tid[jidx(slot, J_MMW - 1)], (__u64)j->ev.tid, 0);
 	j->w.mm_slot = 0xff;
 }
 
@@ -544,7 +548,7 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 	struct wc_sum_key key = {};
 	struct wc_sum_val *sv;
 	struct wc_stats *st = my_stats();
-	__u32 expect;
+	__u32 expect, slot;
 
 	if (!j || !j->w.open)
 		return 0;
@@ -573,11 +577,12 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 				 r->count - livelock_retries);
 	}
 	mm_unregister(j);
-	if (j->w.first_slot < WC_MAX_SLOTS && j->w.ops &&
-	    !bpf_map_lookup_elem(&ops_slots, &j->w.ops))
-		bpf_map_update_elem(&ops_slots, &j->w.ops, &j->w.first_slot, BPF_NOEXIST);
-
+	/* map keys and values from the stack: 6.1 takes no other memory */
 	key.ops = j->w.ops;
+	slot = j->w.first_slot;
+	if (slot < WC_MAX_SLOTS && key.ops && !bpf_map_lookup_elem(&ops_slots, &key.ops))
+		bpf_map_update_elem(&ops_slots, &key.ops, &slot, BPF_NOEXIST);
+
 	__builtin_memcpy(key.comm, j->w.comm, sizeof(key.comm));
 	sv = bpf_map_lookup_elem(&summary, &key);
 	if (!sv) {
@@ -648,16 +653,13 @@ __noinline int walk_of(struct judge *j)
 	return 0;
 }
 
-__noinline int activity(struct judge *j)
+static __always_inline void activity(struct judge *j)
 {
-	if (!j)
-		return 0;
 	walk_of(j);
 	j->w.active = 1;
 	if (!j->w.ops)
 		j->w.ops = j->ev.ops;
 	space_enter(j, j->ev.mm);
-	return 0;
 }
 
 /* ---- splits ---- */

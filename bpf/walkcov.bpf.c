@@ -271,6 +271,7 @@ __noinline int judge_emit(struct judge *j, __s32 sid)
 		e->kind = p->kind;
 		e->value = p->type;
 		e->ret = p->count;
+		split_attr(p->mm, p->start, p->since, j->ev.tid, &p->split, &p->split_tid);
 		e->cls = p->split;
 		e->vma = p->split_tid;
 		e->depth = sid;
@@ -306,12 +307,10 @@ static __always_inline void judge_abandon(__u32 tid, __u32 flags, void *ctx)
 
 /* The task's event, built in its judge state: to the ring buffer (both
  * modes), then to the judge. */
-__noinline int judge_submit(struct judge *j)
+static __always_inline void judge_submit(struct judge *j)
 {
 	struct wc_stats *st;
 
-	if (!j)
-		return 0;
 	if (mode & WC_MODE_F_EVENTS) {
 		st = my_stats();
 		if (bpf_ringbuf_output(&events, &j->ev, sizeof(j->ev), 0)) {
@@ -323,7 +322,6 @@ __noinline int judge_submit(struct judge *j)
 	}
 	j->closed = 0;
 	judge_event(j);
-	return 0;
 }
 
 static __always_inline struct wc_event *ev_open(__u16 type, __u32 slot, const struct ident *id,

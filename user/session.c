@@ -239,7 +239,8 @@ static int send_stack(struct relay *r, int32_t id)
 	for (int i = 0; i < n; i++) {
 		const struct ksym *s = ksyms_at(r->ks, ips[i]);
 
-		if (s)
+		/* BPF programs and trampolines lie past the last text symbol */
+		if (s && (s->type == 't' || s->type == 'T'))
 			snprintf(buf[i], sizeof(buf[i]), "%s+0x%" PRIx64, s->name, ips[i] - s->addr);
 		else
 			snprintf(buf[i], sizeof(buf[i]), "[unknown]");
