@@ -26,6 +26,9 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11 -D_GNU_SOURCE
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -Istress
 LIBS     := -lbpf -lelf -lz -ljson-c -lpthread
+# the exporter's HTTP server (user/httpd.c); not in walkcov.static: Debian's
+# libmicrohttpd.a needs GnuTLS, which has no complete static build there
+HTTP_LIBS := -lmicrohttpd
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SCDOC    ?= scdoc
 PREFIX   ?= /usr/local
@@ -114,9 +117,13 @@ $(STRESS_LIB): $(STRESS_OBJS)
 
 $(OUTPUT)/walkcov: $(USER_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(HTTP_LIBS) -o $@
 
-$(OUTPUT)/walkcov.static: $(USER_OBJS)
+$(OUTPUT)/obj/httpd-static.o: user/httpd.c user/httpd.h | $(OUTPUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -DWC_NO_HTTP -c $< -o $@
+
+$(OUTPUT)/walkcov.static: $(filter-out $(OUTPUT)/obj/httpd.o,$(USER_OBJS)) $(OUTPUT)/obj/httpd-static.o
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
 
@@ -131,15 +138,15 @@ $(OUTPUT)/guest/%: tests/guest/%.c | $(OUTPUT)/guest
 # unit tests: each test links the frontend library (everything but main.o)
 $(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELP) $(UNIT_HDRS) $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/unit/%.asan: tests/unit/%.c $(UNIT_HELP) $(UNIT_HDRS) $(ASAN_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(ASAN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(ASAN_OBJS) $(LIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/bench/%: tests/bench/%.c $(UNIT_HELP) $(LIB_OBJS) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) $(HTTP_LIBS) -o $@
 
 # man pages (man/*.scd, scdoc syntax; tests/host/man.sh keeps them in step
 # with each command's --help)
@@ -183,12 +190,12 @@ $(OUTPUT)/fuzz/obj/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) $(CSTD) -g -O1 $(WARN) -fsanitize=fuzzer $(FUZZ_SAN) $(INCLUDES) $< $(FUZZ_OBJS) $(LIBS) -o $@
+	$(Q)$(CLANG) $(CSTD) -g -O1 $(WARN) -fsanitize=fuzzer $(FUZZ_SAN) $(INCLUDES) $< $(FUZZ_OBJS) $(LIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(UNIT_HELP) $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(UNIT_HELP) $(LIB_OBJS) $(LIBS) $(HTTP_LIBS) -o $@
 
 fuzz-build: $(FUZZ_BINS)
 unit: $(FUZZ_BINS)	# the smoke run in tests/host/fuzz.sh

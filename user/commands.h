@@ -16,5 +16,6 @@ int cmd_map(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 #endif

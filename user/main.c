@@ -26,6 +26,7 @@ static const struct {
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
 	{ "top",    cmd_top,    "a live table of walks, rates and anomalies (summary mode)" },
+	{ "exporter", cmd_exporter, "serve summary counters as Prometheus metrics (/metrics, textfile)" },
 };
 
 /* No command: a reminder, not the whole list. */
