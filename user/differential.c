@@ -179,14 +179,18 @@ static int an_cmp(const void *pa, const void *pb)
 		return a->end < b->end ? -1 : 1;
 	if (a->mm != b->mm)
 		return a->mm < b->mm ? -1 : 1;
+	if (a->split != b->split)
+		return a->split < b->split ? -1 : 1;
 	return a->count < b->count ? -1 : a->count > b->count;
 }
 
 static void print_an(const char *who, const struct wc_anomaly *a)
 {
-	printf("%s %s walk %" PRIu64 " [0x%" PRIx64 ", 0x%" PRIx64 ") %s count %u\n", who,
+	static const char *const split[] = { "-", "own-split", "split-race" };
+
+	printf("%s %s walk %" PRIu64 " [0x%" PRIx64 ", 0x%" PRIx64 ") %s count %u %s\n", who,
 	       wc_anomaly_name(a->type), a->walk_id, a->start, a->end, wc_kind_name(a->kind),
-	       a->count);
+	       a->count, a->split <= WC_SPLIT_OTHER ? split[a->split] : "?");
 }
 
 /* Compare the two anomaly sets: both sorted, one pass. */
