@@ -714,19 +714,21 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 	ident_split(&id);
 	vma = (struct vm_area_struct *)arg(c, s->arg_vma);
 	mm = vma ? (__u64)BPF_CORE_READ(vma, vm_mm) : 0;
-	if ((mode & WC_MODE_F_JUDGE) && !id.walk_id && cls == WC_CLS_HUGE)
-		/* a task not walking: only the split log and others' walks */
-		judge_split(mm, block, bpf_ktime_get_ns(), (__u32)bpf_get_current_pid_tgid());
 	e = ev_open(WC_EV_SPLIT, c->slot, &id, &h, c->ctx);
-	if (!e)
-		return 0;
-	e->vma = (__u64)vma;
-	e->mm = mm;
-	e->start = block;
-	e->end = block + WC_PMD_SIZE;
-	e->value = v;
-	e->cls = cls;
-	ev_close(e, c, &h);
+	if (e) {
+		e->vma = (__u64)vma;
+		e->mm = mm;
+		e->start = block;
+		e->end = block + WC_PMD_SIZE;
+		e->value = v;
+		e->cls = cls;
+		ev_close(e, c, &h);
+	}
+	/* a task not walking: only the split log and others' walks; after the
+	 * event went out, as a walking task's split is judged (the engine sees
+	 * walks open in ring buffer order) */
+	if ((mode & WC_MODE_F_JUDGE) && !id.walk_id && cls == WC_CLS_HUGE)
+		judge_split(mm, block, bpf_ktime_get_ns(), (__u32)bpf_get_current_pid_tgid());
 	return 0;
 }
 

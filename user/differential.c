@@ -18,6 +18,22 @@ static const char *const fields[] = {
 	"doubles", "out_of_order", "livelocks", "splits_own", "splits_other", "events",
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define F_SPLITS_OTHER 17
+
+/*
+ * splits_other depends on the order of two tasks' events: a split by one
+ * task counts for another's walk if that walk is open and active. The
+ * engine sees walks open in ring buffer order, the kernel in the order
+ * the programs ran; for a split on one CPU at the moment a walk begins or
+ * ends on another the two may differ. No lock can make them agree, so a
+ * difference of a few (2, or 10 %) is printed as ORDER, not counted.
+ */
+static bool order_tolerated(size_t field, uint64_t a, uint64_t b)
+{
+	uint64_t d = a > b ? a - b : b - a, m = a > b ? a : b;
+
+	return field == F_SPLITS_OTHER && (d <= 2 || d * 10 <= m);
+}
 
 struct agg {
 	char name[128];
@@ -179,14 +195,18 @@ static int an_cmp(const void *pa, const void *pb)
 		return a->end < b->end ? -1 : 1;
 	if (a->mm != b->mm)
 		return a->mm < b->mm ? -1 : 1;
+	if (a->split != b->split)
+		return a->split < b->split ? -1 : 1;
 	return a->count < b->count ? -1 : a->count > b->count;
 }
 
 static void print_an(const char *who, const struct wc_anomaly *a)
 {
-	printf("%s %s walk %" PRIu64 " [0x%" PRIx64 ", 0x%" PRIx64 ") %s count %u\n", who,
+	static const char *const split[] = { "-", "own-split", "split-race" };
+
+	printf("%s %s walk %" PRIu64 " [0x%" PRIx64 ", 0x%" PRIx64 ") %s count %u %s\n", who,
 	       wc_anomaly_name(a->type), a->walk_id, a->start, a->end, wc_kind_name(a->kind),
-	       a->count);
+	       a->count, a->split <= WC_SPLIT_OTHER ? split[a->split] : "?");
 }
 
 /* Compare the two anomaly sets: both sorted, one pass. */
@@ -234,7 +254,11 @@ static int compare(struct diff *d)
 	}
 	for (size_t i = 0; i < d->naggs; i++) {
 		const struct agg *a = &d->aggs[i];
-		bool same = !memcmp(a->f[0], a->f[1], sizeof(a->f[0]));
+		bool same = true;
+
+		for (size_t k = 0; k < NFIELDS; k++)
+			same &= a->f[0][k] == a->f[1][k] ||
+				order_tolerated(k, a->f[0][k], a->f[1][k]);
 
 		printf("%s ops %s: walks %" PRIu64 "/%" PRIu64 ", bytes %" PRIu64 "/%" PRIu64
 		       ", doubles %" PRIu64 "/%" PRIu64 ", retries %" PRIu64 "/%" PRIu64
@@ -243,6 +267,12 @@ static int compare(struct diff *d)
 		for (size_t k = 0; k < NFIELDS; k++) {
 			if (a->f[0][k] == a->f[1][k])
 				continue;
+			if (order_tolerated(k, a->f[0][k], a->f[1][k])) {
+				printf("ORDER  %s: engine %" PRIu64 ", kernel %" PRIu64
+				       " (splits at a walk's boundary on another CPU)\n", fields[k],
+				       a->f[0][k], a->f[1][k]);
+				continue;
+			}
 			printf("DIFF   %s: engine %" PRIu64 ", kernel %" PRIu64 "\n", fields[k],
 			       a->f[0][k], a->f[1][k]);
 			ndiff++;

@@ -4,7 +4,8 @@
  * WC_MODE_BOTH feeds every event to the user-space engine and lets the
  * in-kernel judge count the same walks; at the end both are compared per
  * ops struct (every counter of struct wc_sum_val) and by their anomaly sets
- * (type, walk id, mm, range, count). Prints each difference; docs/production.md.
+ * (type, walk id, mm, range, count, split attribution). Prints each
+ * difference; docs/production.md.
  */
 #ifndef WALKCOV_DIFFERENTIAL_H
 #define WALKCOV_DIFFERENTIAL_H

@@ -2,7 +2,8 @@
 # Issue 10: one truth, two engines. check --differential runs the in-kernel
 # judge (summary mode) and the user-space engine (full mode) on the same
 # events in one session and compares them per ops struct (every counter)
-# and by their anomaly sets (type, walk, mm, range, count); any difference
+# and by their anomaly sets (type, walk, mm, range, count, split
+# attribution); any difference
 # exits 1. Over the test module's scenarios (the 2019 double, overrun,
 # rewalk, retries, a split race), with the default mechanism and kprobes,
 # and over a short stress run. Also: summary mode's anomalies carry a
@@ -57,6 +58,7 @@ check "module: the module's $want doubles (double, overrun, rewalk) are found by
 	[ "${got:-0}" = "$want" ]
 got=$(grep -c '^both: *retry ' "$OUT/module.diff" 2>/dev/null)
 check "module: the module's retries (retry, race) are found by both judges ($got)" [ "${got:-0}" -ge 2 ]
+check "module: the race scenario's retry is a split race in both" grep -Eq '^both: *retry .* split-race$' "$OUT/module.diff"
 want=$(jq -r .doubles "$OUT/kp.jsonl" 2>/dev/null)
 got=$(grep -c '^both: *double ' "$OUT/kp.diff" 2>/dev/null)
 check "kp: the module's $want doubles are found by both judges ($got)" [ "${got:-0}" = "${want:-x}" ]

@@ -27,10 +27,12 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 			> /out/$n.json 2> /out/$n.err
 		echo "$n=$?" >> /out/status
 	done
-	# the kprobe path (where fentry is refused) must give the same counts
+	# the kprobe path (where fentry is refused) must give the same counts,
+	# and so must full event mode (the user-space engine; check judges in
+	# the kernel by default)
 	for s in double retry:2 overrun; do
 		n=${s%%:*}
-		walkcov check --kprobe --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/kp-$n.jsonl $s >/dev/null" \
+		walkcov check --full --kprobe --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/kp-$n.jsonl $s >/dev/null" \
 			> /out/kp-$n.json 2> /out/kp-$n.err
 		echo "kp-$n=$?" >> /out/status
 	done
@@ -74,6 +76,7 @@ for n in double retry overrun; do
 		continue
 	fi
 	jqcheck "kprobe $n: kprobes were used" "$R" '.summary.mechanism == "kprobe"'
+	jqcheck "kprobe $n: full event mode" "$R" '.summary.mode == "full"'
 	for f in doubles retries; do
 		mod=$(jq -r ".$f" "$M")
 		got=$(jq -r "[.ops[] | select(.name | test(\"wct\")) | .$f] | add // 0" "$R")
