@@ -32,6 +32,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile struct wc_slot slots[WC_MAX_SLOTS] = {};
 const volatile __u32 target_tgid = 0;	/* 0: every process, else follow tracked_tgids */
 const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
+const volatile __u64 wakeup_bytes = 0;	/* wake the consumer once this much is pending */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -390,11 +391,22 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 		e->flags |= WC_F_HAS_LOWER;
 }
 
+/* The kernel's default wakes a consumer that has caught up, i.e. once per
+ * event while it keeps up, and a wakeup (irq_work, then epoll) costs more
+ * than the event (docs/production.md, "Cost"). So wake it only once
+ * wakeup_bytes are pending, or for an anomaly; it also polls with a timeout
+ * and drains the ring at the end, so nothing is left behind. 0: the default. */
 static __always_inline void submit(struct wc_event *e, const struct call *c)
 {
+	__u64 flags = 0;
+
+	if (wakeup_bytes)
+		flags = e->type == WC_EV_ANOMALY ||
+			bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (c->kprobe)
 		e->flags |= WC_F_KPROBE;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, flags);
 }
 
 /* Callbacks whose entry state (entry value, walk->action) the exit needs. */

@@ -60,6 +60,23 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return t->opts->on_event ? t->opts->on_event(data, t->opts->ctx) : 0;
 }
 
+/*
+ * How much the ring holds before the tracer wakes the consumer: a quarter of
+ * the ring, at most 256 KiB (2048 events), so the consumer sleeps through
+ * bursts instead of waking per event, and a full ring stays far away.
+ * WALKCOV_WAKEUP_BYTES overrides it (0: the kernel's default, a wakeup per
+ * event while the consumer keeps up; for measuring, docs/production.md).
+ */
+static __u64 wakeup_bytes(size_t ring_size)
+{
+	const char *env = getenv("WALKCOV_WAKEUP_BYTES");
+	__u64 w = ring_size / 4;
+
+	if (env)
+		return strtoull(env, NULL, 0);
+	return w < (256u << 10) ? w : (256u << 10);
+}
+
 /* ---- run-time facts ---- */
 
 static bool have_kprobes(void)
@@ -332,6 +349,7 @@ static int load(struct wc_tracer *t)
 	t->skel->rodata->target_tgid = t->opts->target_tgid;
 	/* debugging aid: report splits of non-huge pmds too */
 	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
+	t->skel->rodata->wakeup_bytes = wakeup_bytes(t->opts->ring_size);
 
 	bpf_object__for_each_program(prog, t->skel->obj)
 		if ((err = bpf_program__set_autoload(prog, false)))
@@ -660,13 +678,21 @@ int wc_tracer_slot_target(const struct wc_tracer *t, int slot)
 
 int wc_tracer_poll(struct wc_tracer *t, int timeout_ms)
 {
-	int n;
+	int n, m;
 
 	if (!t->rb)
 		return 0;
 	n = ring_buffer__poll(t->rb, timeout_ms);
-
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* the tracer wakes us only every wakeup_bytes: a poll that timed out
+	 * still takes what is pending */
+	m = ring_buffer__consume(t->rb);
+	if (m < 0)
+		return m == -EINTR ? n : m;
+	return n + m;
 }
 
 /* ---- lost events ---- */
