@@ -67,7 +67,7 @@ deps:
 	@scripts/deps
 
 # BPF object and skeleton
-$(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c bpf/walkcov.h bpf/arch.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
 		-fms-extensions -Wno-microsoft-anon-tag \

@@ -32,6 +32,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile struct wc_slot slots[WC_MAX_SLOTS] = {};
 const volatile __u32 target_tgid = 0;	/* 0: every process, else follow tracked_tgids */
 const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
+const volatile __u8 mode = WC_MODE_F_EVENTS;	/* WC_MODE_F_*: full events, the judge, or both */
+const volatile __u32 livelock_retries = WC_LIVELOCK_DEFAULT;	/* the judge's livelock threshold */
 const volatile __u64 wakeup_bytes = 0;	/* wake the consumer once this much is pending */
 
 struct {
@@ -117,6 +119,7 @@ struct {
 struct call {
 	__u64 args[WC_MAX_ARGS];
 	__u64 ret;
+	void *ctx;		/* the program's context (kernel stacks of anomalies) */
 	__u32 slot;
 	__u8 kprobe;
 };
@@ -164,19 +167,11 @@ static __always_inline __u64 read_entry(__u64 ptr)
 	return v;
 }
 
-static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
-						  const struct ident *id)
+static __always_inline void fill_event(struct wc_event *e, __u16 type, __u32 slot,
+				       const struct ident *id)
 {
-	struct wc_stats *st = my_stats();
-	struct wc_event *e;
 	__u64 pid_tgid;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		if (st)
-			__sync_fetch_and_add(&st->ringbuf_drops, 1);
-		return NULL;
-	}
 	__builtin_memset(e, 0, sizeof(*e));
 	pid_tgid = bpf_get_current_pid_tgid();
 	e->ts_ns = bpf_ktime_get_ns();
@@ -191,6 +186,21 @@ static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
 	e->action = WC_ACT_UNKNOWN;
 	e->entry_action = WC_ACT_UNKNOWN;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
+						  const struct ident *id)
+{
+	struct wc_stats *st = my_stats();
+	struct wc_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		if (st)
+			__sync_fetch_and_add(&st->ringbuf_drops, 1);
+		return NULL;
+	}
+	fill_event(e, type, slot, id);
 	if (st)
 		__sync_fetch_and_add(&st->events, 1);
 	return e;
@@ -199,6 +209,178 @@ static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
 static __always_inline void count(__u64 *field)
 {
 	__sync_fetch_and_add(field, 1);
+}
+
+/* The flags an event goes into the ring buffer with. The kernel's default
+ * wakes a consumer that has caught up, i.e. once per event while it keeps
+ * up, and a wakeup (irq_work, then epoll) costs more than the event
+ * (docs/production.md, "Cost"). So wake it only once wakeup_bytes are
+ * pending, or for an anomaly; it also polls with a timeout and drains the
+ * ring at the end, so nothing is left behind. wakeup_bytes 0: the default. */
+static __always_inline __u64 ring_flags(const struct wc_event *e)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return e->type == WC_EV_ANOMALY ||
+	       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+#include "judge.bpf.h"
+
+/* ---- events: to the ring buffer (full mode), to the judge, or both ---- */
+
+/* Where an event is built: ring buffer memory (full mode only), or the
+ * walking task's judge state. */
+struct evh {
+	struct judge *j;
+};
+
+static __always_inline struct judge *judge_get(__u32 tid)
+{
+	struct judge *j = bpf_map_lookup_elem(&judges, &tid);
+	struct wc_stats *st;
+
+	if (j)
+		return j;
+	bpf_map_update_elem(&judges, &tid, &zero_judge, BPF_NOEXIST);
+	j = bpf_map_lookup_elem(&judges, &tid);
+	if (!j && (st = my_stats()))
+		count(&st->untracked);	/* judge table full: this walk is not judged */
+	return j;
+}
+
+/* Emit the anomalies the judge found, each with kernel stack SID. */
+__noinline int judge_emit(struct judge *j, __s32 sid)
+{
+	struct wc_stats *st;
+	struct wc_event *e;
+	__u32 n;
+
+	if (!j)
+		return 0;
+	n = j->npend;
+	for (int i = 0; i < J_PEND; i++) {
+		struct j_pend *p = &j->pend[i];
+
+		if (i >= (int)n)
+			break;
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		st = my_stats();
+		if (!e) {
+			if (st)
+				count(&st->ringbuf_drops);
+			continue;
+		}
+		__builtin_memset(e, 0, sizeof(*e));
+		e->ts_ns = p->ts;
+		e->walk_id = p->walk_id;
+		e->pid = j->ev.pid;
+		e->tid = j->ev.tid;
+		e->cpu = bpf_get_smp_processor_id();
+		e->type = WC_EV_ANOMALY;
+		e->slot = p->slot;
+		e->ops = p->ops;
+		e->mm = p->mm;
+		e->start = p->start;
+		e->end = p->end;
+		e->kind = p->kind;
+		e->value = p->type;
+		e->ret = p->count;
+		split_attr(p->mm, p->start, p->since, j->ev.tid, &p->split, &p->split_tid);
+		e->cls = p->split;
+		e->vma = p->split_tid;
+		e->depth = sid;
+		e->action = WC_ACT_UNKNOWN;
+		e->entry_action = WC_ACT_UNKNOWN;
+		__builtin_memcpy(e->comm, j->ev.comm, sizeof(e->comm));
+		bpf_ringbuf_submit(e, ring_flags(e));
+		if (st)
+			count(&st->events);
+	}
+	j->npend = 0;
+	return 0;
+}
+
+/* The kernel stack here, only when the judge found something. */
+static __always_inline void emit_anomalies(struct judge *j, void *ctx)
+{
+	if (j->npend)
+		judge_emit(j, bpf_get_stackid(ctx, &stacks, 0));
+}
+
+/* The task's walk ends without its END (task table full, task exit). */
+static __always_inline void judge_abandon(__u32 tid, __u32 flags, void *ctx)
+{
+	struct judge *j = bpf_map_lookup_elem(&judges, &tid);
+
+	if (!j)
+		return;
+	judge_close(j, flags);
+	emit_anomalies(j, ctx);
+	bpf_map_delete_elem(&judges, &tid);
+}
+
+/* The task's event, built in its judge state: to the ring buffer (both
+ * modes), then to the judge. */
+static __always_inline void judge_submit(struct judge *j)
+{
+	struct wc_stats *st;
+
+	if (mode & WC_MODE_F_EVENTS) {
+		st = my_stats();
+		if (bpf_ringbuf_output(&events, &j->ev, sizeof(j->ev), ring_flags(&j->ev))) {
+			if (st)
+				count(&st->ringbuf_drops);
+		} else if (st) {
+			count(&st->events);
+		}
+	}
+	j->closed = 0;
+	judge_event(j);
+}
+
+static __always_inline struct wc_event *ev_open(__u16 type, __u32 slot, const struct ident *id,
+						struct evh *h, void *ctx)
+{
+	__u32 tid;
+
+	h->j = NULL;
+	if (mode & WC_MODE_F_JUDGE) {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		if (id->flags & WC_F_NO_WALK) {
+			judge_abandon(tid, J_UNTRACKED, ctx);
+		} else if (id->walk_id) {
+			h->j = judge_get(tid);
+			if (h->j) {
+				fill_event(&h->j->ev, type, slot, id);
+				return &h->j->ev;
+			}
+		}
+	}
+	if (!(mode & WC_MODE_F_EVENTS))
+		return NULL;
+	return new_event(type, slot, id);
+}
+
+/* The event is complete: to the ring buffer, then to the judge. */
+static __always_inline void ev_close(struct wc_event *e, const struct call *c, struct evh *h)
+{
+	struct judge *j = h->j;
+	__u32 tid;
+
+	if (c->kprobe)
+		e->flags |= WC_F_KPROBE;
+	if (!j) {
+		bpf_ringbuf_submit(e, ring_flags(e));
+		return;
+	}
+	judge_submit(j);
+	emit_anomalies(j, c->ctx);
+	if (j->closed) {
+		tid = j->ev.tid;
+		bpf_map_delete_elem(&judges, &tid);
+	}
 }
 
 /* ---- walk identity (docs/events.md) ---- */
@@ -391,24 +573,6 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 		e->flags |= WC_F_HAS_LOWER;
 }
 
-/* The kernel's default wakes a consumer that has caught up, i.e. once per
- * event while it keeps up, and a wakeup (irq_work, then epoll) costs more
- * than the event (docs/production.md, "Cost"). So wake it only once
- * wakeup_bytes are pending, or for an anomaly; it also polls with a timeout
- * and drains the ring at the end, so nothing is left behind. 0: the default. */
-static __always_inline void submit(struct wc_event *e, const struct call *c)
-{
-	__u64 flags = 0;
-
-	if (wakeup_bytes)
-		flags = e->type == WC_EV_ANOMALY ||
-			bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (c->kprobe)
-		e->flags |= WC_F_KPROBE;
-	bpf_ringbuf_submit(e, flags);
-}
-
 /* Callbacks whose entry state (entry value, walk->action) the exit needs. */
 static __always_inline bool entry_matters(__u8 kind)
 {
@@ -429,7 +593,8 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 	struct ident id = {};
 	struct vm_area_struct *vma;
 	struct wc_event *e;
-	__u64 v, block;
+	struct evh h;
+	__u64 v, block, mm;
 	__u8 cls;
 
 	v = read_entry(arg(c, s->arg_entry));
@@ -449,18 +614,21 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 		bpf_map_update_elem(&stash, &key, &val, BPF_ANY);
 	}
 	ident_split(&id);
-	e = new_event(WC_EV_SPLIT, c->slot, &id);
+	vma = (struct vm_area_struct *)arg(c, s->arg_vma);
+	mm = vma ? (__u64)BPF_CORE_READ(vma, vm_mm) : 0;
+	if ((mode & WC_MODE_F_JUDGE) && !id.walk_id && cls == WC_CLS_HUGE)
+		/* a task not walking: only the split log and others' walks */
+		judge_split(mm, block, bpf_ktime_get_ns(), (__u32)bpf_get_current_pid_tgid());
+	e = ev_open(WC_EV_SPLIT, c->slot, &id, &h, c->ctx);
 	if (!e)
 		return 0;
-	vma = (struct vm_area_struct *)arg(c, s->arg_vma);
 	e->vma = (__u64)vma;
-	if (vma)
-		e->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	e->mm = mm;
 	e->start = block;
 	e->end = block + WC_PMD_SIZE;
 	e->value = v;
 	e->cls = cls;
-	submit(e, c);
+	ev_close(e, c, &h);
 	return 0;
 }
 
@@ -473,6 +641,7 @@ static __always_inline int on_entry(struct call *c)
 	struct wc_stats *st;
 	struct ident id = {};
 	struct wc_event *e;
+	struct evh h;
 
 	if (c->slot >= WC_MAX_SLOTS)
 		return 0;
@@ -484,7 +653,7 @@ static __always_inline int on_entry(struct call *c)
 
 	if (s->role == WC_R_WALK) {
 		ident_begin(&id, c->slot);
-		e = new_event(WC_EV_WALK_BEGIN, c->slot, &id);
+		e = ev_open(WC_EV_WALK_BEGIN, c->slot, &id, &h, c->ctx);
 		if (!e)
 			return 0;
 		e->start = arg(c, s->arg_start);
@@ -501,7 +670,7 @@ static __always_inline int on_entry(struct call *c)
 				e->end = BPF_CORE_READ(vma, vm_end);
 			}
 		}
-		submit(e, c);
+		ev_close(e, c, &h);
 		return 0;
 	}
 
@@ -510,13 +679,13 @@ static __always_inline int on_entry(struct call *c)
 
 		if (tw && tw->chunks < 255)
 			tw->chunks++;
-		e = new_event(WC_EV_CHUNK_BEGIN, c->slot, &id);
+		e = ev_open(WC_EV_CHUNK_BEGIN, c->slot, &id, &h, c->ctx);
 		if (!e)
 			return 0;
 		from_walk(e, (struct mm_walk *)arg(c, s->arg_walk), WC_K_NONE);
 		e->start = arg(c, s->arg_start);
 		e->end = arg(c, s->arg_end);
-		submit(e, c);
+		ev_close(e, c, &h);
 		return 0;
 	}
 
@@ -576,6 +745,7 @@ static __always_inline int on_exit(struct call *c)
 	__u8 cls = WC_CLS_UNKNOWN, entry_action = WC_ACT_UNKNOWN;
 	__u64 value = 0;
 	bool seen = false, have_id = false;
+	struct evh h;
 	__u16 type;
 
 	if (c->slot >= WC_MAX_SLOTS)
@@ -648,7 +818,7 @@ static __always_inline int on_exit(struct call *c)
 		ident_activity(&id, arg(c, s->arg_walk));
 	}
 
-	e = new_event(type, c->slot, &id);
+	e = ev_open(type, c->slot, &id, &h, c->ctx);
 	if (!e)
 		return 0;
 	e->ret = (__s64)c->ret;
@@ -670,7 +840,7 @@ static __always_inline int on_exit(struct call *c)
 		e->entry_action = entry_action;
 		e->flags |= WC_F_ENTRY_SEEN;
 	}
-	submit(e, c);
+	ev_close(e, c, &h);
 	return 0;
 }
 
@@ -693,14 +863,14 @@ static __always_inline void tracing_args(void *ctx, struct call *c)
 SEC("fentry")								\
 int fentry_##N(void *ctx)						\
 {									\
-	struct call c = { .slot = N };					\
+	struct call c = { .slot = N, .ctx = ctx };			\
 	tracing_args(ctx, &c);						\
 	return on_entry(&c);						\
 }									\
 SEC("fexit")								\
 int fexit_##N(void *ctx)						\
 {									\
-	struct call c = { .slot = N };					\
+	struct call c = { .slot = N, .ctx = ctx };			\
 	tracing_args(ctx, &c);						\
 	bpf_get_func_ret(ctx, &c.ret);					\
 	return on_exit(&c);						\
@@ -735,6 +905,8 @@ int BPF_PROG(forget_task)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	bpf_map_delete_elem(&walks, &tid);
+	if (mode & WC_MODE_F_JUDGE)
+		judge_abandon(tid, 0, ctx);	/* closes NO_END, counted */
 	return 0;
 }
 
@@ -752,7 +924,8 @@ static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 SEC("kprobe")
 int kprobe_entry(struct pt_regs *regs)
 {
-	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1,
+			  .ctx = regs };
 
 	kprobe_args(regs, &c);
 	return on_entry(&c);
@@ -761,7 +934,8 @@ int kprobe_entry(struct pt_regs *regs)
 SEC("kretprobe")
 int kretprobe_exit(struct pt_regs *regs)
 {
-	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1,
+			  .ctx = regs };
 
 	c.ret = PT_REGS_RC(regs);
 	return on_exit(&c);
@@ -776,7 +950,8 @@ int kretprobe_exit(struct pt_regs *regs)
 SEC("kprobe.multi")
 int kmulti_entry(struct pt_regs *regs)
 {
-	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1,
+			  .ctx = regs };
 
 	kprobe_args(regs, &c);
 	return on_entry(&c);
@@ -785,7 +960,8 @@ int kmulti_entry(struct pt_regs *regs)
 SEC("kretprobe.multi")
 int kmulti_exit(struct pt_regs *regs)
 {
-	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1 };
+	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1,
+			  .ctx = regs };
 
 	c.ret = PT_REGS_RC(regs);
 	return on_exit(&c);

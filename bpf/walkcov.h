@@ -135,8 +135,19 @@ struct wc_slot {
 	__u8 arg_ops;		/* const struct mm_walk_ops * */
 	__u8 arg_entry;		/* pmd_t * / pud_t * read at entry */
 	__u8 arg_depth;		/* pte_hole depth */
-	__u8 pad[6];
+	__u8 flags;		/* WC_SLOT_* */
+	__u8 pad[5];
 };
+
+/* wc_slot.flags */
+#define WC_SLOT_UNORDERED 0x01	/* walk entry point that may visit addresses in any
+				 * order (walk_page_mapping: wc_entry_ordered()) */
+
+/* The tracer's mode (rodata "mode", bits): what it does with each event. */
+#define WC_MODE_F_EVENTS 0x01	/* every event through the ring buffer (full mode) */
+#define WC_MODE_F_JUDGE	 0x02	/* judge each walk in the kernel (summary mode) */
+#define WC_LIVELOCK_DEFAULT 1000	/* retries of one range that make a livelock */
+#define WC_STACK_ENTRIES 4096	/* kernel stacks kept for anomalies (map "stacks") */
 
 /*
  * Summary mode (docs/production.md): the tracer judges each walk in the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The analysis sink: see analysis.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "analysis.h"
@@ -32,8 +33,71 @@ static int an_event(struct wc_sink *s, const struct wc_event *e)
 	struct wc_analysis *a = analysis(s);
 
 	a->events++;
-	wc_engine_feed(a->engine, e);
+	if (e->type == WC_EV_ANOMALY) {
+		if (a->merger)
+			wc_merger_add(a->merger, e);
+		return 0;
+	}
+	if (!a->summary)
+		wc_engine_feed(a->engine, e);
 	return 0;
+}
+
+static int an_stack(struct wc_sink *s, int32_t id, const char *const *frames, int n)
+{
+	struct wc_analysis *a = analysis(s);
+	size_t len = 1;
+	char *j;
+
+	if (id < 0 || id >= WC_STACK_ENTRIES || !a->stacks || a->stacks[id])
+		return 0;
+	for (int i = 0; i < n; i++)
+		len += strlen(frames[i]) + 1;
+	j = calloc(1, len);
+	if (!j)
+		return 0;	/* the anomaly is shown without its stack */
+	for (int i = 0; i < n; i++) {
+		strcat(j, frames[i]);
+		if (i + 1 < n)
+			strcat(j, "\n");
+	}
+	a->stacks[id] = j;
+	return 0;
+}
+
+static int an_summary(struct wc_sink *s, const struct wc_snapshot *snap, bool final)
+{
+	struct wc_analysis *a = analysis(s);
+
+	if (final && a->summary)
+		wc_report_summary(a->report, snap);
+	return 0;
+}
+
+/* The merged anomalies, each with its stack's frames. */
+static void merged_to_report(struct wc_analysis *a)
+{
+	const char *frames[WC_STACK_DEPTH];
+
+	for (size_t i = 0; i < wc_merger_count(a->merger); i++) {
+		const struct wc_merged *x = wc_merger_get(a->merger, i);
+		const char *p = x->stack_id >= 0 && x->stack_id < WC_STACK_ENTRIES ?
+				a->stacks[x->stack_id] : NULL;
+		char buf[WC_STACK_DEPTH * 160];
+		int n = 0;
+
+		if (p && strlen(p) < sizeof(buf)) {
+			char *q = strcpy(buf, p);
+
+			while (q && n < WC_STACK_DEPTH) {
+				frames[n++] = q;
+				q = strchr(q, '\n');
+				if (q)
+					*q++ = '\0';
+			}
+		}
+		wc_report_anomaly_stack(a->report, &x->a, frames, n);
+	}
 }
 
 static int an_symbol(struct wc_sink *s, uint64_t addr, const char *name)
@@ -59,7 +123,10 @@ static int an_end(struct wc_sink *s, const struct wc_rec_end *e, struct json_obj
 	if (e)
 		wc_meta_from_end(m, e, extra);
 	m->truncated = !e;
-	wc_meta_from_engine(m, wc_engine_stats(a->engine));
+	if (a->summary)
+		merged_to_report(a);
+	else
+		wc_meta_from_engine(m, wc_engine_stats(a->engine));
 	m->events = a->events;
 	return 0;
 }
@@ -88,8 +155,25 @@ int wc_analysis_init(struct wc_analysis *a, uint32_t livelock_retries)
 	return 0;
 }
 
+int wc_analysis_summary_mode(struct wc_analysis *a)
+{
+	a->summary = true;
+	a->merger = wc_merger_new();
+	a->stacks = calloc(WC_STACK_ENTRIES, sizeof(*a->stacks));
+	if (!a->merger || !a->stacks)
+		return -1;
+	a->sink.summary = an_summary;
+	a->sink.stack = an_stack;
+	return 0;
+}
+
 void wc_analysis_free(struct wc_analysis *a)
 {
+	if (a->stacks)
+		for (int i = 0; i < WC_STACK_ENTRIES; i++)
+			free(a->stacks[i]);
+	free(a->stacks);
+	wc_merger_free(a->merger);
 	wc_engine_free(a->engine);
 	wc_report_free(a->report);
 	memset(a, 0, sizeof(*a));

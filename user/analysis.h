@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "anomalies.h"
 #include "coverage.h"
 #include "report.h"
 #include "sink.h"
@@ -16,11 +17,19 @@ struct wc_analysis {
 	struct wc_engine *engine;
 	struct wc_report *report;
 	uint64_t events;
+	/* summary mode: rows from the in-kernel counters, anomalies merged
+	 * from WC_EV_ANOMALY events, with their stacks */
+	bool summary;
+	struct wc_merger *merger;
+	char **stacks;			/* per stack id: frames joined by '\n' */
 };
 
 /* 0, or -1 out of memory. */
 int wc_analysis_init(struct wc_analysis *a, uint32_t livelock_retries);
 void wc_analysis_free(struct wc_analysis *a);
+/* Take the report from the in-kernel judge (summary mode) instead of the
+ * engine: call before the stream begins. 0, or -1 out of memory. */
+int wc_analysis_summary_mode(struct wc_analysis *a);
 
 /* Replay a record file through the analysis (0 ok, 1 truncated, -1 error). */
 int wc_analysis_file(struct wc_analysis *a, const char *path);

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 /* --raw-addresses (kaddr.h), here and in the commands that trace */
-enum { WC_OPT_RAW_ADDRESSES = 0x300 };
+enum { WC_OPT_RAW_ADDRESSES = 0x300, WC_OPT_FULL, WC_OPT_DIFFERENTIAL };
 
 struct wc_file_opts {
 	const char *input;	/* initialize to WC_DEFAULT_FILE */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The commands that trace: see live.h. */
 #include "analysis.h"
+#include "differential.h"
 #include "cli.h"
 #include "errors.h"
 #include "fileopts.h"
@@ -12,6 +13,12 @@ const struct argp_option wc_report_options[] = {
 	{ "livelock", 'l', "N", 0, "Retries of one range that count as a livelock (default 1000)", 0 },
 	{ "raw-addresses", WC_OPT_RAW_ADDRESSES, NULL, 0,
 	  "Kernel pointers as they are (only for a user who can read them in /proc/kallsyms)", 0 },
+	{ "full", WC_OPT_FULL, NULL, 0,
+	  "Full event mode: every callback to user space and the user-space engine judges "
+	  "(the reference; slower). Default: summary mode, walks judged in the kernel, "
+	  "only anomalies (with their kernel stack) cross to user space", 0 },
+	{ "differential", WC_OPT_DIFFERENTIAL, NULL, OPTION_HIDDEN,
+	  "Run both judges on the same events and compare them (tests)", 0 },
 	{},
 };
 
@@ -37,6 +44,12 @@ error_t wc_live_parse(int key, char *arg, struct argp_state *state)
 	case WC_OPT_RAW_ADDRESSES:
 		l->raw_addresses = true;
 		return 0;
+	case WC_OPT_FULL:
+		l->full = true;
+		return 0;
+	case WC_OPT_DIFFERENTIAL:
+		l->differential = true;
+		return 0;
 	default:
 		return wc_session_parent_parse(&l->s, key, state);
 	}
@@ -52,12 +65,24 @@ int wc_live_analyse(struct wc_live_opts *l, int argc, char **argv, bool verdict)
 
 	if (wc_kaddr_setup(l->raw_addresses))
 		return WC_EXIT_FAIL;
+	l->s.argc = argc;
+	l->s.argv = argv;
+	if (l->differential)
+		return wc_differential_run(&l->s, l->livelock);
 	if (wc_analysis_init(&an, l->livelock)) {
 		wc_err("out of memory");
 		return WC_EXIT_FAIL;
 	}
-	l->s.argc = argc;
-	l->s.argv = argv;
+	if (!l->full) {
+		/* summary mode: the kernel judges, the report is the same */
+		l->s.mode = WC_MODE_SUMMARY;
+		l->s.livelock = l->livelock;
+		if (wc_analysis_summary_mode(&an)) {
+			wc_analysis_free(&an);
+			wc_err("out of memory");
+			return WC_EXIT_FAIL;
+		}
+	}
 	if (wc_session_run(&l->s, &an.sink, &res)) {
 		wc_analysis_free(&an);
 		return WC_EXIT_FAIL;

@@ -16,6 +16,8 @@ struct wc_live_opts {
 	bool json;			/* trace, check: --json */
 	uint32_t livelock;		/* trace, check: --livelock */
 	bool raw_addresses;		/* trace, check: --raw-addresses */
+	bool full;			/* trace, check: --full (every event to user space) */
+	bool differential;		/* check: --differential (both judges, compared) */
 };
 
 /* The argp parser (input: struct wc_live_opts): -o, --json, --livelock,
@@ -23,7 +25,8 @@ struct wc_live_opts {
 error_t wc_live_parse(int key, char *arg, struct argp_state *state);
 extern const struct argp_child wc_live_children[];
 /* -j/--json, -l/--livelock and --raw-addresses, the options 'walkcov report'
- * has too, for the commands that print a report (trace, check) */
+ * has too, and --full (summary mode is the default), for the commands that
+ * print a report (trace, check) */
 extern const struct argp_option wc_report_options[];
 
 /*

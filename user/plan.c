@@ -64,6 +64,7 @@ struct wc_slot wc_slot_empty(unsigned int role, unsigned int kind)
 	memset(&s, WC_ARG_NONE, sizeof(s));
 	s.role = role;
 	s.kind = kind;
+	s.flags = 0;
 	memset(s.pad, 0, sizeof(s.pad));
 	return s;
 }

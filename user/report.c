@@ -43,6 +43,7 @@ struct wc_report {
 	struct row total;
 	struct wc_symtab *syms;
 	struct wc_anomaly *an;
+	char **an_stack;			/* per stored anomaly: frames joined by '\n', or NULL */
 	size_t nan, capan;
 	uint64_t an_total, an_dropped;
 	uint64_t by_type[WC_AN_LIVELOCK + 2];	/* last slot: unknown types */
@@ -164,6 +165,8 @@ static const struct row **table_sorted(const struct table *t, size_t *n)
 
 /* ---- feeding ---- */
 
+static uint64_t canonical_ops(struct wc_report *r, uint64_t ops);
+
 struct wc_report *wc_report_new(void)
 {
 	struct wc_report *r = calloc(1, sizeof(*r));
@@ -194,6 +197,9 @@ void wc_report_free(struct wc_report *r)
 		HASH_DEL(r->canon, c);
 		free(c);
 	}
+	for (size_t i = 0; i < r->nan; i++)
+		free(r->an_stack[i]);
+	free(r->an_stack);
 	free(r->an);
 	wc_symtab_free(r->syms);
 	free(r);
@@ -252,15 +258,94 @@ void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
 	if (r->nan == r->capan) {
 		size_t ncap = r->capan ? r->capan * 2 : 64;
 		struct wc_anomaly *nv = realloc(r->an, ncap * sizeof(*nv));
+		char **ns;
 
 		if (!nv) {
 			r->an_dropped++;
 			return;
 		}
 		r->an = nv;
+		ns = realloc(r->an_stack, ncap * sizeof(*ns));
+		if (!ns) {
+			r->an_dropped++;
+			return;
+		}
+		r->an_stack = ns;
 		r->capan = ncap;
 	}
+	r->an_stack[r->nan] = NULL;
 	r->an[r->nan++] = *a;
+}
+
+void wc_report_anomaly_stack(struct wc_report *r, const struct wc_anomaly *a,
+			     const char *const *frames, int n)
+{
+	size_t len = 1, before = r->nan;
+	char *s;
+
+	wc_report_anomaly(r, a);
+	if (r->nan == before || n <= 0)
+		return;		/* not stored, or no stack */
+	for (int i = 0; i < n; i++)
+		len += strlen(frames[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return;
+	s[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		strcat(s, frames[i]);
+		if (i + 1 < n)
+			strcat(s, "\n");
+	}
+	r->an_stack[before] = s;
+}
+
+static void row_add_sum(struct row *x, const struct wc_sum_val *v)
+{
+	x->walks += v->walks;
+	x->bytes += v->bytes;
+	x->pmd_huge += v->pmd_huge;
+	x->pmd_down += v->pmd_down;
+	x->pte_visits += v->pte_visits;
+	x->holes += v->holes;
+	x->splits_own += v->splits_own;
+	x->splits_other += v->splits_other;
+	x->retries += v->retries;
+	x->doubles += v->doubles;
+	x->out_of_order += v->out_of_order;
+	x->livelocks += v->livelocks;
+	x->incomplete += v->walks_incomplete;
+}
+
+void wc_report_summary(struct wc_report *r, const struct wc_snapshot *s)
+{
+	struct wc_report_meta *m = &r->meta;
+	char comm[WC_COMM_LEN + 1];
+
+	table_free(&r->ops);
+	table_free(&r->comms);
+	memset(&r->ops.other, 0, sizeof(r->ops.other));
+	memset(&r->comms.other, 0, sizeof(r->comms.other));
+	snprintf(r->ops.other.key.comm, sizeof(r->ops.other.key.comm), "[other]");
+	snprintf(r->comms.other.key.comm, sizeof(r->comms.other.key.comm), "[other]");
+	memset(&r->total, 0, sizeof(r->total));
+	m->walks_complete = m->walks_incomplete = m->walks_proven = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct wc_sum_row *x = &s->rows[i];
+
+		wc_clean_comm(comm, x->comm);
+		row_add_sum(table_get(&r->ops, canonical_ops(r, x->ops), ""), &x->v);
+		row_add_sum(table_get(&r->comms, 0, comm), &x->v);
+		row_add_sum(&r->total, &x->v);
+		m->walks_complete += x->v.walks_complete;
+		m->walks_incomplete += x->v.walks_incomplete;
+		m->walks_proven += x->v.walks_proven;
+	}
+	m->summary_mode = true;
+	m->untracked_events = s->t.untracked;
+	m->walks_open = s->t.walks_open;
+	m->sum_full = s->t.sum_full;
+	m->splits_seen = r->total.splits_own + r->total.splits_other;
 }
 
 void wc_report_symbol(struct wc_report *r, uint64_t addr, const char *name)
@@ -429,8 +514,20 @@ static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
 		sep = ", ";
 	}
 	if (n < size && r->total.incomplete) {
-		n += (size_t)snprintf(buf + n, size - n, "%" PRIu64 " %s incomplete",
-				      r->total.incomplete, plural(r->total.incomplete, "walk", "walks"));
+		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " %s %s", sep,
+				      r->total.incomplete, plural(r->total.incomplete, "walk", "walks"),
+				      m->summary_mode ? "not judged in full in the kernel (try --full)" :
+				      "incomplete");
+		sep = ", ";
+	}
+	if (n < size && m->walks_open) {
+		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " %s still open at the end",
+				      sep, m->walks_open, plural(m->walks_open, "walk", "walks"));
+		sep = ", ";
+	}
+	if (n < size && m->sum_full) {
+		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " walks not counted (summary map full)",
+				      sep, m->sum_full);
 		sep = ", ";
 	}
 	if (n < size && lost_total(m)) {
@@ -619,6 +716,8 @@ int wc_report_print(struct wc_report *r, FILE *out)
 		*m->hostname ? " on " : "", m->hostname);
 	if (*m->mechanism)
 		fprintf(out, "# mechanism: %s\n", m->mechanism);
+	if (m->summary_mode)
+		fprintf(out, "# mode: summary (walks judged in the kernel; --full for every event)\n");
 	fprintf(out, "# THP splits seen: %" PRIu64 " (during walks: %" PRIu64 " by the walking task, %"
 		PRIu64 " by another task)\n", m->splits_seen, r->total.splits_own, r->total.splits_other);
 	if (m->missing_events || m->untracked_events || m->evicted || m->orphan_events)
@@ -642,8 +741,19 @@ int wc_report_print(struct wc_report *r, FILE *out)
 		", out of order %" PRIu64 ", livelock %" PRIu64 "; split races %" PRIu64 ")\n#\n",
 		r->an_total, r->by_type[WC_AN_DOUBLE], r->by_type[WC_AN_RETRY],
 		r->by_type[WC_AN_OUT_OF_ORDER], r->by_type[WC_AN_LIVELOCK], r->split_races);
-	for (size_t i = 0; i < r->nan; i++)
+	for (size_t i = 0; i < r->nan; i++) {
 		print_anomaly(r, out, &r->an[i]);
+		if (r->an_stack[i]) {
+			const char *p = r->an_stack[i];
+
+			while (*p) {
+				size_t l = strcspn(p, "\n");
+
+				fprintf(out, "      %.*s\n", (int)l, p);
+				p += l + (p[l] == '\n');
+			}
+		}
+	}
 	if (r->an_dropped)
 		fprintf(out, "  ... %" PRIu64 " more not shown\n", r->an_dropped);
 	fprintf(out, "#\n# verdict: %s\n", wc_report_verdict(r, buf, sizeof(buf)));
@@ -713,6 +823,9 @@ struct json_object *wc_report_json(struct wc_report *r)
 	wc_json_add_u64(s, "untracked_events", m->untracked_events);
 	wc_json_add_u64(s, "evicted_walks", m->evicted);
 	wc_json_add_u64(s, "nomem_events", m->nomem_events);
+	wc_json_add_str(s, "mode", m->summary_mode ? "summary" : "full");
+	wc_json_add_u64(s, "open_walks", m->walks_open);
+	wc_json_add_u64(s, "summary_full", m->sum_full);
 	wc_json_add_u64(s, "bytes", r->total.bytes);
 	wc_json_add_u64(s, "anomalies", r->an_total);
 	wc_json_add_u64(s, "doubles", r->by_type[WC_AN_DOUBLE]);
@@ -771,6 +884,18 @@ struct json_object *wc_report_json(struct wc_report *r)
 		wc_json_add_u64(o, "ts_ns", a->first_ts);
 		wc_json_add_u64(o, "last_ts_ns", a->last_ts);
 		json_object_object_add(o, "time_s", json_object_new_double(rel_s(r, a->first_ts)));
+		if (r->an_stack[i]) {
+			struct json_object *st = json_object_new_array();
+			const char *p = r->an_stack[i];
+
+			while (*p) {
+				size_t l = strcspn(p, "\n");
+
+				json_object_array_add(st, json_object_new_string_len(p, (int)l));
+				p += l + (p[l] == '\n');
+			}
+			json_object_object_add(o, "stack", st);
+		}
 		json_object_array_add(an, o);
 	}
 	json_object_object_add(doc, "anomalies", an);

@@ -46,6 +46,9 @@ struct wc_report_meta {
 	uint64_t splits_seen;		/* huge-pmd splits traced, in walks or not */
 	uint64_t orphan_events;
 	bool truncated;			/* recording has no trailer */
+	bool summary_mode;		/* rows and walk totals from the in-kernel judge */
+	uint64_t walks_open;		/* summary mode: walks still open at the end */
+	uint64_t sum_full;		/* summary mode: walks not counted, the summary map full */
 	char kernel[128];
 	char machine[32];
 	char hostname[128];
@@ -68,6 +71,13 @@ void wc_report_free(struct wc_report *r);
 void wc_report_walk(struct wc_report *r, const struct wc_walk *w);
 void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a);
 void wc_report_symbol(struct wc_report *r, uint64_t addr, const char *name);
+/* An anomaly with its kernel stack (summary mode): frames innermost first. */
+void wc_report_anomaly_stack(struct wc_report *r, const struct wc_anomaly *a,
+			     const char *const *frames, int n);
+/* Summary mode: the per-ops and per-command rows, the walk totals and the
+ * tracer's totals from a snapshot of the in-kernel counters, instead of
+ * wc_report_walk; a later call replaces what an earlier one set. */
+void wc_report_summary(struct wc_report *r, const struct wc_snapshot *s);
 /* Adapters with the engine's callback signature (ctx is the report). */
 void wc_report_on_walk(const struct wc_walk *w, void *report);
 void wc_report_on_anomaly(const struct wc_anomaly *a, void *report);

@@ -15,6 +15,7 @@
 #include "ksyms.h"
 #include "recfile.h"
 #include "session.h"
+#include "kaddr.h"
 #include "symtab.h"
 
 static volatile sig_atomic_t stop_requested;	/* Ctrl-C or SIGTERM received, counted */
@@ -176,12 +177,16 @@ static pid_t start_child(char **cmd, int *go_fd)
 
 struct relay {
 	struct wc_sink *sink;
+	struct wc_tracer *t;
 	const struct ksyms *ks;
 	const struct wc_session_info *info;
 	struct wc_symtab *named;	/* ops ids already named */
 	uint64_t unnamed_events;	/* events whose ops stayed unnamed: the table was full */
 	uint64_t events;
 	int sink_ret;			/* a sink callback failed: stop */
+	uint8_t *stack_sent;		/* summary mode: stack ids given to the sink */
+	uint64_t anomalies;		/* anomaly events relayed */
+	bool judge;			/* summary mode: the kernel judges */
 };
 
 /* Name each ops id once, before the first event that uses it. Static ops
@@ -205,8 +210,9 @@ static int name_ops(struct relay *r, const struct wc_event *e)
 	} else {
 		int i = e->slot < WC_MAX_SLOTS ? r->info->slot_target[e->slot] : -1;
 
-		if (e->type != WC_EV_VISIT || i < 0)
-			return 0;	/* wait for a visit to say whose ops they are */
+		/* a visit (or an anomaly: its walk's first visit) says whose ops */
+		if ((e->type != WC_EV_VISIT && e->type != WC_EV_ANOMALY) || i < 0)
+			return 0;
 		snprintf(name, sizeof(name), "ops of %s", r->info->plan->t[i].name);
 	}
 	if (wc_symtab_add(r->named, e->ops, name) < 0) {
@@ -216,15 +222,46 @@ static int name_ops(struct relay *r, const struct wc_event *e)
 	return wc_sink_symbol(r->sink, e->ops, name);
 }
 
+#define STACK_FRAMES WC_STACK_DEPTH
+
+/* An anomaly's kernel stack, symbolized, once before its first event. */
+static int send_stack(struct relay *r, int32_t id)
+{
+	char buf[STACK_FRAMES][160];
+	const char *frames[STACK_FRAMES];
+	uint64_t ips[STACK_FRAMES];
+	int n;
+
+	if (id < 0 || id >= WC_STACK_ENTRIES || !r->stack_sent || r->stack_sent[id])
+		return 0;
+	r->stack_sent[id] = 1;
+	n = wc_tracer_stack(r->t, id, ips, STACK_FRAMES);
+	for (int i = 0; i < n; i++) {
+		const struct ksym *s = ksyms_at(r->ks, ips[i]);
+
+		/* BPF programs and trampolines lie past the last text symbol */
+		if (s && (s->type == 't' || s->type == 'T'))
+			snprintf(buf[i], sizeof(buf[i]), "%s+0x%" PRIx64, s->name, ips[i] - s->addr);
+		else
+			snprintf(buf[i], sizeof(buf[i]), "[unknown]");
+		frames[i] = buf[i];
+	}
+	return wc_sink_stack(r->sink, id, frames, n);
+}
+
 static int relay_event(const struct wc_event *e, void *ctx)
 {
 	struct relay *r = ctx;
 
 	if (r->sink_ret)
 		return -ECANCELED;
-	r->sink_ret = name_ops(r, e);
+	if (e->type == WC_EV_ANOMALY)
+		r->sink_ret = send_stack(r, e->depth);
+	if (!r->sink_ret)
+		r->sink_ret = name_ops(r, e);
 	if (!r->sink_ret) {
 		r->events++;
+		r->anomalies += e->type == WC_EV_ANOMALY;
 		r->sink_ret = wc_sink_event(r->sink, e);
 	}
 	return r->sink_ret ? -ECANCELED : 0;
@@ -237,6 +274,72 @@ static void rec_lost(const struct wc_lost *lost, struct wc_rec_lost *l)
 		.recursion_misses = lost->recursion_misses,
 		.ts_ns = wc_now_ns(CLOCK_MONOTONIC),	/* the events' clock */
 	};
+}
+
+/* A summary row's ops: named as events name them (a SYMBOL record once),
+ * else by the slot of the first visit the tracer saw with them. */
+static int name_row(struct relay *r, struct wc_sum_row *row)
+{
+	const char *n = wc_symtab_name(r->named, row->ops);
+	const struct ksym *s;
+	char name[160];
+	int slot, i;
+
+	if (!n && row->ops) {
+		s = ksyms_at(r->ks, row->ops);
+		slot = wc_tracer_ops_slot(r->t, row->ops);
+		i = slot >= 0 ? r->info->slot_target[slot] : -1;
+		if (s && s->addr == row->ops) {
+			bool fn = s->type == 't' || s->type == 'T';
+
+			snprintf(name, sizeof(name), "%s%.*s", fn ? "ops of " : "",
+				 (int)strcspn(s->name, "."), s->name);
+		} else if (i >= 0) {
+			snprintf(name, sizeof(name), "ops of %s", r->info->plan->t[i].name);
+		} else {
+			name[0] = '\0';
+		}
+		if (*name && wc_symtab_add(r->named, row->ops, name) >= 0) {
+			int ret = wc_sink_symbol(r->sink, row->ops, name);
+
+			if (ret)
+				return ret;
+			n = wc_symtab_name(r->named, row->ops);
+		}
+	}
+	if (n)
+		snprintf(row->name, sizeof(row->name), "%s", n);
+	else
+		wc_kaddr(row->ops, row->name, sizeof(row->name));
+	return 0;
+}
+
+/* Summary mode: read the in-kernel counters and hand them to the sink. */
+static int send_summary(struct wc_tracer *t, struct relay *r, bool final)
+{
+	struct wc_snapshot snap;
+	struct wc_lost lost;
+	int ret;
+
+	wc_snapshot_init(&snap);
+	snap.ts_ns = wc_now_ns(CLOCK_MONOTONIC);
+	ret = wc_tracer_summary(t, &snap);
+	if (ret) {
+		wc_err("cannot read the summary counters: %s", strerror(-ret));
+		wc_snapshot_free(&snap);
+		return WC_EXIT_FAIL;
+	}
+	wc_tracer_lost(t, &lost);
+	snap.t.recursion_misses = lost.recursion_misses;
+	snap.t.ringbuf_drops = lost.ringbuf_drops;
+	free(lost.per_prog);
+	snap.t.anomalies = r->anomalies;
+	for (size_t i = 0; i < snap.n && !ret; i++)
+		ret = name_row(r, &snap.rows[i]);
+	if (!ret)
+		ret = wc_sink_summary(r->sink, &snap, final);
+	wc_snapshot_free(&snap);
+	return ret;
 }
 
 /* Periodic LOST for sinks that keep them (a file); reading every program's
@@ -327,6 +430,10 @@ static int finish(struct wc_tracer *t, struct relay *relay, const struct wc_sess
 		wc_sink_end(relay->sink, NULL, NULL);
 		return relay->sink_ret;
 	}
+	if (relay->judge && (ret = send_summary(t, relay, true))) {
+		wc_sink_end(relay->sink, NULL, NULL);
+		return ret;
+	}
 	duration_ns = wc_now_ns(CLOCK_MONOTONIC) - start_ns;
 	wc_tracer_lost(t, &lost);
 	if (relay->sink->periodic_lost) {
@@ -356,7 +463,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 	struct wc_plan plan = {};
 	struct sigaction sa = {};
 	struct json_object *hdr;
-	uint64_t deadline = 0, last_tick = 0;
+	uint64_t deadline = 0, last_tick = 0, last_summary = 0;
 	int ret = WC_EXIT_FAIL, go_fd = -1, status;
 	bool begun = false;
 	char err[512];
@@ -395,6 +502,13 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 	topts.ring_size = o->ring_size ? o->ring_size : WC_RING_SIZE_DEFAULT;
 	topts.force_mech = o->force_mech;
 	topts.verbose = o->verbose;
+	topts.mode = o->mode ? o->mode : WC_MODE_FULL;
+	topts.livelock = o->livelock;
+	relay.judge = topts.mode & WC_MODE_F_JUDGE;
+	if (relay.judge && !(relay.stack_sent = calloc(WC_STACK_ENTRIES, 1))) {
+		wc_err("out of memory");
+		goto cleanup;
+	}
 	topts.on_event = relay_event;
 	topts.ctx = &relay;
 	t = wc_tracer_open(&topts, err, sizeof(err));
@@ -402,6 +516,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		wc_err("%s", err);
 		goto cleanup;
 	}
+	relay.t = t;
 
 	info.plan = &plan;
 	for (int i = 0; i < WC_MAX_SLOTS; i++)
@@ -444,6 +559,12 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 				goto cleanup;
 			last_tick = now;
 		}
+		if (relay.judge && sink->summary_interval_ms &&
+		    now - last_summary >= sink->summary_interval_ms * 1000000ULL) {
+			if ((relay.sink_ret = send_summary(t, &relay, false)))
+				goto cleanup;
+			last_summary = now;
+		}
 		if (stop_requested) {
 			res->interrupted = true;
 			break;
@@ -474,5 +595,6 @@ cleanup:
 	wc_plan_free(&plan);
 	ksyms_free((struct ksyms *)relay.ks);
 	wc_symtab_free(relay.named);
+	free(relay.stack_sent);
 	return ret;
 }

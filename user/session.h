@@ -36,6 +36,7 @@ enum wc_mode {
 struct wc_session_opts {
 	pid_t pid;			/* -p PID */
 	int mode;			/* enum wc_mode; 0: WC_MODE_FULL */
+	uint32_t livelock;		/* summary mode: retries of one range that make a livelock (0: 1000) */
 	char **cmd;			/* -- CMD [ARGS], NULL-terminated */
 	double duration;		/* seconds; 0: until Ctrl-C or CMD exits */
 	size_t ring_size;

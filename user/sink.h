@@ -56,6 +56,10 @@ struct wc_sink {
 	 * final, before end(); borrowed. Anomalies arrive through event() as
 	 * WC_EV_ANOMALY events. */
 	int (*summary)(struct wc_sink *s, const struct wc_snapshot *snap, bool final);
+	/* summary mode: the kernel stack of anomaly events whose depth is ID,
+	 * symbolized ("func+0x1a", innermost first), once before the first
+	 * event that refers to it; borrowed */
+	int (*stack)(struct wc_sink *s, int32_t id, const char *const *frames, int n);
 	unsigned int summary_interval_ms;
 	/* a live session calls lost() about every 100 ms (a file keeps the
 	 * counts over time); without it, only the trailer carries them */
@@ -88,6 +92,11 @@ static inline int wc_sink_lost(struct wc_sink *s, const struct wc_rec_lost *l)
 static inline int wc_sink_summary(struct wc_sink *s, const struct wc_snapshot *snap, bool final)
 {
 	return s->summary ? s->summary(s, snap, final) : 0;
+}
+
+static inline int wc_sink_stack(struct wc_sink *s, int32_t id, const char *const *frames, int n)
+{
+	return s->stack ? s->stack(s, id, frames, n) : 0;
 }
 
 static inline int wc_sink_end(struct wc_sink *s, const struct wc_rec_end *e,

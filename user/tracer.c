@@ -17,6 +17,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "coverage.h"
+#include "summary.h"
 #include "tracer.h"
 #include "walkcov.skel.h"
 
@@ -347,6 +349,18 @@ static int load(struct wc_tracer *t)
 	if (err)
 		return err;
 	t->skel->rodata->target_tgid = t->opts->target_tgid;
+	t->skel->rodata->mode = t->opts->mode ? t->opts->mode : WC_MODE_F_EVENTS;
+	t->skel->rodata->livelock_retries = t->opts->livelock ? t->opts->livelock : WC_LIVELOCK_DEFAULT;
+	if (!(t->skel->rodata->mode & WC_MODE_F_JUDGE)) {
+		/* the judge's maps are not used: no memory for them */
+		struct bpf_map *unused[] = { t->skel->maps.judges, t->skel->maps.summary,
+					     t->skel->maps.stacks, t->skel->maps.mm_walks,
+					     t->skel->maps.split_log, t->skel->maps.ops_slots };
+
+		for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+			if ((err = bpf_map__set_max_entries(unused[i], 1)))
+				return err;
+	}
 	/* debugging aid: report splits of non-huge pmds too */
 	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
 	t->skel->rodata->wakeup_bytes = wakeup_bytes(t->opts->ring_size);
@@ -364,6 +378,8 @@ static int load(struct wc_tracer *t)
 			continue;
 		}
 		t->skel->rodata->slots[slot] = tg->slot;
+		if (tg->slot.role == WC_R_WALK && !wc_entry_ordered(tg->name))
+			t->skel->rodata->slots[slot].flags |= WC_SLOT_UNORDERED;
 		t->slot_target[slot] = i;
 		if (tg->mech == WC_MECH_FENTRY) {
 			const char *kinds[] = { "fentry", "fexit" };
@@ -828,4 +844,89 @@ void wc_tracer_close(struct wc_tracer *t)
 	bpf_link__destroy(t->exit_link);
 	walkcov_bpf__destroy(t->skel);
 	free(t);
+}
+
+/* ---- summary mode ---- */
+
+int wc_tracer_summary(struct wc_tracer *t, struct wc_snapshot *snap)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, err = 0;
+	struct wc_sum_key key, next, *prev = NULL;
+	struct wc_sum_val *vals;
+	struct wc_stats *st;
+	__u32 zero = 0;
+
+	if (!t || !t->skel || ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	st = calloc(ncpu, sizeof(*st));
+	if (!vals || !st) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = bpf_map__fd(t->skel->maps.summary);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct wc_sum_row *r;
+		char comm[WC_COMM_LEN + 1];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;	/* deleted meanwhile: never, entries stay */
+		memcpy(comm, key.comm, WC_COMM_LEN);
+		comm[WC_COMM_LEN] = '\0';
+		r = wc_snapshot_row(snap, key.ops, comm);
+		if (!r) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			const __u64 *src = (const __u64 *)&vals[c];
+			__u64 *dst = (__u64 *)&r->v;
+
+			for (size_t f = 0; f < sizeof(r->v) / sizeof(__u64); f++)
+				dst[f] += src[f];
+		}
+	}
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stats), &zero, st)) {
+		__u64 opened = 0, closed = 0;
+
+		for (int c = 0; c < ncpu; c++) {
+			snap->t.ringbuf_drops += st[c].ringbuf_drops;
+			snap->t.untracked += st[c].untracked;
+			snap->t.lost_exits += st[c].lost_exits;
+			snap->t.sum_full += st[c].sum_full;
+			opened += st[c].walks_opened;
+			closed += st[c].walks_closed;
+		}
+		snap->t.walks_open = opened > closed ? opened - closed : 0;
+	}
+out:
+	free(vals);
+	free(st);
+	return err;
+}
+
+int wc_tracer_stack(struct wc_tracer *t, int32_t id, uint64_t *ips, int max)
+{
+	__u64 buf[WC_STACK_DEPTH] = {};
+	__u32 key = id;
+	int n = 0;
+
+	if (!t || !t->skel || id < 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &key, buf))
+		return 0;
+	for (int i = 0; i < WC_STACK_DEPTH && n < max && buf[i]; i++)
+		ips[n++] = buf[i];
+	return n;
+}
+
+int wc_tracer_ops_slot(struct wc_tracer *t, uint64_t ops)
+{
+	__u64 key = ops;
+	__u32 slot;
+
+	if (!t || !t->skel || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ops_slots), &key, &slot))
+		return -1;
+	return slot < WC_MAX_SLOTS ? (int)slot : -1;
 }

@@ -20,6 +20,8 @@ struct wc_tracer_opts {
 					 * WC_MECH_KPROBE or WC_MECH_KPROBE_MULTI */
 	bool verbose;			/* libbpf's messages on stderr */
 	bool load_only;			/* load (verify) every program, attach nothing */
+	int mode;			/* WC_MODE_F_* bits (walkcov.h); 0: full events */
+	uint32_t livelock;		/* the judge's livelock threshold; 0: default */
 	int (*on_event)(const struct wc_event *e, void *ctx);
 	void *ctx;
 };
@@ -62,6 +64,17 @@ int wc_tracer_poll(struct wc_tracer *t, int timeout_ms);
 /* Snapshot of the lost-event counters (per_prog: caller frees). */
 void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost);
 void wc_tracer_close(struct wc_tracer *t);
+
+struct wc_snapshot;
+/* Summary mode: add the in-kernel counters (summed over CPUs) and the
+ * tracer's totals to SNAP (rows named "0x..." until the caller names
+ * them). 0, or -errno. */
+int wc_tracer_summary(struct wc_tracer *t, struct wc_snapshot *snap);
+/* The kernel stack of an anomaly: up to MAX return addresses; the number
+ * read, 0 when the id is unknown. */
+int wc_tracer_stack(struct wc_tracer *t, int32_t id, uint64_t *ips, int max);
+/* The slot of the first visit seen for OPS (summary mode), or -1. */
+int wc_tracer_ops_slot(struct wc_tracer *t, uint64_t ops);
 
 /* Mechanism of one target (fentry, or kprobe where the kernel refused
  * fentry for that function alone). */
