@@ -41,8 +41,14 @@ struct {
 	__uint(max_entries, WC_RING_SIZE_DEFAULT);	/* resized by the frontend (--ring-size) */
 } events SEC(".maps");
 
+/* Counters, one entry per CPU (the frontend sets max_entries). Not a per-CPU
+ * map: user space reads this one through mmap, without a syscall. A map
+ * syscall holds bpf_prog_active on its CPU and can be preempted there on a
+ * preemptible kernel; kprobe programs on that CPU are skipped meanwhile
+ * (docs/production.md). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct wc_stats);
@@ -126,9 +132,9 @@ struct call {
 
 static __always_inline struct wc_stats *my_stats(void)
 {
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&stats, &zero);
+	return bpf_map_lookup_elem(&stats, &cpu);
 }
 
 static __always_inline bool filtered_out(void)
