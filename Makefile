@@ -5,7 +5,7 @@
 #                 and the stress check on 6.1-rt and experimental
 #   make check-matrix  only the stress check on 6.1-rt and experimental
 #   make demo     the main job: a traced stress run in a VM, with a report
-#   make bench    engine throughput and memory (separate from tests)
+#   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make vmlinux  regenerate vmlinux/x86/vmlinux.h from a Debian kernel's BTF
 #   make man      the man pages, build/man/*.1 from man/*.scd (scdoc; part of
@@ -228,9 +228,14 @@ unit-check: all unit
 demo: deps all
 	scripts/demo $(DEMO_SUITE)
 
+# engine and record file on one core, then the tracing cost in one VM boot
+# (BENCH_SUITE, BENCH_REPS, BENCH_SECONDS; scripts/bench-overhead), then the
+# record file again on the events that VM run recorded
+BENCH_SUITE ?= $(DEMO_SUITE)
 bench: deps all $(BENCH_BINS)
-	@for b in $(BENCH_BINS); do $$b || exit 1; done
-	@scripts/bench-overhead $(DEMO_SUITE)
+	$(OUTPUT)/bench/bench_engine
+	BENCH_SUITE=$(BENCH_SUITE) BENCH_RECORD_OUT=$(OUTPUT)/bench/vm-record.data scripts/bench-overhead
+	$(OUTPUT)/bench/bench_recfile $(OUTPUT)/bench/vm-record.data
 
 vmlinux:
 	scripts/gen-vmlinux-h $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new

@@ -34,6 +34,7 @@ const volatile __u32 target_tgid = 0;	/* 0: every process, else follow tracked_t
 const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
 const volatile __u8 mode = WC_MODE_F_EVENTS;	/* WC_MODE_F_*: full events, the judge, or both */
 const volatile __u32 livelock_retries = WC_LIVELOCK_DEFAULT;	/* the judge's livelock threshold */
+const volatile __u64 wakeup_bytes = 0;	/* wake the consumer once this much is pending */
 
 /* Filters (docs/production.md). Task filters are checked at every event:
  * a task filtered out costs a few compares and touches no map. The ops
@@ -51,8 +52,14 @@ struct {
 	__uint(max_entries, WC_RING_SIZE_DEFAULT);	/* resized by the frontend (--ring-size) */
 } events SEC(".maps");
 
+/* Counters, one entry per CPU (the frontend sets max_entries). Not a per-CPU
+ * map: user space reads this one through mmap, without a syscall. A map
+ * syscall holds bpf_prog_active on its CPU and can be preempted there on a
+ * preemptible kernel; kprobe programs on that CPU are skipped meanwhile
+ * (docs/production.md). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct wc_stats);
@@ -146,9 +153,9 @@ struct call {
 
 static __always_inline struct wc_stats *my_stats(void)
 {
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&stats, &zero);
+	return bpf_map_lookup_elem(&stats, &cpu);
 }
 
 static __always_inline bool comm_differs(void)
@@ -252,6 +259,21 @@ static __always_inline void count(__u64 *field)
 	__sync_fetch_and_add(field, 1);
 }
 
+/* The flags an event goes into the ring buffer with. The kernel's default
+ * wakes a consumer that has caught up, i.e. once per event while it keeps
+ * up, and a wakeup (irq_work, then epoll) costs more than the event
+ * (docs/production.md, "Cost"). So wake it only once wakeup_bytes are
+ * pending, or for an anomaly; it also polls with a timeout and drains the
+ * ring at the end, so nothing is left behind. wakeup_bytes 0: the default. */
+static __always_inline __u64 ring_flags(const struct wc_event *e)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return e->type == WC_EV_ANOMALY ||
+	       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 #include "judge.bpf.h"
 
 /* ---- events: to the ring buffer (full mode), to the judge, or both ---- */
@@ -320,7 +342,7 @@ __noinline int judge_emit(struct judge *j, __s32 sid)
 		e->action = WC_ACT_UNKNOWN;
 		e->entry_action = WC_ACT_UNKNOWN;
 		__builtin_memcpy(e->comm, j->ev.comm, sizeof(e->comm));
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, ring_flags(e));
 		if (st)
 			count(&st->events);
 	}
@@ -378,7 +400,7 @@ static __always_inline void judge_submit(struct judge *j)
 
 	if (mode & WC_MODE_F_EVENTS) {
 		st = my_stats();
-		if (bpf_ringbuf_output(&events, &j->ev, sizeof(j->ev), 0)) {
+		if (bpf_ringbuf_output(&events, &j->ev, sizeof(j->ev), ring_flags(&j->ev))) {
 			if (st)
 				count(&st->ringbuf_drops);
 		} else if (st) {
@@ -421,7 +443,7 @@ static __always_inline void ev_close(struct wc_event *e, const struct call *c, s
 	if (c->kprobe)
 		e->flags |= WC_F_KPROBE;
 	if (!j) {
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, ring_flags(e));
 		return;
 	}
 	judge_submit(j);

@@ -15,6 +15,7 @@
 #include <zlib.h>
 #include "clock.h"
 #include "errors.h"
+#include "evpack.h"
 #include "recfile.h"
 
 /* ------------------------------------------------------------------ */
@@ -197,8 +198,12 @@ struct wc_writer {
 	uint64_t events;
 	uint64_t flush_records, flush_bytes, flush_ns;
 	struct wc_symtab *syms;
+	struct wc_evpack *pack;	/* the open EVENTS block's encoder state */
+	uint32_t bcount;	/* events in the open block */
+	size_t blen;		/* its bytes, count included */
 	char err[256];
 	unsigned char out[1 << 16];
+	unsigned char blk[WC_BLOCK_BYTES + WC_EVPACK_MAX];
 };
 
 static void werr(struct wc_writer *w, const char *fmt, ...)
@@ -255,9 +260,27 @@ static int deflate_out(struct wc_writer *w, const void *data, size_t len, int fl
 	return 0;
 }
 
+static int write_record(struct wc_writer *w, uint32_t type, const void *a, size_t alen,
+			const void *b, size_t blen);
+
+/* Write the open EVENTS block, if any: before any other record, at a flush
+ * and at close, so the stream keeps the order records were given in. */
+static int end_block(struct wc_writer *w)
+{
+	uint32_t n = htole32(w->bcount);
+	size_t len = w->blen;
+
+	if (!w->bcount)
+		return w->failed ? -1 : 0;
+	memcpy(w->blk, &n, 4);
+	w->bcount = 0;
+	w->blen = 0;
+	return write_record(w, WC_REC_EVENTS, w->blk, len, NULL, 0);
+}
+
 int wc_writer_flush(struct wc_writer *w)
 {
-	if (w->failed)
+	if (end_block(w) || w->failed)
 		return -1;
 	w->flush_ns = wc_now_ns(CLOCK_MONOTONIC);
 	if (!w->dirty)
@@ -277,7 +300,8 @@ static int write_record(struct wc_writer *w, uint32_t type, const void *a, size_
 	    (blen && deflate_out(w, b, blen, Z_NO_FLUSH)))
 		return -1;
 	w->dirty = true;
-	w->flush_records++;
+	if (type != WC_REC_EVENTS)
+		w->flush_records++;	/* a block's events were counted one by one */
 	w->flush_bytes += sizeof(h) + alen + blen;
 	if (w->flush_records >= WC_FLUSH_RECORDS || w->flush_bytes >= WC_FLUSH_BYTES ||
 	    ((w->flush_records & 63) == 0 &&
@@ -349,7 +373,8 @@ struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 	uint32_t v;
 	size_t jlen;
 
-	if (!w || !(w->path = strdup(path)) || !(w->syms = wc_symtab_new())) {
+	if (!w || !(w->path = strdup(path)) || !(w->syms = wc_symtab_new()) ||
+	    !(w->pack = malloc(sizeof(*w->pack)))) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
@@ -390,6 +415,7 @@ fail:
 		if (w->created)
 			unlink(path);	/* the empty file just made */
 		wc_symtab_free(w->syms);
+		free(w->pack);
 		free(w->path);
 		free(w);
 	}
@@ -398,9 +424,22 @@ fail:
 
 int wc_writer_event(struct wc_writer *w, const struct wc_event *ev)
 {
-	if (write_record(w, WC_REC_EVENT, ev, sizeof(*ev), NULL, 0))
+	if (w->failed)
 		return -1;
+	if (!w->bcount) {
+		wc_evpack_reset(w->pack);	/* blocks decode on their own */
+		w->blen = 4;
+	}
+	w->blen += wc_evpack_encode(w->pack, ev, w->blk + w->blen);
+	w->bcount++;
 	w->events++;
+	w->flush_records++;	/* an event counts as a record for the flush rules */
+	if ((w->bcount >= WC_BLOCK_EVENTS || w->blen >= WC_BLOCK_BYTES) && end_block(w))
+		return -1;
+	if (w->flush_records >= WC_FLUSH_RECORDS ||
+	    ((w->flush_records & 63) == 0 &&
+	     wc_now_ns(CLOCK_MONOTONIC) - w->flush_ns >= WC_FLUSH_INTERVAL_NS))
+		return wc_writer_flush(w);
 	return 0;
 }
 
@@ -413,6 +452,8 @@ int wc_writer_symbol(struct wc_writer *w, uint64_t addr, const char *name)
 	/* a full table only costs duplicate records, never lost ones */
 	if (wc_symtab_add(w->syms, addr, name) == 0)
 		return w->failed ? -1 : 0;
+	if (end_block(w))
+		return -1;
 	memcpy(buf, name, n);
 	buf[n] = 0;
 	return write_record(w, WC_REC_SYMBOL, &le, sizeof(le), buf, n + 1);
@@ -425,6 +466,8 @@ int wc_writer_lost(struct wc_writer *w, const struct wc_rec_lost *lost)
 		htole64(lost->ts_ns),
 	};
 
+	if (end_block(w))
+		return -1;
 	return write_record(w, WC_REC_LOST, &le, sizeof(le), NULL, 0);
 }
 
@@ -433,6 +476,7 @@ int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
 {
 	int ret = 0;
 
+	end_block(w);
 	if (end) {
 		struct wc_rec_end le = {
 			htole64(w->events), htole64(end->ringbuf_drops),
@@ -455,6 +499,7 @@ int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
 		ret = -1;
 	}
 	wc_symtab_free(w->syms);
+	free(w->pack);
 	free(w->path);
 	free(w);
 	return ret;
@@ -497,6 +542,12 @@ struct wc_reader {
 	size_t cap;
 	uint64_t consumed;	/* stream bytes handed out */
 	size_t opos, olen;	/* unread part of out */
+	struct wc_evpack *pack;	/* the EVENTS block being read (in buf) */
+	uint32_t bleft;		/* its events not read yet */
+	uint32_t btotal;
+	size_t bpos, blen;	/* next byte in buf, the block's length */
+	uint64_t boff;		/* its stream offset */
+	struct wc_event ev;	/* the event handed out */
 	char err[320];
 	unsigned char in[1 << 16];
 	unsigned char out[1 << 16];	/* inflated, not yet read */
@@ -529,6 +580,7 @@ static void reader_free(struct wc_reader *r)
 	if (r->f && r->f != stdin)
 		fclose(r->f);
 	json_object_put(r->hdr);
+	free(r->pack);
 	free(r->buf);
 	free(r->path);
 	free(r);
@@ -554,7 +606,7 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 	struct json_tokener *tok = NULL;
 	int64_t v;
 
-	if (!r || !(r->path = strdup(path))) {
+	if (!r || !(r->path = strdup(path)) || !(r->pack = malloc(sizeof(*r->pack)))) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
@@ -585,9 +637,10 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 	memcpy(&jlen, pre + 12, 4);
 	version = le32toh(version);
 	jlen = le32toh(jlen);
-	if (version != WC_FILE_VERSION) {
-		snprintf(err, errlen, "%s: unsupported version %" PRIu32 " (this walkcov reads version %d)",
-			 path, version, WC_FILE_VERSION);
+	if (version < WC_FILE_VERSION_OLDEST || version > WC_FILE_VERSION) {
+		snprintf(err, errlen, "%s: unsupported version %" PRIu32
+			 " (this walkcov reads versions %d to %d)",
+			 path, version, WC_FILE_VERSION_OLDEST, WC_FILE_VERSION);
 		goto fail;
 	}
 	if (jlen == 0 || jlen > WC_HDR_MAX_LEN) {
@@ -736,6 +789,8 @@ static bool sane_len(uint32_t type, uint32_t len)
 	switch (type) {
 	case WC_REC_EVENT:
 		return len == sizeof(struct wc_event);
+	case WC_REC_EVENTS:
+		return len >= 4 + 2 && len <= WC_REC_MAX_LEN;	/* the smallest event takes 2 bytes */
 	case WC_REC_SYMBOL:
 		return len > 8 && len <= 8 + WC_SYM_MAX_NAME;
 	case WC_REC_LOST:
@@ -751,7 +806,51 @@ static bool sane_len(uint32_t type, uint32_t len)
 
 static bool known_type(uint32_t type)
 {
-	return type >= WC_REC_EVENT && type <= WC_REC_END;
+	return type >= WC_REC_EVENT && type <= WC_REC_EVENTS;
+}
+
+/* The next event of the EVENTS block in buf, as an EVENT record. */
+static int block_next(struct wc_reader *r, struct wc_record *rec)
+{
+	size_t used = wc_evpack_decode(r->pack, r->buf + r->bpos, r->blen - r->bpos, &r->ev);
+
+	if (!used) {
+		rerr(r, "corrupt event block at stream offset %" PRIu64 ": event %" PRIu32
+		     " of %" PRIu32 " malformed", r->boff, r->btotal - r->bleft + 1, r->btotal);
+		return -1;
+	}
+	r->bpos += used;
+	if (--r->bleft == 0 && r->bpos != r->blen) {
+		rerr(r, "corrupt event block at stream offset %" PRIu64 ": %zu bytes after its %"
+		     PRIu32 " events", r->boff, r->blen - r->bpos, r->btotal);
+		return -1;
+	}
+	r->events++;
+	rec->type = WC_REC_EVENT;
+	rec->len = sizeof(r->ev);
+	rec->data = &r->ev;
+	rec->offset = r->boff;
+	return 1;
+}
+
+/* An EVENTS record just read into buf: start handing out its events. */
+static int block_start(struct wc_reader *r, uint64_t off, uint32_t len)
+{
+	uint32_t n;
+
+	memcpy(&n, r->buf, 4);
+	n = le32toh(n);
+	if (n == 0 || n > (len - 4) / 2) {
+		rerr(r, "corrupt event block at stream offset %" PRIu64 ": %" PRIu32
+		     " events in %" PRIu32 " bytes", off, n, len);
+		return -1;
+	}
+	wc_evpack_reset(r->pack);
+	r->bleft = r->btotal = n;
+	r->bpos = 4;
+	r->blen = len;
+	r->boff = off;
+	return 0;
 }
 
 int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
@@ -763,6 +862,9 @@ int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
 		return -1;
 	for (;;) {
 		uint64_t off = r->consumed;
+
+		if (r->bleft)
+			return block_next(r, rec);
 
 		if (r->end_seen) {
 			unsigned char c;
@@ -816,6 +918,11 @@ int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
 			rerr(r, "corrupt SYMBOL record at stream offset %" PRIu64 ": name not terminated",
 			     off);
 			return -1;
+		}
+		if (h.type == WC_REC_EVENTS) {
+			if (block_start(r, off, h.len))
+				return -1;
+			continue;
 		}
 		if (h.type == WC_REC_EVENT)
 			r->events++;

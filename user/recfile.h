@@ -23,7 +23,8 @@
 
 #define WC_FILE_MAGIC		"WALKCOV"	/* 8 bytes with its NUL */
 #define WC_FILE_MAGIC_LEN	8
-#define WC_FILE_VERSION		2
+#define WC_FILE_VERSION		3		/* written; version 2 (raw EVENT records) is read too */
+#define WC_FILE_VERSION_OLDEST	2
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
 #define WC_HDR_MAX_LEN		(1u << 20)	/* limit on the JSON header (memory: docs/file-format.md) */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
@@ -34,7 +35,13 @@ enum wc_rec_type {
 	WC_REC_SYMBOL = 2,	/* u64 address, NUL-terminated name */
 	WC_REC_LOST = 3,	/* struct wc_rec_lost (cumulative counters) */
 	WC_REC_END = 4,		/* struct wc_rec_end, then optional JSON text */
+	WC_REC_EVENTS = 5,	/* u32 count, then count packed events (evpack.h) */
 };
+
+/* An EVENTS block ends at this many events or bytes, at a flush and before
+ * any other record (so records keep their order). */
+#define WC_BLOCK_EVENTS		4096
+#define WC_BLOCK_BYTES		(64u << 10)
 
 /* Every record starts with this (both fields little-endian). */
 struct wc_rec_hdr {
@@ -114,6 +121,8 @@ uint64_t wc_writer_events(const struct wc_writer *w);
 
 /* ---- reader ---- */
 
+/* EVENTS blocks are handed out one event at a time, as WC_REC_EVENT records
+ * whose offset is the block's. */
 struct wc_record {
 	uint32_t type;
 	uint32_t len;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "coverage.h"
 #include "recfile.h"
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
 	struct json_object *hdr;
 	struct wc_writer *w;
 	uint64_t read_back;
+	struct stat st;
+	long long file_bytes = 0;
 	int fd;
 
 	if (argc > 3 || (argc > 1 && parse(argv[1], &want)) || (argc > 2 && parse(argv[2], &seed)) ||
@@ -188,6 +191,8 @@ int main(int argc, char **argv)
 		wspent += now() - t0;
 	}
 	rspent = time_read(path, &read_back);
+	if (stat(path, &st) == 0)
+		file_bytes = st.st_size;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench_engine: %llu events, %llu walks (%llu complete, %llu incomplete), %llu anomalies\n",
 	       (unsigned long long)fed, (unsigned long long)n.walks,
@@ -203,9 +208,10 @@ int main(int argc, char **argv)
 	printf("bench_engine: peak RSS %ld KiB (generator buffers included), at most %llu walks open\n",
 	       ru.ru_maxrss, (unsigned long long)wc_engine_stats(e)->walks_open_max);
 	/* side by side, same events, same run */
-	printf("bench_engine: record file: write %.1f M events/s, read %.1f M events/s (%llu read back)\n",
+	printf("bench_engine: record file: write %.1f M events/s, read %.1f M events/s (%llu read back), "
+	       "%.2f bytes per event\n",
 	       wspent > 0 ? fed / wspent / 1e6 : 0.0, rspent > 0 ? read_back / rspent / 1e6 : 0.0,
-	       (unsigned long long)read_back);
+	       (unsigned long long)read_back, fed ? (double)file_bytes / fed : 0.0);
 	printf("bench_engine: ratio engine / one pass over the events: %.1fx\n",
 	       floor > 0 ? spent / floor : 0.0);
 	printf("bench_engine: ratio engine / record-file write: %.2fx, engine / record-file read: %.2fx\n",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "check.h"
+#include "evpack.h"
 #include "recfile.h"
 
 static char dir[200];
@@ -275,11 +276,24 @@ static long count_stream(const unsigned char *p, size_t n)
 		l = le32toh(l);
 		if (off + 8 + l > n)
 			return -1;
-		if (t == WC_REC_EVENT) {
-			if (l != sizeof(struct wc_event) ||
-			    memcmp(p + off + 8, &events[ev], l))
+		if (t == WC_REC_EVENTS) {
+			/* u32 count, then packed events (evpack.h) */
+			static struct wc_evpack pk;
+			struct wc_event e;
+			uint32_t k;
+			size_t at = off + 12, used;
+
+			if (l < 4)
 				return -1;
-			ev++;
+			memcpy(&k, p + off + 8, 4);
+			wc_evpack_reset(&pk);
+			for (k = le32toh(k); k; k--, ev++, at += used) {
+				used = wc_evpack_decode(&pk, p + at, off + 8 + l - at, &e);
+				if (!used || ev >= NEV || memcmp(&e, &events[ev], sizeof(e)))
+					return -1;
+			}
+			if (at != off + 8 + l)
+				return -1;
 		}
 		off += 8 + l;
 		if (t == WC_REC_END)
@@ -613,6 +627,133 @@ static void test_headers(void)
 	check(o.ret == 1 && o.truncated && o.events == 1, "finished member without END: truncated");
 }
 
+/* Packed events (evpack.h): any bytes round-trip, a cut never decodes. */
+static void test_evpack(void)
+{
+	static struct wc_evpack enc, dec;
+	static struct wc_event in[4000], out;
+	static unsigned char buf[4000 * WC_EVPACK_MAX];
+	size_t len = 0, at = 0, n, max = 0;
+	unsigned bad = 0, cuts_ok = 1;
+
+	/* half realistic (a few tasks, shared fields), half random bytes */
+	for (unsigned i = 0; i < 4000; i++) {
+		if (i % 2) {
+			for (size_t b = 0; b < sizeof(in[i]); b++)
+				((unsigned char *)&in[i])[b] = (unsigned char)rnd();
+		} else {
+			make_event(&in[i], i);
+			in[i].tid = 100 + rnd() % 5;
+			in[i].seq = i / 7;
+			in[i].walk_id = i / 70;
+			in[i].pad[1] = (i % 200 == 0);
+		}
+	}
+	wc_evpack_reset(&enc);
+	wc_evpack_reset(&dec);
+	for (unsigned i = 0; i < 4000; i++) {
+		n = wc_evpack_encode(&enc, &in[i], buf + len);
+		max = n > max ? n : max;
+		len += n;
+	}
+	for (unsigned i = 0; i < 4000; i++) {
+		n = wc_evpack_decode(&dec, buf + at, len - at, &out);
+		if (!n || memcmp(&out, &in[i], sizeof(out)))
+			bad++;
+		at += n ? n : len;
+	}
+	check(!bad && at == len, "evpack: 4000 events (half random bytes) round-trip, %u differ", bad);
+	check(max <= WC_EVPACK_MAX, "evpack: largest event %zu bytes <= %d", max, WC_EVPACK_MAX);
+
+	/* every proper prefix of an event is refused (ASan: never read past it) */
+	for (unsigned i = 1; i < 4000; i += 97) {
+		unsigned char one[WC_EVPACK_MAX];
+
+		wc_evpack_reset(&enc);
+		n = wc_evpack_encode(&enc, &in[i], one);
+		for (size_t cut = 0; cut < n; cut++) {
+			unsigned char *copy = malloc(cut ? cut : 1);
+
+			memcpy(copy, one, cut);
+			wc_evpack_reset(&dec);
+			if (wc_evpack_decode(&dec, copy, cut, &out))
+				cuts_ok = 0;
+			free(copy);
+		}
+	}
+	check(cuts_ok, "evpack: a cut event never decodes");
+}
+
+/* EVENTS blocks: the reader checks their counts; old files still read. */
+static void test_blocks(void)
+{
+	static struct wc_evpack pk;
+	unsigned char stream[8192], blk[4 + 3 * WC_EVPACK_MAX];
+	struct wc_rec_end end = { 0 };
+	struct readout o;
+	size_t n, b = 4;
+	uint32_t cnt;
+	char v2json[256];
+
+	wc_evpack_reset(&pk);
+	for (int i = 0; i < 2; i++)
+		b += wc_evpack_encode(&pk, &events[i], blk + b);
+
+	/* a block that claims 3 events but holds 2 */
+	cnt = htole32(3);
+	memcpy(blk, &cnt, 4);
+	n = put_rec(stream, WC_REC_EVENTS, (uint32_t)b, blk, b);
+	craft(tmp("blkshort"), WC_FILE_VERSION, good_json, stream, n, true);
+	read_all(tmp("blkshort"), &o);
+	check(o.ret == -1 && o.events == 2 && o.prefix_ok && strstr(o.err, "corrupt event block"),
+	      "block with fewer events than its count: '%s'", o.err);
+
+	/* ... one that holds more bytes than its events */
+	cnt = htole32(1);
+	memcpy(blk, &cnt, 4);
+	n = put_rec(stream, WC_REC_EVENTS, (uint32_t)b, blk, b);
+	craft(tmp("blklong"), WC_FILE_VERSION, good_json, stream, n, true);
+	read_all(tmp("blklong"), &o);
+	check(o.ret == -1 && strstr(o.err, "bytes after its 1 events"),
+	      "block with bytes after its events: '%s'", o.err);
+
+	/* ... and a count no block of that size can hold */
+	cnt = htole32(0);
+	memcpy(blk, &cnt, 4);
+	n = put_rec(stream, WC_REC_EVENTS, (uint32_t)b, blk, b);
+	craft(tmp("blkzero"), WC_FILE_VERSION, good_json, stream, n, true);
+	read_all(tmp("blkzero"), &o);
+	check(o.ret == -1 && o.events == 0 && strstr(o.err, "0 events in"),
+	      "block of 0 events: '%s'", o.err);
+
+	/* a good block, then the trailer */
+	cnt = htole32(2);
+	memcpy(blk, &cnt, 4);
+	n = put_rec(stream, WC_REC_EVENTS, (uint32_t)b, blk, b);
+	end.events = htole64(2);
+	n += put_rec(stream + n, WC_REC_END, sizeof(end), &end, sizeof(end));
+	craft(tmp("blkgood"), WC_FILE_VERSION, good_json, stream, n, true);
+	read_all(tmp("blkgood"), &o);
+	check(o.ret == 1 && !o.truncated && o.events == 2 && o.prefix_ok, "a crafted block reads");
+
+	/* version 2 (raw EVENT records) is still read; version 1 is not */
+	snprintf(v2json, sizeof(v2json),
+		 "{\"format\":\"walkcov\",\"version\":2,\"event_size\":%zu,\"event_version\":%d}",
+		 sizeof(struct wc_event), WC_EVENT_VERSION);
+	n = 0;
+	for (int i = 0; i < 3; i++)
+		n += put_rec(stream + n, WC_REC_EVENT, sizeof(struct wc_event), &events[i],
+			     sizeof(struct wc_event));
+	end.events = htole64(3);
+	n += put_rec(stream + n, WC_REC_END, sizeof(end), &end, sizeof(end));
+	craft(tmp("v2"), 2, v2json, stream, n, true);
+	read_all(tmp("v2"), &o);
+	check(o.ret == 1 && !o.truncated && o.events == 3 && o.prefix_ok,
+	      "version 2 file (raw events) reads: %u events (%s)", o.events, o.err);
+	craft(tmp("v1"), 1, v2json, stream, n, true);
+	expect_open_error("v1", "unsupported version 1 (this walkcov reads versions 2 to 3)");
+}
+
 /* A sink that counts what a replay gives it. */
 static int cb_begins, cb_events, cb_ends, cb_trailers, cb_stop_at;
 
@@ -888,6 +1029,8 @@ int main(void)
 	test_truncation(ref);
 	test_corruption(ref);
 	test_headers();
+	test_evpack();
+	test_blocks();
 	test_replay(ref);
 	test_writer_errors();
 	test_output_file();
