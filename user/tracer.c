@@ -8,6 +8,7 @@
  * fentry_can_attach does. Nothing is guessed from libbpf's log.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -934,43 +935,70 @@ void wc_tracer_close(struct wc_tracer *t)
 
 /* ---- summary mode ---- */
 
+/* Add one key's per-CPU values (NCPU of them at VALS) to its row. */
+static int add_row(struct wc_snapshot *snap, const struct wc_sum_key *key,
+		   const struct wc_sum_val *vals, int ncpu)
+{
+	char comm[WC_COMM_LEN + 1];
+	struct wc_sum_row *r;
+
+	memcpy(comm, key->comm, WC_COMM_LEN);
+	comm[WC_COMM_LEN] = '\0';
+	r = wc_snapshot_row(snap, key->ops, comm);
+	if (!r)
+		return -ENOMEM;
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *src = (const __u64 *)&vals[c];
+		__u64 *dst = (__u64 *)&r->v;
+
+		for (size_t f = 0; f < sizeof(r->v) / sizeof(__u64); f++)
+			dst[f] += src[f];
+	}
+	return 0;
+}
+
+/*
+ * A map syscall holds its CPU's bpf_prog_active: if the reading thread is
+ * preempted inside it (a preemptible kernel), the kernel skips every kprobe
+ * program of the tasks that run on that CPU meanwhile (counted as programs
+ * skipped: lost coverage). So the summary is read in as few syscalls as
+ * possible: batches of keys, not two syscalls per key.
+ */
 int wc_tracer_summary(struct wc_tracer *t, struct wc_snapshot *snap)
 {
+	const __u32 chunk = 64;		/* keys per batch (a hash bucket never holds more) */
 	int ncpu = libbpf_num_possible_cpus(), fd, err = 0;
-	struct wc_sum_key key, next, *prev = NULL;
-	struct wc_sum_val *vals;
+	struct wc_sum_key *keys = NULL;
+	struct wc_sum_val *vals = NULL;
+	__u32 batch = 0, n;
+	bool first = true;
 
 	if (!t || !t->skel || ncpu <= 0)
 		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals) {
+	keys = calloc(chunk, sizeof(*keys));
+	vals = calloc((size_t)chunk * ncpu, sizeof(*vals));
+	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
 	}
 	fd = bpf_map__fd(t->skel->maps.summary);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct wc_sum_row *r;
-		char comm[WC_COMM_LEN + 1];
+	for (;;) {
+		int ret;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;	/* deleted meanwhile: never, entries stay */
-		memcpy(comm, key.comm, WC_COMM_LEN);
-		comm[WC_COMM_LEN] = '\0';
-		r = wc_snapshot_row(snap, key.ops, comm);
-		if (!r) {
-			err = -ENOMEM;
-			goto out;
+		n = chunk;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &n, NULL);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
 		}
-		for (int c = 0; c < ncpu; c++) {
-			const __u64 *src = (const __u64 *)&vals[c];
-			__u64 *dst = (__u64 *)&r->v;
-
-			for (size_t f = 0; f < sizeof(r->v) / sizeof(__u64); f++)
-				dst[f] += src[f];
-		}
+		first = false;
+		for (__u32 i = 0; i < n && !err; i++)
+			err = add_row(snap, &keys[i], &vals[(size_t)i * ncpu], ncpu);
+		if (ret || err)
+			break;	/* ENOENT: that was the last batch */
 	}
+	if (err)
+		goto out;
 	{
 		struct wc_stats sum;
 
@@ -983,6 +1011,7 @@ int wc_tracer_summary(struct wc_tracer *t, struct wc_snapshot *snap)
 				     sum.walks_opened - sum.walks_closed : 0;
 	}
 out:
+	free(keys);
 	free(vals);
 	return err;
 }
