@@ -17,6 +17,16 @@ void wc_snapshot_free(struct wc_snapshot *s)
 	wc_snapshot_init(s);
 }
 
+void wc_sum_val_add(struct wc_sum_val *dst, const struct wc_sum_val *src)
+{
+	__u64 *d = (__u64 *)dst;
+	const __u64 *s = (const __u64 *)src;
+
+	/* struct wc_sum_val is __u64 counters only (bpf/walkcov.h) */
+	for (size_t i = 0; i < sizeof(*dst) / sizeof(__u64); i++)
+		d[i] += s[i];
+}
+
 struct wc_sum_row *wc_snapshot_row(struct wc_snapshot *s, uint64_t ops, const char *comm)
 {
 	struct wc_sum_row *r;

@@ -45,6 +45,8 @@ struct wc_snapshot {
 
 void wc_snapshot_init(struct wc_snapshot *s);
 void wc_snapshot_free(struct wc_snapshot *s);
+/* DST += SRC, counter by counter (sums over CPUs, rows, intervals). */
+void wc_sum_val_add(struct wc_sum_val *dst, const struct wc_sum_val *src);
 /* The row of (ops, comm), added (zeroed) if absent; NULL out of memory. */
 struct wc_sum_row *wc_snapshot_row(struct wc_snapshot *s, uint64_t ops, const char *comm);
 

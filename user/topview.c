@@ -50,15 +50,6 @@ const char *wc_top_group_name(int group)
 	return group == WC_TOP_BY_COMM ? "comm" : "ops";
 }
 
-static void add_val(struct wc_sum_val *dst, const struct wc_sum_val *src)
-{
-	__u64 *d = (__u64 *)dst;
-	const __u64 *s = (const __u64 *)src;
-
-	for (size_t i = 0; i < N_COUNTERS; i++)
-		d[i] += s[i];
-}
-
 /* CUR - PREV; all of CUR if any counter went down (the row was reset) */
 static void delta_val(struct wc_sum_val *d, const struct wc_sum_val *cur,
 		      const struct wc_sum_val *prev)
@@ -245,11 +236,11 @@ int wc_top_view_build(struct wc_top_view *v, const struct wc_snapshot *prev,
 			delta_val(&d, &r->v, &p->row->v);
 		else
 			d = r->v;	/* new since PREV: all of it is new */
-		add_val(&row->total, &r->v);
-		add_val(&row->delta, &d);
+		wc_sum_val_add(&row->total, &r->v);
+		wc_sum_val_add(&row->delta, &d);
 		row->merged++;
-		add_val(&v->all.total, &r->v);
-		add_val(&v->all.delta, &d);
+		wc_sum_val_add(&v->all.total, &r->v);
+		wc_sum_val_add(&v->all.delta, &d);
 		v->all.merged++;
 	}
 	free_hashes(&prev_rows, &groups);
@@ -260,8 +251,8 @@ int wc_top_view_build(struct wc_top_view *v, const struct wc_snapshot *prev,
 		size_t keep = max_rows - 1;
 
 		for (size_t i = keep; i < v->n; i++) {
-			add_val(&v->others.total, &v->rows[i].total);
-			add_val(&v->others.delta, &v->rows[i].delta);
+			wc_sum_val_add(&v->others.total, &v->rows[i].total);
+			wc_sum_val_add(&v->others.delta, &v->rows[i].delta);
 			v->others.merged += v->rows[i].merged;
 		}
 		v->n_folded = v->n - keep;

@@ -947,13 +947,8 @@ static int add_row(struct wc_snapshot *snap, const struct wc_sum_key *key,
 	r = wc_snapshot_row(snap, key->ops, comm);
 	if (!r)
 		return -ENOMEM;
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *src = (const __u64 *)&vals[c];
-		__u64 *dst = (__u64 *)&r->v;
-
-		for (size_t f = 0; f < sizeof(r->v) / sizeof(__u64); f++)
-			dst[f] += src[f];
-	}
+	for (int c = 0; c < ncpu; c++)
+		wc_sum_val_add(&r->v, &vals[c]);
 	return 0;
 }
 
