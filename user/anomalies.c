@@ -11,15 +11,8 @@ static int hash_oom;
 
 #define BLOCK(a) ((a) & ~(WC_PMD_SIZE - 1))
 
-/* The engine's key: type, walk, mm, and the block (double, out of order)
- * or the kind and start (retry, livelock). Built zeroed: compared as bytes. */
-struct mkey {
-	uint64_t walk_id, mm, at;
-	uint32_t type, kind;
-};
-
 struct entry {
-	struct mkey k;
+	struct wc_anomaly_key k;
 	size_t idx;		/* in m->v */
 	UT_hash_handle hh;
 };
@@ -50,7 +43,7 @@ void wc_merger_free(struct wc_merger *m)
 	free(m);
 }
 
-static void key_of(const struct wc_event *e, struct mkey *k)
+void wc_anomaly_key_of(const struct wc_event *e, struct wc_anomaly_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->walk_id = e->walk_id;
@@ -75,14 +68,14 @@ static void merge_split(struct wc_anomaly *a, const struct wc_event *e)
 
 int wc_merger_add(struct wc_merger *m, const struct wc_event *e)
 {
-	struct mkey k;
+	struct wc_anomaly_key k;
 	struct entry *x;
 	struct wc_anomaly *a;
 	uint64_t count = e->ret > 0 ? (uint64_t)e->ret : 1;
 
 	if (e->type != WC_EV_ANOMALY)
 		return 0;
-	key_of(e, &k);
+	wc_anomaly_key_of(e, &k);
 	HASH_FIND(hh, m->h, &k, sizeof(k), x);
 	if (x) {
 		a = &m->v[x->idx].a;

@@ -18,6 +18,17 @@
 
 #define WC_MERGER_MAX 100000
 
+/* The engine's key of an anomaly: type, walk, mm, and the 2 MiB block of
+ * the start (double, out of order) or the kind and start (retry,
+ * livelock). Pieces with equal keys (compared as bytes: no padding) are one
+ * anomaly. */
+struct wc_anomaly_key {
+	uint64_t walk_id, mm, at;
+	uint32_t type, kind;
+};
+
+void wc_anomaly_key_of(const struct wc_event *e, struct wc_anomaly_key *k);
+
 struct wc_merged {
 	struct wc_anomaly a;
 	int32_t stack_id;	/* the kernel stack of its first piece, < 0: none */

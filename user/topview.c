@@ -6,6 +6,7 @@
 #include <uthash.h>
 #include "coverage.h"
 #include "fmt.h"
+#include "anomalies.h"
 #include "topview.h"
 
 /* struct wc_sum_val is a list of __u64 counters: summed and subtracted
@@ -291,16 +292,14 @@ int wc_snapshot_copy(struct wc_snapshot *dst, const struct wc_snapshot *src)
 	return 0;
 }
 
-/* Two anomaly pieces are one anomaly (anomalies.h, the engine's key). */
+/* Two anomaly pieces are one anomaly: the merger's key (anomalies.h). */
 static bool same_anomaly(const struct wc_event *a, const struct wc_event *b)
 {
-	uint64_t block = ~(WC_PMD_SIZE - 1);
+	struct wc_anomaly_key ka, kb;
 
-	if (a->value != b->value || a->walk_id != b->walk_id || a->mm != b->mm)
-		return false;
-	if (a->value == WC_AN_RETRY || a->value == WC_AN_LIVELOCK)
-		return a->kind == b->kind && a->start == b->start;
-	return (a->start & block) == (b->start & block);
+	wc_anomaly_key_of(a, &ka);
+	wc_anomaly_key_of(b, &kb);
+	return !memcmp(&ka, &kb, sizeof(ka));
 }
 
 const struct wc_top_anomaly *wc_top_anomaly_add(struct wc_top_anomalies *l,
