@@ -206,25 +206,11 @@ static int print_plain(const struct wc_snapshot *snap, bool final)
 	return 0;
 }
 
-/* The session reads the counters as soon as it runs, then every delay: a
- * snapshot less than half a delay after the last one taken (or the start)
- * would give rates over a few milliseconds, so it waits for the next. */
-static bool too_early(const struct wc_snapshot *snap, bool final)
-{
-	uint64_t last = env.have_cur ? env.cur.ts_ns : env.prev.ts_ns;
-
-	if (env.plain)
-		last = env.prev.ts_ns;
-	return !final && snap->ts_ns < last + (uint64_t)(env.delay * 1e9 / 2);
-}
-
 static int on_summary(struct wc_sink *sink, const struct wc_snapshot *snap, bool final)
 {
 	int ret = 0;
 
 	(void)sink;
-	if (too_early(snap, final))
-		return 0;
 	if (env.plain) {
 		/* the final snapshot only when -n N has not been met */
 		if (!final || !env.iterations || env.printed < env.iterations)

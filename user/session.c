@@ -573,6 +573,9 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		info.slot_target[i] = wc_tracer_slot_target(t, i);
 	info.mech = wc_tracer_mech(t);
 	info.mono_start_ns = wc_now_ns(CLOCK_MONOTONIC);
+	/* the first summary one interval after the start, not at once: a
+	 * consumer's rates over a few milliseconds would mean nothing */
+	last_summary = info.mono_start_ns;
 	hdr = wc_session_header(&info);
 	begun = !wc_sink_begin(sink, hdr);
 	json_object_put(hdr);
