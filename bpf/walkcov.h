@@ -31,6 +31,8 @@ enum wc_event_type {
 	WC_EV_LEVEL = 7,	/* a walker level function returned (walk_pmd_range, walk_pte_range_inner) */
 	WC_EV_SPLIT = 8,	/* a THP split entered: mm, start (pmd-aligned), value, cls */
 	WC_EV_ANOMALY = 9,	/* summary mode: an anomaly the in-kernel judge found (below) */
+	WC_EV_QUIET = 10,	/* a range no callback visited, its page tables read by the
+				 * tracer (ops without pte_hole): start, end, cls, value, depth */
 };
 
 /* Which callback a WC_EV_VISIT is (also the level of a WC_EV_LEVEL). */
@@ -71,6 +73,29 @@ enum wc_class {
 #define WC_F_KPROBE	0x08	/* produced by a kprobe (not fentry/fexit) */
 #define WC_F_NESTED	0x10	/* WALK_BEGIN/END of an entry point nested in the walk (same walk_id) */
 #define WC_F_NO_WALK	0x20	/* the tracer could not follow this task's walk (task table full): walk_id 0 */
+#define WC_F_OPS_MASK	0x40	/* WALK_BEGIN, CHUNK_BEGIN: value holds the ops' callbacks (WC_OPS_*) */
+
+/* WALK_BEGIN and CHUNK_BEGIN with WC_F_OPS_MASK: which callbacks the walk's
+ * struct mm_walk_ops has (the walker calls only those), and for a chunk
+ * whether its VMA is a hugetlb one. The coverage rule needs them to tell a
+ * range the walker is silent on by design from one it skipped
+ * (docs/coverage.md, section 5a). */
+#define WC_OPS_PGD	0x001
+#define WC_OPS_P4D	0x002
+#define WC_OPS_PUD	0x004
+#define WC_OPS_PMD	0x008
+#define WC_OPS_PTE	0x010
+#define WC_OPS_HOLE	0x020
+#define WC_OPS_HUGETLB	0x040
+#define WC_OPS_TEST	0x080
+#define WC_OPS_INSTALL	0x100	/* install_pte (6.13+): none ptes are filled, not holes */
+#define WC_OPS_VMA_HUGETLB 0x10000	/* CHUNK_BEGIN: walk->vma is VM_HUGETLB */
+
+/* WC_EV_QUIET: what the tracer found reading the page tables of a range no
+ * callback visited, from the top level down to depth (1 p4d, 2 pud, 3 pmd,
+ * 4 pte): cls WC_CLS_NONE, every address of [start, end) has a none entry
+ * on the way; otherwise the first present entry, at address value, of that
+ * class (WC_CLS_UNKNOWN: not read: too long, or no page tables to read). */
 
 /*
  * Walk identity comes from the kernel side: the tracer gives each walk of a
@@ -207,6 +232,10 @@ struct wc_sum_val {
 	__u64 splits_own;	/* huge-pmd splits by the walking task during the walk */
 	__u64 splits_other;	/* ... by another task, of a block inside the walk's range */
 	__u64 events;		/* events of the walk */
+	__u64 gaps;		/* gap anomalies: ranges of complete walks no callback handled */
+	__u64 walks_stopped;	/* walks a non-zero return ended early (the rest is not coverage) */
+	__u64 walks_unsure;	/* walks with a range no callback handled that could not be told
+				 * from one the walker is silent on by design (incomplete) */
 };
 
 /* Per-CPU counters the tracer keeps (array map "stats", one entry per CPU). */

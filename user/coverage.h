@@ -24,6 +24,7 @@ enum wc_anomaly_type {
 	WC_AN_RETRY = 2,	/* a visit repeated: ACTION_AGAIN or the walker's own retry */
 	WC_AN_OUT_OF_ORDER = 3,	/* a terminal visit below the walk's cursor, over nothing handled */
 	WC_AN_LIVELOCK = 4,	/* one range retried more than opts.livelock_retries times */
+	WC_AN_GAP = 5,		/* a range of a complete walk that no callback handled */
 };
 
 enum wc_split_attr {
@@ -43,7 +44,11 @@ enum wc_split_attr {
 #define WC_W_ENTRY_MISSING 0x40	/* a visit judging needs lacked its entry state */
 #define WC_W_EVICTED	0x80	/* closed early: too many walks open */
 #define WC_W_INCOMPLETE	0x100	/* any reason above */
-#define WC_W_REASONS	0xfb	/* the reason bits */
+#define WC_W_UNSURE	0x200	/* a range no callback handled could not be told from one
+				 * the walker is silent on by design (docs/coverage.md 5a) */
+#define WC_W_STOPPED	0x400	/* not a reason: a non-zero return ended the walk early;
+				 * what follows the stop is neither coverage nor a gap */
+#define WC_W_REASONS	0x2fb	/* the reason bits */
 
 struct wc_anomaly {
 	uint32_t type;		/* enum wc_anomaly_type */
@@ -75,6 +80,8 @@ struct wc_walk {
 	uint64_t pud_visits, pte_visits, holes, hugetlb, skipped_vmas;
 	uint64_t splits_own, splits_other;
 	uint64_t retries, doubles, out_of_order, livelocks;
+	uint64_t gaps;		/* gap anomalies (complete walks only) */
+	uint64_t gap_bytes;	/* bytes of those gaps */
 	uint64_t events;
 	uint64_t untracked;	/* bytes of terminal visits the engine could not record
 				 * (interval list full: WC_W_OVERFLOW) */
@@ -98,6 +105,12 @@ enum wc_obs_type {
 	WC_OBS_SKIP = 8,	/* a VMA skipped by walk_page_test: [start, end) */
 	WC_OBS_SPLIT = 9,	/* a huge pmd split while the walk was open: [start, end)
 				 * the 2 MiB block, split (own/other), tid the splitter */
+	WC_OBS_GAP = 10,	/* [start, end) handled by no callback: a gap (made when
+				 * the walk closes complete) */
+	WC_OBS_SILENT = 11,	/* [start, end) unvisited where the walker is silent by
+				 * design (none entries, VMA gaps, hugetlb without hugetlb_entry) */
+	WC_OBS_UNSURE = 12,	/* [start, end) unvisited, and whether by design is unknown */
+	WC_OBS_STOPPED = 13,	/* [start, end) not walked: a non-zero return stopped the walk */
 };
 
 struct wc_observation {
@@ -146,7 +159,8 @@ struct wc_engine_stats {
 	uint64_t idle_closed;		/* walks closed because they went idle */
 	uint64_t walks_complete;	/* every event of the walk seen */
 	uint64_t walks_incomplete;	/* WC_W_INCOMPLETE */
-	uint64_t walks_proven;		/* complete, no double, out-of-order or livelock */
+	uint64_t walks_proven;		/* complete, no double, out-of-order, livelock or gap */
+	uint64_t walks_stopped;		/* WC_W_STOPPED */
 	uint64_t missing_events;	/* seq gaps over all walks */
 	uint64_t untracked_events;	/* WC_F_NO_WALK: the tracer's task table was full */
 	uint64_t evicted;		/* walks closed early because max_open were open */
