@@ -29,6 +29,7 @@ static int hash_oom;	/* uthash could not allocate: the element was not added */
  * and reported incomplete (WC_W_OVERFLOW), like a full list. */
 #define MAX_TOTAL_IVS	(4u << 20)
 #define MAX_PEND	32		/* anomalies pending per walk */
+#define MAX_GAPS	32		/* gaps held per walk until it closes */
 #define SEQ_WIN		64		/* seq numbers that may arrive out of order */
 #define SWEEP_EVERY	65536		/* events between idle sweeps */
 #define DEF_LIVELOCK	1000
@@ -48,6 +49,20 @@ struct space {
 	uint64_t cursor;	/* highest address reached (terminal ends, chunk starts) */
 	struct iv *iv;		/* handled ranges: sorted, disjoint, not touching */
 	int niv, cap;
+};
+
+/* The outermost chunk (__walk_page_range, walk_pgd_range) being walked:
+ * every byte of it must be accounted for, in address order (section 5a). */
+struct frame {
+	int depth;		/* chunk functions open; 0: no frame */
+	uint64_t s, e;		/* its range */
+	uint64_t reach;		/* accounted for up to here */
+	uint32_t mask;		/* the ops' callbacks and VMA kind (WC_OPS_*) */
+	int have_mask, novma;
+};
+
+struct gap {
+	uint64_t mm, s, e, ts;
 };
 
 struct pend {
@@ -76,6 +91,14 @@ struct owalk {
 	struct { int valid; uint32_t kind; uint64_t s, e; } huge;	/* huge entry sent down */
 	struct pend pend[MAX_PEND];	/* in creation order */
 	int npend;
+	struct frame f;
+	/* the walk level: [w.start, w.end) accounted for up to wreach by
+	 * chunks, skipped VMAs and VMA-gap holes (wrule: BEGIN seen) */
+	int wrule, whave_mask;
+	uint32_t wmask;
+	uint64_t wreach;
+	struct gap gaps[MAX_GAPS];	/* judged at close: only a complete walk has gaps */
+	int ngaps;
 };
 
 struct split_rec {
@@ -242,6 +265,119 @@ static void retry(struct wc_engine *e, struct owalk *w, uint32_t kind,
 	}
 }
 
+/* ---- gaps (section 5a) ---- */
+
+static void gap_report(struct wc_engine *e, struct owalk *w, const struct gap *g)
+{
+	struct wc_anomaly a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = WC_AN_GAP;
+	a.walk_id = w->w.id;
+	a.pid = w->w.pid;
+	a.tid = w->w.tid;
+	memcpy(a.comm, w->w.comm, WC_COMM_LEN);
+	a.ops = w->w.ops;
+	a.mm = g->mm;
+	a.start = g->s;
+	a.end = g->e;
+	a.count = 1;
+	a.first_ts = a.last_ts = g->ts;
+	w->w.gaps++;
+	w->w.gap_bytes += g->e - g->s;
+	if (e->obs.observe && observed(e, w)) {
+		struct wc_observation o = { .type = WC_OBS_GAP, .walk_id = w->w.id, .mm = g->mm,
+					    .start = g->s, .end = g->e, .ts = g->ts };
+
+		e->obs.observe(&o, e->obs.ctx);
+	}
+	report(e, w, &a);
+}
+
+/* Is a range the walker left without a callback certainly a gap? Only
+ * where it calls some callback for every address: pte_hole for none
+ * entries, and something for present ones (mm/pagewalk.c). */
+static int gap_certain(uint32_t mask, int walk_level, int novma)
+{
+	if (!(mask & WC_OPS_HOLE))
+		return 0;
+	if (walk_level)		/* VMA gaps: pte_hole(start, end, -1) */
+		return 1;
+	if (mask & WC_OPS_VMA_HUGETLB)	/* silent chunks never get here */
+		return 1;
+	if (novma)		/* leaf or non-present pud/pmd: only their own callback */
+		return (mask & WC_OPS_PUD) && (mask & WC_OPS_PMD);
+	/* the walker goes below pgd only for a callback down there */
+	return !!(mask & (WC_OPS_P4D | WC_OPS_PUD | WC_OPS_PMD | WC_OPS_PTE | WC_OPS_INSTALL));
+}
+
+/* [a, b) got no callback and no silence was shown for it. */
+static void unhandled(struct owalk *w, const struct wc_event *ev, uint64_t a, uint64_t b,
+		      int walk_level)
+{
+	uint32_t mask = walk_level ? w->wmask : w->f.mask;
+	int have = walk_level ? w->whave_mask : w->f.have_mask;
+	struct gap *g;
+
+	if (!have || !gap_certain(mask, walk_level, !walk_level && w->f.novma)) {
+		w->w.flags |= WC_W_UNSURE;
+		return;
+	}
+	if (w->ngaps == MAX_GAPS) {
+		w->w.flags |= WC_W_OVERFLOW;
+		return;
+	}
+	g = &w->gaps[w->ngaps++];
+	g->mm = cur_space(w)->mm;
+	g->s = a;
+	g->e = b;
+	g->ts = ev->ts_ns;
+}
+
+/* [s, end) is accounted for: by the frame when one is open (clipped to it),
+ * else at the walk level. Bytes skipped over on the way are unhandled. */
+static void account(struct owalk *w, const struct wc_event *ev, uint64_t s, uint64_t end)
+{
+	uint64_t lo, hi, *reach;
+	int walk_level = !w->f.depth;
+
+	if (walk_level && !w->wrule)
+		return;
+	lo = walk_level ? w->w.start : w->f.s;
+	hi = walk_level ? w->w.end : w->f.e;
+	reach = walk_level ? &w->wreach : &w->f.reach;
+	s = max64(s, lo);
+	end = min64(end, hi);
+	if (s >= end)
+		return;
+	if (s > *reach)
+		unhandled(w, ev, *reach, s, walk_level);
+	*reach = max64(*reach, end);
+}
+
+/* The frame (or, with none open, the walk) is over: every byte up to its
+ * end must have been accounted for. */
+static void account_tail(struct owalk *w, const struct wc_event *ev, int walk_level)
+{
+	uint64_t hi = walk_level ? w->w.end : w->f.e;
+	uint64_t *reach = walk_level ? &w->wreach : &w->f.reach;
+
+	if (walk_level && !w->wrule)
+		return;
+	if (*reach < hi)
+		unhandled(w, ev, *reach, hi, walk_level);
+	*reach = max64(*reach, hi);
+}
+
+/* The rest of the frame or walk is not walked: a non-zero return. */
+static void stopped(struct wc_engine *e, struct owalk *w, const struct wc_event *ev,
+		    uint64_t s, uint64_t end)
+{
+	w->w.flags |= WC_W_STOPPED;
+	if (s < end)
+		observe(e, w, WC_OBS_STOPPED, 0, ev, s, end, ev->ts_ns);
+}
+
 /* ---- seq accounting ---- */
 
 static void seq_missing(struct owalk *w, uint64_t n)
@@ -309,21 +445,32 @@ static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 	seq_close(w);
 	if (!w->ended)
 		w->w.flags |= WC_W_NO_END;
+	/* a walk that lost events has its reason: what it left unhandled is
+	 * most likely what was lost, not a silence to tell apart */
+	if (w->w.flags & WC_W_REASONS & ~WC_W_UNSURE)
+		w->w.flags &= ~WC_W_UNSURE;
 	if (w->w.flags & WC_W_REASONS)
 		w->w.flags |= WC_W_INCOMPLETE;
 	if (!w->w.end_ts)
 		w->w.end_ts = w->last_ts;
 	while (w->npend)
 		pend_report(e, w, 0);
+	/* a lost visit looks like a gap: only a walk whose every event came
+	 * has gaps (a range it could not judge makes it WC_W_UNSURE, not lossy) */
+	if (!(w->w.flags & WC_W_REASONS & ~WC_W_UNSURE))
+		for (int i = 0; i < w->ngaps; i++)
+			gap_report(e, w, &w->gaps[i]);
 	e->st.walks++;
 	e->st.missing_events += w->w.missing;
 	if (w->w.flags & WC_W_INCOMPLETE) {
 		e->st.walks_incomplete++;
 	} else {
 		e->st.walks_complete++;
-		if (!w->w.doubles && !w->w.out_of_order && !w->w.livelocks)
+		if (!w->w.doubles && !w->w.out_of_order && !w->w.livelocks && !w->w.gaps)
 			e->st.walks_proven++;
 	}
+	if (w->w.flags & WC_W_STOPPED)
+		e->st.walks_stopped++;
 	if (e->o.on_walk)
 		e->o.on_walk(&w->w, e->o.ctx);
 	if (e->obs.closed && observed(e, w))
@@ -564,6 +711,11 @@ static void on_begin(struct wc_engine *e, const struct wc_event *ev)
 	if (!w->w.mm)
 		w->w.mm = ev->mm;
 	space_enter(w, ev->mm);
+	/* walk_page_mapping has no range: only its chunks are judged */
+	w->wrule = ev->start < ev->end;
+	w->wreach = ev->start;
+	w->whave_mask = !!(ev->flags & WC_F_OPS_MASK);
+	w->wmask = (uint32_t)ev->value;
 }
 
 static void on_end(struct wc_engine *e, const struct wc_event *ev)
@@ -575,18 +727,88 @@ static void on_end(struct wc_engine *e, const struct wc_event *ev)
 	w->w.ret = ev->ret;
 	w->w.end_ts = ev->ts_ns;
 	w->ended = 1;
+	if (ev->ret)
+		stopped(e, w, ev, w->wrule ? w->wreach : 0, w->wrule ? w->w.end : 0);
+	else if (!w->f.depth && !(w->w.flags & WC_W_STOPPED))
+		account_tail(w, ev, 1);
 	walk_close(e, w, 0);
+}
+
+/* The outermost chunk opens a frame: the walk level counts its range as
+ * accounted for, and the frame answers for every byte of it. */
+static void frame_open(struct wc_engine *e, struct owalk *w, const struct wc_event *ev)
+{
+	struct frame *f = &w->f;
+
+	account(w, ev, ev->start, ev->end);
+	f->depth = 1;
+	f->s = ev->start;
+	f->e = ev->end;
+	f->reach = ev->start;
+	f->have_mask = !!(ev->flags & WC_F_OPS_MASK);
+	f->mask = (uint32_t)ev->value;
+	f->novma = !!(ev->flags & WC_F_NO_VMA);
+	if (f->have_mask && (f->mask & WC_OPS_VMA_HUGETLB) && !(f->mask & WC_OPS_HUGETLB)) {
+		/* a hugetlb VMA and no hugetlb_entry: nothing is called, by design */
+		f->reach = f->e;
+		if (f->s < f->e)
+			observe(e, w, WC_OBS_SILENT, 0, ev, f->s, f->e, ev->ts_ns);
+	}
+}
+
+static void frame_close(struct wc_engine *e, struct owalk *w, const struct wc_event *ev)
+{
+	struct frame *f = &w->f;
+
+	if (ev->ret)
+		stopped(e, w, ev, f->reach, f->e);
+	else
+		account_tail(w, ev, 0);
+	f->depth = 0;
 }
 
 static void on_chunk(struct wc_engine *e, const struct wc_event *ev)
 {
 	struct owalk *w = activity_walk(e, ev);
 
-	if (w && ev->type == WC_EV_CHUNK_BEGIN) {
+	if (!w)
+		return;
+	if (ev->type == WC_EV_CHUNK_BEGIN) {
 		cur_space(w)->cursor = max64(cur_space(w)->cursor, ev->start);
 		if (ev->start < ev->end)
 			observe(e, w, WC_OBS_CHUNK, 0, ev, ev->start, ev->end, ev->ts_ns);
+		if (w->f.depth)
+			w->f.depth++;	/* nested: walk_pgd_range in __walk_page_range */
+		else
+			frame_open(e, w, ev);
+	} else if (w->f.depth == 1) {
+		frame_close(e, w, ev);
+	} else if (w->f.depth) {
+		w->f.depth--;
 	}
+}
+
+/* The tracer read the page tables of a range no callback visited (ops
+ * without pte_hole). All none: the walker is silent there by design. */
+static void on_quiet(struct wc_engine *e, const struct wc_event *ev)
+{
+	struct owalk *w;
+	uint32_t mask;
+	int have;
+
+	if (ev->end <= ev->start) {
+		e->st.bad_events++;
+		return;
+	}
+	if (!(w = activity_walk(e, ev)))
+		return;
+	mask = w->f.depth ? w->f.mask : w->wmask;
+	have = w->f.depth ? w->f.have_mask : w->whave_mask;
+	/* with pte_hole the walker reports none entries: silence is a gap */
+	if (ev->cls != WC_CLS_NONE || !have || (mask & WC_OPS_HOLE))
+		return;
+	observe(e, w, WC_OBS_SILENT, 0, ev, ev->start, ev->end, ev->ts_ns);
+	account(w, ev, ev->start, ev->end);
 }
 
 static void on_skip(struct wc_engine *e, const struct wc_event *ev)
@@ -603,6 +825,7 @@ static void on_skip(struct wc_engine *e, const struct wc_event *ev)
 	observe(e, w, WC_OBS_SKIP, 0, ev, ev->start, ev->end, ev->ts_ns);
 	/* Fill only: with VM_PFNMAP, pte_hole already reported this range. */
 	cover(e, w, ev, ev->start, ev->end, 0);
+	account(w, ev, ev->start, ev->end);
 }
 
 /* pgd/p4d: the walker ignores walk->action there and descends anyway; a
@@ -676,7 +899,12 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		if (c == V_TERMINAL) {
 			observe(e, w, WC_OBS_HANDLED, ev->kind, ev, s, end, ev->ts_ns);
 			cover(e, w, ev, s, end, 1);
-		} else if (c == V_UNKNOWN) {
+		}
+		/* nothing below to call: the walker does not descend, the
+		 * callback was the last word on its range */
+		if (c == V_TERMINAL || (c == V_PASS && !(ev->flags & WC_F_HAS_LOWER)))
+			account(w, ev, s, end);
+		if (c == V_UNKNOWN) {
 			observe(e, w, WC_OBS_UNJUDGED, ev->kind, ev, s, end, ev->ts_ns);
 		}
 		return;
@@ -757,6 +985,7 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		observe(e, w, WC_OBS_DOUBLE, ev->kind, ev, os, oe, ev->ts_ns);
 	}
 	cover(e, w, ev, s, end, 1);
+	account(w, ev, s, end);
 }
 
 static void split_seen(struct wc_engine *e, const struct owalk *w, const struct wc_event *ev,
@@ -850,7 +1079,7 @@ void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev)
 		on_split(e, ev);
 		return;
 	}
-	if (ev->type < WC_EV_WALK_BEGIN || ev->type > WC_EV_SPLIT) {
+	if (ev->type < WC_EV_WALK_BEGIN || ev->type > WC_EV_QUIET || ev->type == WC_EV_ANOMALY) {
 		e->st.bad_events++;
 		return;
 	}
@@ -870,6 +1099,7 @@ void wc_engine_feed(struct wc_engine *e, const struct wc_event *ev)
 	case WC_EV_VMA_SKIP: on_skip(e, ev); break;
 	case WC_EV_VISIT: on_visit(e, ev); break;
 	case WC_EV_LEVEL: walk_of(e, ev); break;	/* informational only */
+	case WC_EV_QUIET: on_quiet(e, ev); break;
 	}
 }
 
@@ -952,6 +1182,7 @@ const char *wc_anomaly_name(uint32_t type)
 	case WC_AN_RETRY: return "retry";
 	case WC_AN_OUT_OF_ORDER: return "out-of-order";
 	case WC_AN_LIVELOCK: return "livelock";
+	case WC_AN_GAP: return "gap";
 	}
 	return "?";
 }

@@ -104,7 +104,8 @@ struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t
 {
 	struct wc_event *ev;
 
-	if (g->p_skip > 0 && type >= WC_EV_CHUNK_BEGIN && type <= WC_EV_LEVEL &&
+	if (g->p_skip > 0 && ((type >= WC_EV_CHUNK_BEGIN && type <= WC_EV_LEVEL) ||
+			      type == WC_EV_QUIET) &&
 	    eg_chance(&g->skip_rng, g->p_skip)) {
 		g->scratch = g->tmpl;	/* callers may still write into it */
 		return &g->scratch;
@@ -135,7 +136,7 @@ struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t
 	case WC_EV_WALK_BEGIN: ident_begin(&g->tw, ev); break;
 	case WC_EV_WALK_END: ident_end(&g->tw, ev); break;
 	case WC_EV_CHUNK_BEGIN: case WC_EV_CHUNK_END: case WC_EV_VMA_SKIP:
-	case WC_EV_VISIT: case WC_EV_LEVEL:
+	case WC_EV_VISIT: case WC_EV_LEVEL: case WC_EV_QUIET:
 		ident_activity(&g->tw, ev);
 		if (type == WC_EV_CHUNK_BEGIN)
 			g->tw.chunks++;
@@ -155,6 +156,10 @@ void eg_begin(struct evgen *g, uint64_t start, uint64_t end)
 	ev = eg_add(g, WC_EV_WALK_BEGIN, start, end);
 	g->tmpl.walk = walk;
 	ev->vma = 0;
+	if (g->mask_on) {
+		ev->flags |= WC_F_OPS_MASK;
+		ev->value = g->ops_mask;
+	}
 }
 
 void eg_end(struct evgen *g, int64_t ret)
@@ -171,7 +176,12 @@ void eg_end(struct evgen *g, int64_t ret)
 
 void eg_chunk(struct evgen *g, uint64_t start, uint64_t end)
 {
-	eg_add(g, WC_EV_CHUNK_BEGIN, start, end);
+	struct wc_event *ev = eg_add(g, WC_EV_CHUNK_BEGIN, start, end);
+
+	if (g->mask_on) {
+		ev->flags |= WC_F_OPS_MASK;
+		ev->value = g->ops_mask | g->chunk_bits;
+	}
 }
 
 void eg_chunk_end(struct evgen *g, int64_t ret)
@@ -222,6 +232,14 @@ struct wc_event *eg_hole(struct evgen *g, uint64_t start, uint64_t end, int32_t 
 
 	ev->depth = depth;
 	return ev;
+}
+
+void eg_quiet(struct evgen *g, uint64_t start, uint64_t end, uint8_t cls, int32_t depth)
+{
+	struct wc_event *ev = eg_add(g, WC_EV_QUIET, start, end);
+
+	ev->cls = cls;
+	ev->depth = depth;
 }
 
 void eg_split(struct evgen *g, uint32_t tid, uint64_t addr, int huge)
@@ -309,6 +327,14 @@ static struct opsf ops_of(int kind)
 	}
 }
 
+uint32_t eg_ops_mask(int kind)
+{
+	struct opsf o = ops_of(kind);
+
+	return (o.pud ? WC_OPS_PUD : 0) | (o.pmd ? WC_OPS_PMD : 0) | (o.pte ? WC_OPS_PTE : 0) |
+	       (o.hole ? WC_OPS_HOLE : 0) | WC_OPS_HUGETLB;
+}
+
 /* The pmds of [s, e) in one VMA. Returns 1 if a callback stopped the walk. */
 static int model_pmds(struct evgen *g, uint64_t *rng, struct eg_model *m,
 		      uint64_t s, uint64_t e)
@@ -327,6 +353,8 @@ static int model_pmds(struct evgen *g, uint64_t *rng, struct eg_model *m,
 			if (o.hole) {
 				eg_hole(g, a, n, 3);
 				m->exp_bytes += n - a;
+			} else {	/* the tracer reads what nobody visited */
+				eg_quiet(g, a, n, WC_CLS_NONE, 3);
 			}
 			continue;
 		}
@@ -397,6 +425,8 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 	g->tmpl.ops = m->ops;
 	g->tmpl.vma = 0;
 	g->tmpl.slot = 1;
+	g->mask_on = 1;
+	g->ops_mask = eg_ops_mask(m->ops_kind);
 	if (m->end_skipped || !eg_chance(rng, m->p_skip_bound))
 		eg_begin(g, l->start, l->end);
 	if (m->nested) {
@@ -415,6 +445,8 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 		if (a < v->start && o.hole) {	/* a gap between VMAs */
 			eg_hole(g, a, v->start, -1);
 			m->exp_bytes += v->start - a;
+		} else if (a < v->start) {
+			eg_quiet(g, a, v->start, WC_CLS_NONE, 4);
 		}
 		g->tmpl.vma = v->ptr;
 		switch (v->type) {
@@ -429,7 +461,9 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 			m->exp_bytes += v->end - v->start;
 			break;
 		case EG_HUGETLB:
+			g->chunk_bits = WC_OPS_VMA_HUGETLB;
 			eg_chunk(g, v->start, v->end);
+			g->chunk_bits = 0;
 			for (uint64_t h = v->start; h < v->end; h += EG_PMD)
 				eg_visit(g, WC_K_HUGETLB_ENTRY, h, h + EG_PMD, WC_ACT_SUBTREE,
 					 WC_CLS_UNKNOWN, 0);
@@ -449,6 +483,8 @@ void eg_model_walk(struct evgen *g, uint64_t *rng, struct eg_model *m,
 	if (!stopped && a < l->end && o.hole) {
 		eg_hole(g, a, l->end, -1);
 		m->exp_bytes += l->end - a;
+	} else if (!stopped && a < l->end) {
+		eg_quiet(g, a, l->end, WC_CLS_NONE, 4);
 	}
 	g->tmpl.walk = 0;
 	if (m->nested) {

@@ -44,6 +44,10 @@ struct evgen {
 	double p_skip;
 	uint64_t skip_rng;
 	struct wc_event scratch;	/* what eg_add returns for a skipped event */
+	/* the ops' callbacks (WC_OPS_*) that WALK_BEGIN and CHUNK_BEGIN carry
+	 * (WC_F_OPS_MASK) when mask_on; chunk_bits adds to chunks' (a hugetlb VMA) */
+	int mask_on;
+	uint32_t ops_mask, chunk_bits;
 };
 
 void eg_init(struct evgen *g);
@@ -66,6 +70,10 @@ struct wc_event *eg_pmd(struct evgen *g, uint64_t addr, uint8_t action, uint8_t 
 			uint8_t flags);	/* [addr, next pmd boundary) */
 void eg_ptes(struct evgen *g, uint64_t start, uint64_t end);	/* one pte_entry per page */
 struct wc_event *eg_hole(struct evgen *g, uint64_t start, uint64_t end, int32_t depth);
+/* The tracer's reading of an unvisited range: cls WC_CLS_NONE, all none. */
+void eg_quiet(struct evgen *g, uint64_t start, uint64_t end, uint8_t cls, int32_t depth);
+/* Callbacks of a model ops kind, as WC_OPS_* bits. */
+uint32_t eg_ops_mask(int ops_kind);
 /* A split by TID (part of g's walk if TID is g's walking task). */
 void eg_split(struct evgen *g, uint32_t tid, uint64_t addr, int huge);
 

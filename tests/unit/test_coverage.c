@@ -1049,7 +1049,8 @@ static int t_stop_ends_walk(void)
 	run(e, &g);
 	CHECK(c.na == 0);
 	CHECK(c.nw == 2 && c.w[0].id != c.w[1].id && c.w[0].bytes == MB2 && c.w[1].bytes == MB2);
-	CHECK(c.nw == 2 && c.w[0].flags == (WC_W_NO_BEGIN | WC_W_NO_END | WC_W_INCOMPLETE));
+	CHECK(c.nw == 2 && c.w[0].flags == (WC_W_NO_BEGIN | WC_W_NO_END | WC_W_INCOMPLETE |
+					     WC_W_STOPPED));
 	wc_engine_free(e);
 	col_free(&c);
 	return ok;
@@ -1261,8 +1262,11 @@ static int t_idle_and_bad(void)
 	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
 	g.tmpl.tid = 101;
 	memset(&g.tw, 0, sizeof(g.tw));
+	g.mask_on = 1;		/* pmd_entry only: the empty range is read as none */
+	g.ops_mask = WC_OPS_PMD;
 	for (int i = 0; i < 40000; i++) {
 		eg_begin(&g, B, B + MB2);
+		eg_quiet(&g, B, B + MB2, WC_CLS_NONE, 4);
 		eg_end(&g, 0);
 	}
 	eg_add(&g, 99, 0, 0);				/* unknown type */
@@ -1465,6 +1469,11 @@ static int property_round(uint64_t seed, double p, int skip)
 	CHECK(count(&c, WC_AN_DOUBLE) == 0);
 	CHECK(count(&c, WC_AN_OUT_OF_ORDER) == 0);
 	CHECK(count(&c, WC_AN_LIVELOCK) == 0);
+	/* a program the kernel skips uses no index: a complete-looking walk
+	 * may miss a hole (docs/coverage.md 5a); a full ring buffer never
+	 * makes a gap */
+	if (!skip)
+		CHECK(count(&c, WC_AN_GAP) == 0);
 	if (p == 0 && !skip) {	/* nothing lost: the engine sees exactly the model */
 		CHECK(c.nw == exp_walks);
 		CHECK(bytes == exp_bytes);
@@ -1472,7 +1481,7 @@ static int property_round(uint64_t seed, double p, int skip)
 		CHECK(wc_engine_stats(e)->walks_complete == exp_walks);
 		CHECK(wc_engine_stats(e)->walks_proven == exp_walks);
 		for (size_t i = 0; i < c.nw; i++)
-			CHECK(c.w[i].flags == 0);
+			CHECK((c.w[i].flags & ~WC_W_STOPPED) == 0 && c.w[i].gaps == 0);
 	} else {
 		CHECK(bytes <= exp_bytes);
 	}
@@ -1702,6 +1711,234 @@ static int t_observer(void)
 	return ok;
 }
 
+/* ---- gaps (docs/coverage.md 5a) ---- */
+
+/* One walk of [B, B + n pmds) with MASK, one frame over it; BODY's visits. */
+static void gap_walk(struct evgen *g, uint32_t mask, int n)
+{
+	eg_init(g);
+	g->mask_on = 1;
+	g->ops_mask = mask;
+	eg_begin(g, B, B + n * MB2);
+	chunk2(g, B, B + n * MB2);
+}
+
+static void gap_end(struct evgen *g, int64_t ret)
+{
+	chunk2_end(g, ret);
+	eg_end(g, ret);
+}
+
+#define HOLE_OPS (WC_OPS_PMD | WC_OPS_HOLE)
+
+/* A populated pmd the walker passed over without any callback. */
+static int t_gap_skip(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	const struct wc_anomaly *a;
+	struct evgen g;
+	int ok = 1;
+
+	gap_walk(&g, HOLE_OPS, 4);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_hole(&g, B + 2 * MB2, B + 3 * MB2, 3);	/* pmd 1: nothing at all */
+	eg_pmd(&g, B + 3 * MB2, WC_ACT_SUBTREE, WC_CLS_HUGE, 0);
+	gap_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1 && c.w[0].flags == 0 && c.w[0].gaps == 1 && c.w[0].gap_bytes == MB2);
+	CHECK(count(&c, WC_AN_GAP) == 1 && c.na == 1);
+	a = first(&c, WC_AN_GAP);
+	CHECK(a && a->start == B + MB2 && a->end == B + 2 * MB2 && a->walk_id == c.w[0].id &&
+	      a->mm == M && a->count == 1);
+	CHECK(wc_engine_stats(e)->walks_complete == 1 && wc_engine_stats(e)->walks_proven == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* A loop cut short: the chunk returns 0 before its end; the next chunk
+ * goes on. Then the same with the VMA gap not reported (walk level). */
+static int t_gap_cut(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	gap_walk(&g, HOLE_OPS, 3);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	chunk2_end(&g, 0);	/* [B + 2M, B + 6M) never visited */
+	g.tmpl.vma = 0;
+	eg_hole(&g, B + 6 * MB2, B + 7 * MB2, -1);
+	chunk2(&g, B + 8 * MB2, B + 9 * MB2);	/* [B + 14M, B + 16M): no hole for the VMA gap */
+	eg_pmd(&g, B + 8 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	chunk2_end(&g, 0);
+	g.tmpl.walk = 0;
+	eg_end(&g, 0);
+	run(e, &g);
+	/* the begin said [B, B + 6M): the walk-level rule sees nothing past
+	 * it; the frame rule sees the cut */
+	CHECK(c.nw == 1 && c.w[0].gaps == 1 && count(&c, WC_AN_GAP) == 1);
+	CHECK(c.na >= 1 && c.a[0].start == B + MB2 && c.a[0].end == B + 3 * MB2);
+
+	e = (wc_engine_free(e), col_free(&c), engine(&c, 0));
+	eg_init(&g);
+	g.mask_on = 1;
+	g.ops_mask = HOLE_OPS;
+	eg_begin(&g, B, B + 9 * MB2);
+	chunk2(&g, B, B + MB2);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	chunk2_end(&g, 0);
+	chunk2(&g, B + 4 * MB2, B + 9 * MB2);	/* VMA gap [B + 2M, B + 8M): no hole */
+	eg_hole(&g, B + 4 * MB2, B + 9 * MB2, 2);
+	gap_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1 && c.w[0].gaps == 1 && c.na == 1 && c.a[0].type == WC_AN_GAP &&
+	      c.a[0].start == B + MB2 && c.a[0].end == B + 4 * MB2);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* A non-zero return stops the walk: the rest is neither handled nor a gap. */
+static int t_gap_stop(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	gap_walk(&g, HOLE_OPS, 4);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0)->ret = 1;	/* pagemap: buffer full */
+	gap_end(&g, 1);
+	run(e, &g);
+	CHECK(c.nw == 1 && c.w[0].flags == WC_W_STOPPED && c.w[0].gaps == 0 && c.na == 0);
+	CHECK(c.w[0].bytes == MB2);
+	CHECK(wc_engine_stats(e)->walks_stopped == 1 && wc_engine_stats(e)->walks_proven == 1);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* Ops without pte_hole: a none pmd is silent by design. The tracer's reading
+ * tells it from a skip; without the reading, or with a present entry found,
+ * the walk could not be proven. With pte_hole, a reading never excuses. */
+static int t_gap_silent(void)
+{
+	static const struct { uint32_t mask; int quiet; uint8_t cls; uint32_t flags; int gaps; } v[] = {
+		{ WC_OPS_PMD, 1, WC_CLS_NONE, 0, 0 },
+		{ WC_OPS_PMD, 0, 0, WC_W_UNSURE | WC_W_INCOMPLETE, 0 },
+		{ WC_OPS_PMD, 1, WC_CLS_HUGE, WC_W_UNSURE | WC_W_INCOMPLETE, 0 },
+		{ WC_OPS_PMD, 1, WC_CLS_UNKNOWN, WC_W_UNSURE | WC_W_INCOMPLETE, 0 },
+		{ HOLE_OPS, 1, WC_CLS_NONE, 0, 1 },
+	};
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct col c;
+		struct wc_engine *e = engine(&c, 0);
+		struct evgen g;
+
+		gap_walk(&g, v[i].mask, 3);
+		eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		if (v[i].quiet)
+			eg_quiet(&g, B + MB2, B + 2 * MB2, v[i].cls, 3);
+		eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		gap_end(&g, 0);
+		run(e, &g);
+		CHECK(c.nw == 1 && c.w[0].flags == v[i].flags && c.w[0].gaps == (uint64_t)v[i].gaps);
+		CHECK(count(&c, WC_AN_GAP) == (size_t)v[i].gaps);
+		CHECK(wc_engine_stats(e)->walks_proven == (v[i].flags || v[i].gaps ? 0u : 1u));
+		if (!ok)
+			fprintf(stderr, "  variant %zu\n", i);
+		wc_engine_free(e);
+		col_free(&c);
+	}
+	return ok;
+}
+
+/* Where the walker calls nothing by design: a hugetlb VMA with no
+ * hugetlb_entry; a pgd/p4d callback with nothing below it (MGLRU); VMA
+ * gaps read as empty. Where it cannot be told: a walk without VMA whose
+ * ops lack pud_entry, and a stream without the ops' callbacks (old files). */
+static int t_gap_by_design(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	gap_walk(&g, WC_OPS_PMD | WC_OPS_HOLE, 0);	/* hugetlb VMA, no hugetlb_entry */
+	g.ops_mask = WC_OPS_PMD | WC_OPS_HOLE;
+	g.chunk_bits = WC_OPS_VMA_HUGETLB;
+	eg_begin(&g, B, B + 2 * MB2);
+	chunk2(&g, B, B + 2 * MB2);
+	gap_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 2 && c.w[1].flags == 0 && c.w[1].gaps == 0 && c.na == 0);
+
+	e = (wc_engine_free(e), col_free(&c), engine(&c, 0));
+	gap_walk(&g, WC_OPS_P4D | WC_OPS_TEST, 0);	/* MGLRU: p4d_entry walks itself */
+	eg_begin(&g, B, B + 4 * MB2);
+	eg_skip(&g, B, B + MB2);
+	eg_quiet(&g, B + MB2, B + 2 * MB2, WC_CLS_NONE, 4);	/* a VMA gap */
+	chunk2(&g, B + 2 * MB2, B + 4 * MB2);
+	eg_visit(&g, WC_K_P4D_ENTRY, B & ~((1ULL << 39) - 1), (B & ~((1ULL << 39) - 1)) + (1ULL << 39),
+		 WC_ACT_SUBTREE, WC_CLS_UNKNOWN, 0);
+	gap_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 2 && c.w[1].flags == 0 && c.na == 0);
+
+	e = (wc_engine_free(e), col_free(&c), engine(&c, 0));
+	gap_walk(&g, WC_OPS_PMD | WC_OPS_PTE | WC_OPS_HOLE, 2);	/* no VMA, no pud_entry */
+	g.tmpl.vma = 0;
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, WC_F_HAS_LOWER | WC_F_NO_VMA);
+	eg_ptes(&g, B, B + MB2);
+	gap_end(&g, 0);
+	for (size_t i = 0; i < g.n; i++)
+		g.ev[i].flags |= g.ev[i].type == WC_EV_CHUNK_BEGIN ? WC_F_NO_VMA : 0;
+	run(e, &g);
+	CHECK(c.nw == 1 && c.w[0].flags == (WC_W_UNSURE | WC_W_INCOMPLETE) && c.na == 0);
+
+	e = (wc_engine_free(e), col_free(&c), engine(&c, 0));
+	gap_walk(&g, HOLE_OPS, 2);	/* no mask: a record of an older walkcov */
+	g.mask_on = 0;
+	for (size_t i = 0; i < g.n; i++)
+		g.ev[i].flags &= ~WC_F_OPS_MASK;
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	gap_end(&g, 0);
+	run(e, &g);
+	CHECK(c.nw == 1 && c.w[0].flags == (WC_W_UNSURE | WC_W_INCOMPLETE) && c.na == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
+/* A lost event looks like a gap: a walk with a seq gap reports none. */
+static int t_gap_lost(void)
+{
+	struct col c;
+	struct wc_engine *e = engine(&c, 0);
+	struct evgen g;
+	int ok = 1;
+
+	gap_walk(&g, HOLE_OPS, 3);
+	eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B + MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+	gap_end(&g, 0);
+	g.ev[4] = g.ev[5];	/* the ring buffer lost the second pmd */
+	memmove(&g.ev[5], &g.ev[6], (g.n - 6) * sizeof(g.ev[0]));
+	g.n--;
+	run(e, &g);
+	CHECK(c.nw == 1 && c.w[0].flags == (WC_W_SEQ_GAP | WC_W_INCOMPLETE) && c.w[0].gaps == 0);
+	CHECK(c.na == 0);
+	wc_engine_free(e);
+	col_free(&c);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -1729,6 +1966,12 @@ static const struct {
 	{ "chunk overrun: a double across two chunks of one walk", t_overrun },
 	{ "walk entry program skipped: incomplete, doubles still real", t_begin_skipped },
 	{ "a chunk returning non-zero ends the walk", t_stop_ends_walk },
+	{ "gap: a populated pmd skipped", t_gap_skip },
+	{ "gap: a chunk loop cut short, a VMA gap not reported", t_gap_cut },
+	{ "a non-zero return stops the walk: no gap", t_gap_stop },
+	{ "silent by design: the tracer's reading, unsure without it", t_gap_silent },
+	{ "silent by design: hugetlb, MGLRU, VMA gaps; unsure cases", t_gap_by_design },
+	{ "a lost event is never a gap", t_gap_lost },
 	{ "seq gap or repeat: incomplete", t_seq_gap },
 	{ "pgd/p4d: the callback's own CONTINUE, a stale one", t_upper_levels },
 	{ "a descending pmd without its entry: incomplete", t_entry_missing },
