@@ -24,4 +24,17 @@
 #define WC_PTE_PSE		(1ULL << 7)
 #define WC_PTE_PROTNONE		(1ULL << 8)
 
+/* Reading page tables (bpf/quiet.bpf.h): x86's pXd_none() ignores the
+ * accessed and dirty bits (Knights Landing erratum); a table entry's
+ * physical address, seen through the direct map at page_offset_base
+ * (randomized: the frontend finds the variable in kallsyms, else these
+ * defaults), and the top level's shift (pgdir_shift: 48 with 5 levels). */
+#define WC_PT_NONE_MASK		(~0x60ULL)
+#define WC_PT_PFN_MASK		0x000ffffffffff000ULL
+#define WC_PT_ENTRIES		512
+#define WC_PAGE_OFFSET_4L	0xffff888000000000ULL
+#define WC_PAGE_OFFSET_5L	0xff11000000000000ULL
+#define WC_PGDIR_SHIFT_4L	39
+#define WC_PGDIR_SHIFT_5L	48
+
 #endif /* WALKCOV_ARCH_H */

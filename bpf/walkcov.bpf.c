@@ -35,6 +35,7 @@ const volatile __u8 emit_all_splits = 0;	/* also splits of non-huge pmds */
 const volatile __u8 mode = WC_MODE_F_EVENTS;	/* WC_MODE_F_*: full events, the judge, or both */
 const volatile __u32 livelock_retries = WC_LIVELOCK_DEFAULT;	/* the judge's livelock threshold */
 const volatile __u64 wakeup_bytes = 0;	/* wake the consumer once this much is pending */
+const volatile __u8 read_quiet = 1;	/* read what nobody visited (debugging: WALKCOV_NO_QUIET) */
 
 /* Filters (docs/production.md). Task filters are checked at every event:
  * a task filtered out costs a few compares and touches no map. The ops
@@ -94,6 +95,14 @@ struct task_walk {
 	__u8 stopped;			/* the outermost chunk returned non-zero */
 	__u8 skip;			/* enum ops_verdict: the walk's --ops decision */
 	__u16 nest[WC_MAX_NEST];	/* slots of the open entry points */
+	/* what nobody visited is read (bpf/quiet.bpf.h) for ops without
+	 * pte_hole: in the chunk at frame_level (0: not read), up to reach of
+	 * [.., frame_end); between chunks down to the ptes (walk_quiet), up to
+	 * walk_reach of [.., walk_end) */
+	__u64 mm;
+	__u64 reach, frame_end, walk_reach, walk_end;
+	__u32 frame_mask;		/* WC_OPS_* of the chunk */
+	__u8 frame_level, walk_quiet;
 };
 
 struct {
@@ -117,6 +126,7 @@ struct ident {
 	__u32 seq;
 	__u8 flags;		/* WC_F_NESTED, WC_F_NO_WALK */
 	__u8 skip;		/* its walk is filtered out by --ops: emit nothing */
+	__u8 quiet;		/* in a chunk whose unvisited ranges are read */
 };
 
 /* What an entry hands to its exit, per task and slot. */
@@ -538,8 +548,8 @@ static __always_inline void take(struct ident *id, struct task_walk *tw)
 }
 
 /* A walk entry point with OPS is entered. */
-static __always_inline void ident_begin(struct ident *id, __u16 slot,
-					const struct mm_walk_ops *ops)
+static __always_inline struct task_walk *ident_begin(struct ident *id, __u16 slot,
+						     const struct mm_walk_ops *ops)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
@@ -555,17 +565,18 @@ static __always_inline void ident_begin(struct ident *id, __u16 slot,
 			id->flags |= WC_F_NESTED;
 			id->skip = tw->skip != OPS_IN;
 			take(id, tw);
-			return;
+			return NULL;
 		}
 	}
 	tw = walk_start(tid, tw, 0, 1, slot, ops_verdict(ops));
 	if (!tw) {
 		id->flags |= WC_F_NO_WALK;
 		id->skip = ops_verdict(ops) != OPS_IN;
-		return;
+		return NULL;
 	}
 	id->skip = tw->skip != OPS_IN;
 	take(id, tw);
+	return tw;
 }
 
 /* A walk entry point returns: pop its level; the last level ends the walk. */
@@ -624,6 +635,7 @@ static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 
 	if (tw->skip == OPS_UNKNOWN && walk)
 		tw->skip = walk_verdict(walk);
 	id->skip = tw->skip != OPS_IN;
+	id->quiet = tw->chunks && tw->frame_level;
 	tw->active = 1;
 	if (!tw->walk)
 		tw->walk = walk;
@@ -691,6 +703,142 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 		lower = true;
 	if (lower)
 		e->flags |= WC_F_HAS_LOWER;
+}
+
+/* ---- what nobody visited (docs/coverage.md 5a, bpf/quiet.bpf.h) ---- */
+
+#include "quiet.bpf.h"
+
+#define VM_HUGETLB_FLAG 0x00400000ULL	/* include/linux/mm.h, VM_HUGETLB */
+
+/* The callbacks OPS has (WC_OPS_*): the walker calls only those. */
+static __always_inline __u32 ops_mask(const struct mm_walk_ops *ops)
+{
+	__u32 m = 0;
+
+	if (!ops)
+		return 0;
+	m |= BPF_CORE_READ(ops, pgd_entry) ? WC_OPS_PGD : 0;
+	m |= BPF_CORE_READ(ops, p4d_entry) ? WC_OPS_P4D : 0;
+	m |= BPF_CORE_READ(ops, pud_entry) ? WC_OPS_PUD : 0;
+	m |= BPF_CORE_READ(ops, pmd_entry) ? WC_OPS_PMD : 0;
+	m |= BPF_CORE_READ(ops, pte_entry) ? WC_OPS_PTE : 0;
+	m |= BPF_CORE_READ(ops, pte_hole) ? WC_OPS_HOLE : 0;
+	m |= BPF_CORE_READ(ops, hugetlb_entry) ? WC_OPS_HUGETLB : 0;
+	m |= BPF_CORE_READ(ops, test_walk) ? WC_OPS_TEST : 0;
+	if (bpf_core_field_exists(ops->install_pte) && BPF_CORE_READ(ops, install_pte))
+		m |= WC_OPS_INSTALL;
+	return m;
+}
+
+/* The level at which the walker decides whether to call anything, for
+ * ops without pte_hole (quiet_read's level); 0: nothing to read (pte_hole
+ * reports every none entry, or nothing below the pgd is ever called). */
+static __always_inline __u8 decide_level(__u32 m)
+{
+	if (m & WC_OPS_HOLE)
+		return 0;
+	if (m & (WC_OPS_PMD | WC_OPS_PTE | WC_OPS_INSTALL))
+		return 3;
+	if (m & WC_OPS_PUD)
+		return 2;
+	return (m & WC_OPS_P4D) ? 1 : 0;
+}
+
+/* A WC_EV_QUIET event of TW's walk: [s, e) of its mm read down to LEVEL. */
+static __noinline void quiet_emit(struct task_walk *tw, struct call *c, __u64 s, __u64 e,
+				  __u32 level)
+{
+	struct ident id = {};
+	struct wc_event *ev;
+	struct quiet q;
+	struct evh h;
+
+	if (!read_quiet || !tw || s >= e || tw->skip != OPS_IN || !tw->mm)
+		return;
+	take(&id, tw);
+	__builtin_memset(&q, 0, sizeof(q));
+	q.mm = tw->mm;
+	q.a = s;
+	q.end = e;
+	q.level = level;
+	quiet_read(&q);
+	ev = ev_open(WC_EV_QUIET, c->slot, &id, &h, c->ctx);
+	if (!ev)
+		return;
+	ev->walk = tw->walk;
+	ev->mm = tw->mm;
+	ev->start = s;
+	ev->end = e;
+	ev->cls = q.cls;
+	ev->value = q.found;
+	ev->depth = level;
+	ev_close(ev, c, &h);
+}
+
+/* Between chunks (VMA gaps) nothing may be mapped: read down to the ptes
+ * what lies before S, then count [.., e) as reached. */
+static __always_inline void quiet_walk_to(struct task_walk *tw, struct call *c, __u64 s, __u64 e)
+{
+	if (tw->walk_quiet && s > tw->walk_reach)
+		quiet_emit(tw, c, tw->walk_reach, s < tw->walk_end ? s : tw->walk_end, QUIET_PTE);
+	if (e > tw->walk_reach)
+		tw->walk_reach = e;
+}
+
+/* The outermost chunk [s, e) of WALK begins, with ops mask MASK. */
+static __always_inline void frame_open(struct task_walk *tw, struct call *c, struct mm_walk *walk,
+				       __u64 s, __u64 e, __u32 mask)
+{
+	quiet_walk_to(tw, c, s, e);
+	if (!tw->mm)
+		tw->mm = (__u64)BPF_CORE_READ(walk, mm);
+	tw->reach = s;
+	tw->frame_end = e;
+	tw->frame_mask = mask;
+	tw->frame_level = 0;
+	if (!BPF_CORE_READ(walk, vma))
+		return;		/* no VMA: the walk may not be the mm's tables */
+	if (mask & WC_OPS_VMA_HUGETLB)
+		tw->frame_level = (mask & WC_OPS_HUGETLB) && !(mask & WC_OPS_HOLE) ? 3 : 0;
+	else
+		tw->frame_level = decide_level(mask);
+}
+
+/* Does a visit of KIND that exited with ACTION and RET send the walker
+ * below it (so its range is not yet accounted for)? */
+static __always_inline bool passes_down(__u32 mask, __u8 kind, __u8 action, __u64 ret)
+{
+	__u32 below = mask & (WC_OPS_PTE | WC_OPS_INSTALL);
+
+	switch (kind) {
+	case WC_K_PGD_ENTRY:
+		below |= mask & WC_OPS_P4D;
+		/* fall through */
+	case WC_K_P4D_ENTRY:
+		below |= mask & WC_OPS_PUD;
+		return below || (mask & WC_OPS_PMD);	/* these levels ignore the action */
+	case WC_K_PUD_ENTRY:
+		below |= mask & WC_OPS_PMD;
+		/* fall through */
+	case WC_K_PMD_ENTRY:
+		return !ret && action == WC_ACT_SUBTREE && below;
+	}
+	return false;
+}
+
+/* A visit of [s, e) in the frame: read what nobody visited before it. */
+static __always_inline void quiet_visit(struct task_walk *tw, struct call *c, __u8 kind,
+					__u64 s, __u64 e, __u8 action)
+{
+	if (!tw || !tw->chunks || !tw->frame_level ||
+	    passes_down(tw->frame_mask, kind, action, c->ret))
+		return;
+	if (s > tw->reach && tw->reach < tw->frame_end)
+		quiet_emit(tw, c, tw->reach, s < tw->frame_end ? s : tw->frame_end,
+			   tw->frame_level);
+	if (e > tw->reach)
+		tw->reach = e;
 }
 
 /* Callbacks whose entry state (entry value, walk->action) the exit needs. */
@@ -774,43 +922,66 @@ static __always_inline int on_entry(struct call *c)
 		return 0;
 
 	if (s->role == WC_R_WALK) {
-		ident_begin(&id, c->slot, (const struct mm_walk_ops *)arg(c, s->arg_ops));
+		const struct mm_walk_ops *ops = (const struct mm_walk_ops *)arg(c, s->arg_ops);
+		struct vm_area_struct *vma = (void *)arg(c, s->arg_vma);
+		__u64 start = arg(c, s->arg_start), end = arg(c, s->arg_end), mm = arg(c, s->arg_mm);
+		struct task_walk *tw = ident_begin(&id, c->slot, ops);
+		__u32 mask = ops_mask(ops);
+
 		if (id.skip)
 			return 0;
+		if (vma) {
+			mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+			if (s->arg_start == WC_ARG_NONE) {	/* walk_page_vma */
+				start = BPF_CORE_READ(vma, vm_start);
+				end = BPF_CORE_READ(vma, vm_end);
+			}
+		}
+		if (tw) {
+			tw->mm = mm;
+			tw->walk_reach = start;
+			tw->walk_end = end;
+			tw->walk_quiet = start < end && !(mask & WC_OPS_HOLE);
+		}
 		e = ev_open(WC_EV_WALK_BEGIN, c->slot, &id, &h, c->ctx);
 		if (!e)
 			return 0;
-		e->start = arg(c, s->arg_start);
-		e->end = arg(c, s->arg_end);
-		e->ops = ops_id((const struct mm_walk_ops *)arg(c, s->arg_ops));
-		e->mm = arg(c, s->arg_mm);
-		e->vma = arg(c, s->arg_vma);
-		if (e->vma) {
-			struct vm_area_struct *vma = (void *)e->vma;
-
-			e->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-			if (s->arg_start == WC_ARG_NONE) {	/* walk_page_vma */
-				e->start = BPF_CORE_READ(vma, vm_start);
-				e->end = BPF_CORE_READ(vma, vm_end);
-			}
-		}
+		e->start = start;
+		e->end = end;
+		e->ops = ops_id(ops);
+		e->mm = mm;
+		e->vma = (__u64)vma;
+		e->flags |= WC_F_OPS_MASK;
+		e->value = mask;
 		ev_close(e, c, &h);
 		return 0;
 	}
 
 	if (s->role == WC_R_CHUNK) {
-		struct task_walk *tw = ident_activity(&id, arg(c, s->arg_walk));
+		struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
+		struct task_walk *tw = ident_activity(&id, (__u64)walk);
+		struct vm_area_struct *vma;
+		bool outer = tw && !tw->chunks;
+		__u32 mask;
 
 		if (tw && tw->chunks < 255)
 			tw->chunks++;
-		if (id.skip)
+		if (id.skip || !walk)
 			return 0;
+		mask = ops_mask(BPF_CORE_READ(walk, ops));
+		vma = BPF_CORE_READ(walk, vma);
+		if (vma && (BPF_CORE_READ(vma, vm_flags) & VM_HUGETLB_FLAG))
+			mask |= WC_OPS_VMA_HUGETLB;
+		if (outer)
+			frame_open(tw, c, walk, arg(c, s->arg_start), arg(c, s->arg_end), mask);
 		e = ev_open(WC_EV_CHUNK_BEGIN, c->slot, &id, &h, c->ctx);
 		if (!e)
 			return 0;
-		from_walk(e, (struct mm_walk *)arg(c, s->arg_walk), WC_K_NONE);
+		from_walk(e, walk, WC_K_NONE);
 		e->start = arg(c, s->arg_start);
 		e->end = arg(c, s->arg_end);
+		e->flags |= WC_F_OPS_MASK;
+		e->value = mask;
 		ev_close(e, c, &h);
 		return 0;
 	}
@@ -855,6 +1026,19 @@ static __always_inline int on_entry(struct call *c)
 	return 0;
 }
 
+/* The outermost walk entry point returns 0: between its last chunk and its
+ * end nothing may be mapped (read down to the ptes). */
+static __always_inline void walk_tail(struct call *c)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+	if (!tw || c->ret || tw->depth != 1 || tw->nest[0] != c->slot || tw->chunks ||
+	    tw->stopped || !tw->walk_quiet)
+		return;
+	quiet_walk_to(tw, c, tw->walk_end, tw->walk_end);
+}
+
 static __always_inline bool same_args(const struct stash_val *v, const struct call *c)
 {
 	for (int i = 0; i < WC_MAX_ARGS; i++)
@@ -870,7 +1054,7 @@ static __always_inline int on_exit(struct call *c)
 	struct stash_val *val;
 	struct ident id = {};
 	struct wc_event *e;
-	__u8 cls = WC_CLS_UNKNOWN, entry_action = WC_ACT_UNKNOWN;
+	__u8 cls = WC_CLS_UNKNOWN, entry_action = WC_ACT_UNKNOWN, action = WC_ACT_UNKNOWN;
 	__u64 value = 0;
 	bool seen = false, have_id = false;
 	struct evh h;
@@ -933,7 +1117,14 @@ static __always_inline int on_exit(struct call *c)
 	}
 	if (s->role == WC_R_TEST && (long)c->ret <= 0)
 		return 0;	/* the VMA is walked: nothing to report */
+	if (s->role == WC_R_CALLBACK) {
+		struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
+
+		if (walk)
+			action = BPF_CORE_READ(walk, action);
+	}
 	if (s->role == WC_R_WALK) {
+		walk_tail(c);
 		ident_end(&id, c->slot);
 	} else if (s->role == WC_R_CHUNK) {
 		struct task_walk *tw = ident_activity(&id, c->kprobe ? 0 : arg(c, s->arg_walk));
@@ -942,8 +1133,24 @@ static __always_inline int on_exit(struct call *c)
 			tw->chunks--;
 		if (tw && !tw->chunks && c->ret)
 			tw->stopped = 1;	/* what follows is another walk */
-	} else if (!have_id) {
-		ident_activity(&id, arg(c, s->arg_walk));
+		if (tw && !tw->chunks && !c->ret && tw->frame_level && !id.skip)
+			quiet_emit(tw, c, tw->reach, tw->frame_end, tw->frame_level);
+		if (tw && !tw->chunks)
+			tw->frame_level = 0;
+	} else {
+		struct task_walk *tw = NULL;
+
+		if (!have_id) {
+			tw = ident_activity(&id, arg(c, s->arg_walk));
+		} else if (id.quiet) {
+			__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+			tw = bpf_map_lookup_elem(&walks, &tid);
+		}
+		if (tw && !id.skip && s->role == WC_R_TEST && !tw->chunks)
+			quiet_walk_to(tw, c, arg(c, s->arg_start), arg(c, s->arg_end));
+		else if (tw && !id.skip && s->role == WC_R_CALLBACK)
+			quiet_visit(tw, c, s->kind, arg(c, s->arg_start), arg(c, s->arg_end), action);
 	}
 	if (id.skip)
 		return 0;
@@ -960,7 +1167,7 @@ static __always_inline int on_exit(struct call *c)
 		e->start = arg(c, s->arg_start);
 		e->end = arg(c, s->arg_end);
 		if (walk && s->role == WC_R_CALLBACK)
-			e->action = BPF_CORE_READ(walk, action);
+			e->action = action;
 	}
 	if (s->arg_depth != WC_ARG_NONE)
 		e->depth = (__s32)arg(c, s->arg_depth);

@@ -418,6 +418,17 @@ static int add_callbacks(struct wc_plan *plan, const struct btf *btf, __u32 firs
 	return 0;
 }
 
+/* The address of the kernel variable NAME: one data symbol, else 0. */
+static uint64_t data_symbol(const struct ksyms *ks, const char *name)
+{
+	const struct ksym *k;
+
+	if (!ks || ksyms_named(ks, name, &k, 1) != 1 || strcmp(k->name, name) ||
+	    k->module || strchr("tTwW", k->type))
+		return 0;
+	return k->addr;
+}
+
 int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 		  const struct wc_plan_module *mods, int nmods, const struct ksyms *ks)
 {
@@ -448,6 +459,8 @@ int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 	if (add_level(plan, vmlinux, ks, "walk_pmd_range", WC_K_PMD_RANGE) ||
 	    add_level(plan, vmlinux, ks, "walk_pte_range_inner", WC_K_PTE_RANGE))
 		return -ENOMEM;
+	plan->page_offset_base = data_symbol(ks, "page_offset_base");
+	plan->pgdir_shift = data_symbol(ks, "pgdir_shift");
 
 	load_callback_protos(vmlinux, cbs, ncb);
 	if (add_callbacks(plan, vmlinux, 1, NULL, cbs, ncb, ks))

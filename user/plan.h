@@ -38,6 +38,9 @@ struct wc_plan {
 	struct wc_target *t;
 	int n, cap;
 	int callbacks;		/* mm_walk_ops callbacks found */
+	/* kallsyms addresses of the variables the tracer needs to read page
+	 * tables (bpf/quiet.bpf.h), 0 where the kernel has none */
+	uint64_t page_offset_base, pgdir_shift;
 };
 
 /* A module's BTF (split on vmlinux's) whose callbacks are traced too. */

@@ -430,6 +430,11 @@ static int load(struct wc_tracer *t)
 	/* debugging aid: report splits of non-huge pmds too */
 	t->skel->rodata->emit_all_splits = getenv("WALKCOV_ALL_SPLITS") != NULL;
 	t->skel->rodata->wakeup_bytes = wakeup_bytes(t->opts->ring_size);
+	/* debugging aid: no page-table reads of unvisited ranges (such
+	 * ranges of ops without pte_hole then make their walk unsure) */
+	t->skel->rodata->read_quiet = getenv("WALKCOV_NO_QUIET") == NULL;
+	t->skel->rodata->page_offset_base_addr = plan->page_offset_base;
+	t->skel->rodata->pgdir_shift_addr = plan->pgdir_shift;
 
 	bpf_object__for_each_program(prog, t->skel->obj)
 		if ((err = bpf_program__set_autoload(prog, false)))

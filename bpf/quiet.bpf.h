@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Reading what no callback visited (docs/coverage.md, section 5a). With ops
+ * that have no pte_hole the walker is silent on none entries, so a range
+ * nobody visited is either silent by design or skipped. The tracer tells
+ * them apart by reading the page tables of exactly that range, right after
+ * the walker passed it: every address must meet a none entry at or above
+ * the level where the walker decides (the pmd for pmd_entry and pte_entry
+ * ops; the pte for VMA gaps, where no entry at all may be present). The
+ * answer goes out as a WC_EV_QUIET event; the engines decide what it means.
+ *
+ * The walk is the kernel's own: the task's mm->pgd, each table through the
+ * direct map. A read that fails, or a range that needs more than
+ * QUIET_STEPS steps, is answered "unknown", never "none".
+ * Included by walkcov.bpf.c.
+ */
+#ifndef WALKCOV_QUIET_BPF_H
+#define WALKCOV_QUIET_BPF_H
+
+#define QUIET_STEPS	256	/* descents, or 8-pte reads, per range */
+#define QUIET_PTE	4	/* level: read down to the ptes (VMA gaps) */
+
+const volatile __u64 page_offset_base_addr = 0;	/* &page_offset_base, from kallsyms */
+const volatile __u64 pgdir_shift_addr = 0;	/* &pgdir_shift (5-level capable builds) */
+
+struct quiet {
+	__u64 mm;		/* struct mm_struct * */
+	__u64 pgd, pob;		/* its top table, page_offset_base */
+	__u64 a, end;		/* still to read: [a, end) */
+	__u64 ptes, ptes_end;	/* a pte table being read, up to ptes_end */
+	__u64 found;		/* the first present entry's address */
+	__u32 shift, l5, level;
+	__u8 cls;		/* WC_CLS_UNKNOWN until decided */
+};
+
+static __always_inline bool pt_none(__u64 v)
+{
+	return !(v & WC_PT_NONE_MASK);
+}
+
+/* The entry of TABLE (an entry value pointing to it, or the pgd itself
+ * when IS_TOP) for A at SHIFT; false when it cannot be read. */
+static __always_inline bool pt_entry(struct quiet *q, __u64 table, bool is_top, __u64 shift,
+				     __u64 *v)
+{
+	__u64 base = is_top ? table : (table & WC_PT_PFN_MASK) + q->pob;
+	__u64 idx = (q->a >> shift) & (WC_PT_ENTRIES - 1);
+
+	return !bpf_probe_read_kernel(v, sizeof(*v), (void *)(base + idx * 8));
+}
+
+static __always_inline long quiet_found(struct quiet *q, __u8 cls)
+{
+	q->found = q->a;
+	q->cls = cls;
+	return 1;
+}
+
+static __always_inline long quiet_skip(struct quiet *q, __u64 shift)
+{
+	q->a = ((q->a >> shift) + 1) << shift;
+	return 0;
+}
+
+/* One step: eight ptes of the table being read, or one descent from the
+ * top to the first none entry (skip its span) or to the deciding level. */
+static long quiet_step(__u32 i, void *ctx)
+{
+	struct quiet *q = ctx;
+	__u64 v, top;
+
+	if (q->a >= q->end) {
+		q->cls = WC_CLS_NONE;
+		return 1;
+	}
+	if (q->ptes) {
+		__u64 idx = (q->a >> 12) & (WC_PT_ENTRIES - 1), first = idx & ~7ULL;
+		__u64 pmd_base = q->a & ~(WC_PMD_SIZE - 1), pte[8];
+
+		if (bpf_probe_read_kernel(pte, sizeof(pte), (void *)(q->ptes + first * 8)))
+			return 1;	/* unknown */
+		for (int k = 0; k < 8; k++) {
+			__u64 addr = pmd_base + ((first + k) << 12);
+
+			if (addr < q->a || addr >= q->ptes_end || pt_none(pte[k]))
+				continue;
+			q->a = addr;
+			return quiet_found(q, (pte[k] & WC_PTE_PRESENT) ? WC_CLS_TABLE : WC_CLS_SWAP);
+		}
+		q->a = pmd_base + ((first + 8) << 12);
+		if (q->a >= q->ptes_end) {
+			q->a = q->ptes_end;
+			q->ptes = 0;
+		}
+		return 0;
+	}
+	if (!pt_entry(q, q->pgd, true, q->shift, &v))
+		return 1;
+	if (pt_none(v))
+		return quiet_skip(q, q->shift);
+	top = v;
+	if (q->l5) {		/* else the p4d level is folded into the pgd */
+		if (!pt_entry(q, top, false, 39, &v))
+			return 1;
+		if (pt_none(v))
+			return quiet_skip(q, 39);
+	}
+	if (q->level <= 1)
+		return quiet_found(q, WC_CLS_TABLE);
+	if (!pt_entry(q, v, false, 30, &v))
+		return 1;
+	if (pt_none(v))
+		return quiet_skip(q, 30);
+	if (q->level == 2 || (v & WC_PTE_PSE))
+		return quiet_found(q, (v & WC_PTE_PSE) ? WC_CLS_HUGE : WC_CLS_TABLE);
+	if (!pt_entry(q, v, false, 21, &v))
+		return 1;
+	if (pt_none(v))
+		return quiet_skip(q, 21);
+	if (q->level == 3 || entry_class(v) != WC_CLS_TABLE)
+		return quiet_found(q, entry_class(v));
+	q->ptes = (v & WC_PT_PFN_MASK) + q->pob;
+	q->ptes_end = (q->a & ~(WC_PMD_SIZE - 1)) + WC_PMD_SIZE;
+	if (q->ptes_end > q->end)
+		q->ptes_end = q->end;
+	return 0;
+}
+
+/* Read [qp->a, qp->end) of qp->mm down to qp->level (1 p4d .. 3 pmd, 4
+ * pte): the answer in qp->cls and qp->found. A global function: the
+ * verifier checks it once, not at every call site of every program. */
+__noinline int quiet_read(struct quiet *qp)
+{
+	struct quiet q = {};
+	struct mm_struct *mm;
+	__u64 shift = 0;
+
+	if (!qp)
+		return 0;
+	mm = (struct mm_struct *)qp->mm;
+	q.a = qp->a;
+	q.end = qp->end;
+	q.level = qp->level;
+	q.cls = WC_CLS_UNKNOWN;
+	q.pgd = (__u64)BPF_CORE_READ(mm, pgd);
+	if (q.pgd) {
+		if (pgdir_shift_addr)
+			bpf_probe_read_kernel(&shift, sizeof(__u32), (void *)pgdir_shift_addr);
+		q.l5 = shift == WC_PGDIR_SHIFT_5L;
+		q.shift = q.l5 ? WC_PGDIR_SHIFT_5L : WC_PGDIR_SHIFT_4L;
+		q.pob = q.l5 ? WC_PAGE_OFFSET_5L : WC_PAGE_OFFSET_4L;
+		if (page_offset_base_addr)
+			bpf_probe_read_kernel(&q.pob, sizeof(q.pob), (void *)page_offset_base_addr);
+		bpf_loop(QUIET_STEPS, quiet_step, &q, 0);
+	}
+	qp->cls = q.cls;
+	qp->found = q.found;
+	return 0;
+}
+
+#endif /* WALKCOV_QUIET_BPF_H */
