@@ -952,6 +952,7 @@ const char *wc_anomaly_name(uint32_t type)
 	case WC_AN_RETRY: return "retry";
 	case WC_AN_OUT_OF_ORDER: return "out-of-order";
 	case WC_AN_LIVELOCK: return "livelock";
+	case WC_AN_GAP: return "gap";
 	}
 	return "?";
 }

@@ -19,8 +19,8 @@
 #ifdef WC_STUB_ENGINE_NAMES
 const char *wc_anomaly_name(uint32_t t)
 {
-	static const char *n[] = { "?", "double", "retry", "out-of-order", "livelock" };
-	return t < 5 ? n[t] : "?";
+	static const char *n[] = { "?", "double", "retry", "out-of-order", "livelock", "gap" };
+	return t < 6 ? n[t] : "?";
 }
 const char *wc_kind_name(uint32_t k)
 {

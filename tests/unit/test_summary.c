@@ -125,6 +125,36 @@ static void test_merge_retries(void)
 	wc_merger_free(m);
 }
 
+static void test_merge_gaps(void)
+{
+	struct wc_merger *m = wc_merger_new();
+	struct wc_event e;
+	const struct wc_merged *x;
+
+	e = piece(WC_AN_GAP, 3, BASE + 4096, BASE + 3 * 4096, 1);
+	e.kind = 0;
+	wc_merger_add(m, &e);
+	e = piece(WC_AN_GAP, 3, BASE + 8 * 4096, BASE + 9 * 4096, 1);	/* same block */
+	e.kind = 0;
+	wc_merger_add(m, &e);
+	check(wc_merger_count(m) == 2, "two unhandled ranges in one 2 MiB block: two gaps, not one (%zu)",
+	      wc_merger_count(m));
+	e = piece(WC_AN_GAP, 3, BASE + 4096, BASE + 4 * 4096, 1);	/* the first again, longer */
+	e.kind = 0;
+	wc_merger_add(m, &e);
+	x = wc_merger_get(m, 0);
+	check(wc_merger_count(m) == 2 && x && x->a.type == WC_AN_GAP && x->a.start == BASE + 4096 &&
+	      x->a.end == BASE + 4 * 4096 && x->a.count == 2,
+	      "a piece with the same start is the same gap: range widened, count 2");
+	e = piece(WC_AN_GAP, 4, BASE + 4096, BASE + 3 * 4096, 1);
+	wc_merger_add(m, &e);
+	check(wc_merger_count(m) == 3, "another walk: another gap");
+	e = piece(WC_AN_DOUBLE, 3, BASE + 4096, BASE + 3 * 4096, 1);
+	wc_merger_add(m, &e);
+	check(wc_merger_count(m) == 4, "a double at a gap's start is not that gap");
+	wc_merger_free(m);
+}
+
 static void test_merge_splits(void)
 {
 	struct wc_merger *m = wc_merger_new();
@@ -385,6 +415,7 @@ int main(void)
 	wc_kaddr_setup(true);
 	test_merge_doubles();
 	test_merge_retries();
+	test_merge_gaps();
 	test_merge_splits();
 	test_same_report();
 	test_unproven();
