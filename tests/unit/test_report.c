@@ -621,10 +621,82 @@ static void test_script(void)
 	      strstr(l, "ops=0xffffffff82000100") && strstr(l, " ? "),
 	      "script: garbage event prints safely");
 	free(l);
+
+	/* the ops mask of a walk's begin, a quiet range, a gap anomaly */
+	ev = visit();
+	ev.type = WC_EV_WALK_BEGIN;
+	ev.flags = WC_F_OPS_MASK;
+	ev.value = WC_OPS_PMD | WC_OPS_HOLE | WC_OPS_HUGETLB | 0x1000000;
+	l = script_line(s, &ev);
+	check(strstr(l, "walk_begin ") && strstr(l, " opsmask=pmd,pte_hole,hugetlb,0x1000000 flags=opsmask\n") &&
+	      !strstr(l, "val="), "script: the ops mask '%.*s'", (int)strlen(l) - 1, l);
+	free(l);
+	ev.type = WC_EV_CHUNK_BEGIN;
+	ev.value = WC_OPS_PTE | WC_OPS_VMA_HUGETLB;
+	l = script_line(s, &ev);
+	check(strstr(l, "chunk_begin ") && strstr(l, " opsmask=pte,vma_hugetlb "),
+	      "script: a chunk's mask and hugetlb VMA");
+	free(l);
+	ev.value = 0x7f0000000000ull;
+	ev.flags = 0;
+	l = script_line(s, &ev);
+	check(strstr(l, " val=0x7f0000000000") && !strstr(l, "opsmask"),
+	      "script: without the flag, value is a value");
+	free(l);
+	ev = visit();
+	ev.type = WC_EV_QUIET;
+	ev.kind = 0;
+	ev.flags = 0;
+	ev.cls = WC_CLS_NONE;
+	ev.depth = 3;
+	l = script_line(s, &ev);
+	check(strstr(l, "quiet ") && strstr(l, "[0x7f0000200000, 0x7f0000400000) -        none ") &&
+	      strstr(l, " quiet none depth=pmd\n"), "script: a quiet none range '%.*s'",
+	      (int)strlen(l) - 1, l);
+	free(l);
+	ev.cls = WC_CLS_HUGE;
+	ev.value = 0x7f0000200000ull;
+	l = script_line(s, &ev);
+	check(!!strstr(l, " quiet present(huge)@0x7f0000200000 depth=pmd\n"),
+	      "script: a quiet range with a present entry");
+	free(l);
+	ev.cls = WC_CLS_UNKNOWN;
+	l = script_line(s, &ev);
+	check(!!strstr(l, " quiet not read\n"), "script: a quiet range not read");
+	free(l);
+	ev = visit();
+	ev.type = WC_EV_ANOMALY;
+	ev.kind = 0;
+	ev.flags = 0;
+	ev.value = WC_AN_GAP;
+	ev.ret = 1;
+	l = script_line(s, &ev);
+	check(strstr(l, "anomaly ") && strstr(l, " anomaly=gap count=1"), "script: a gap anomaly '%.*s'",
+	      (int)strlen(l) - 1, l);
+	free(l);
 	wc_script_free(s);
 
 	s = wc_script_new(h, true);
 	wc_script_symbol(s, OPS_A, "pagemap_ops");
+	ev = visit();
+	ev.type = WC_EV_QUIET;
+	ev.cls = WC_CLS_NONE;
+	ev.depth = 4;
+	l = script_line(s, &ev);
+	o = json_tokener_parse(l);
+	check(o && !strcmp(js(o, "type"), "quiet") && !strcmp(js(o, "found"), "none depth=pte"),
+	      "script: JSON quiet");
+	json_object_put(o);
+	free(l);
+	ev.type = WC_EV_WALK_BEGIN;
+	ev.flags = WC_F_OPS_MASK;
+	ev.value = WC_OPS_PMD | WC_OPS_PTE;
+	l = script_line(s, &ev);
+	o = json_tokener_parse(l);
+	check(o && !strcmp(js(o, "ops_mask"), "pmd,pte") && !strcmp(js(o, "flags"), "opsmask"),
+	      "script: JSON ops mask");
+	json_object_put(o);
+	free(l);
 	ev = visit();
 	l = script_line(s, &ev);
 	o = json_tokener_parse(l);
