@@ -101,7 +101,9 @@ d, base = sys.argv[1], int(sys.argv[2], 16)
 PMD = 2 << 20
 img = Image.open(f"{d}/page.png").convert("RGB")
 COL = {"red": (0xd6, 0x27, 0x28), "green": (0x2c, 0xa0, 0x2c), "blue": (0xae, 0xc7, 0xe8),
-       "yellow": (0xf5, 0xd7, 0x6e), "orange": (0xff, 0x7f, 0x0e), "magenta": (0xe3, 0x77, 0xc2)}
+       "yellow": (0xf5, 0xd7, 0x6e), "orange": (0xff, 0x7f, 0x0e), "magenta": (0xe3, 0x77, 0xc2),
+       "brown": (0x8c, 0x56, 0x4b), "lavender": (0xda, 0xda, 0xeb), "olive": (0xbc, 0xbd, 0x22),
+       "grey": (0x7f, 0x7f, 0x7f)}
 
 
 def cells(k):
@@ -151,6 +153,20 @@ check("retry: the retried pmd is marked orange", "retry", base + 2 * PMD, "pmd",
 check("retry: ... handled once (green)", "retry", base + 2 * PMD, "pmd", "green", dx=3, dy=9)
 check("retry: ... split by another task (magenta)", "retry", base + 2 * PMD, "pmd", "magenta", dx=-4, dy=4)
 check("retry: the pmd before it is green, no retry mark", "retry", base + PMD, "pmd", "green", dx=2, dy=1)
+
+# the legend: gap, silent by design, unsure and stopped each in its colour
+# (the record files have none of them yet: the keys are what the browser draws)
+top = int(open(f"{d}/double.top").read())
+keys = {r.get("data-fill"): r for r in ET.parse(f"{d}/double.svg").getroot().iter("{http://www.w3.org/2000/svg}rect")
+        if r.get("class") == "key"}
+for fill, want in (("gap", "brown"), ("silent", "lavender"), ("unsure", "olive"), ("stopped", "grey"),
+                   ("double", "red")):
+    r = keys.get(fill)
+    if r is None:
+        print(f"not ok - legend: a {fill} key")
+        continue
+    p = img.getpixel((int(r.get("x")) + int(r.get("width")) // 2, top + int(r.get("y")) + int(r.get("height")) // 2))
+    print(f"{'ok' if near(p, want) else 'not ok'} - legend: the {fill} key is {want} (pixel {p})")
 
 # 1,000 pmds summarised: a handful of cells, one line
 grid = [c for c in cells("clean") if c[6] == "pmd"]
