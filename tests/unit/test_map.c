@@ -5,7 +5,8 @@
  * what the map holds must agree with what the engine said of each walk:
  * the bytes it drew as handled are the walk's bytes, it draws a double
  * exactly where the engine found one, and every walk of random streams
- * (with lost events) draws without fault. The pixels are checked in a
+ * (with lost events) draws without fault; gaps, silent, unsure and stopped
+ * ranges (synthetic observations) get their own cells. The pixels are checked in a
  * browser by tests/host/map.sh.
  */
 #include <stdio.h>
@@ -248,6 +249,11 @@ static void test_gaps(void)
 	      "gaps: gap, silent, unsure and stopped in the legend");
 	check(strstr(svg, "verdict: 2 gaps, stopped early by a callback, complete</text>") != NULL,
 	      "gaps: the verdict line");
+	if (getenv("WC_MAP_GAPS_SVG")) {	/* tests/host/map.sh checks it in a browser */
+		FILE *f = fopen(getenv("WC_MAP_GAPS_SVG"), "w");
+
+		check(f && fputs(svg, f) >= 0 && !fclose(f), "gaps: SVG written for the browser");
+	}
 	free(svg);
 	svg = render(wc_mapset_get(set, 42), NULL);
 	check(strstr(svg, "verdict: unsure (a range no callback handled may be silent by design): not proven") &&
