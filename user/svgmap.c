@@ -40,7 +40,7 @@ static const struct {
 } fills[F_COUNT] = {
 	[F_ZERO] = { "zero", "#ffffff", "0: not handled" },
 	[F_ONCE] = { "once", "#2ca02c", "1: handled once" },
-	[F_PART] = { "part", "#98df8a", "partly handled (rest 0)" },
+	[F_PART] = { "part", "#98df8a", "partly handled (rest 0 or stopped)" },
 	[F_HOLE] = { "hole", "#aec7e8", "1: a hole (pte_hole)" },
 	[F_SKIP] = { "skip", "#f5d76e", "VMA skipped (test_walk)" },
 	[F_UNJUDGED] = { "unjudged", "#c7c7c7", "action unknown: not judged" },
@@ -143,7 +143,7 @@ static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 {
 	const struct wc_map *m = c->m;
 	struct state st;
-	uint64_t span, e, h, k, quiet;
+	uint64_t span, e, h, k, silent;
 	size_t i;
 
 	memset(&st, 0, sizeof(st));
@@ -153,8 +153,8 @@ static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 	e = covered(&m->layer[WC_ML_ENTRY], a, b);
 	h = covered(&m->layer[WC_ML_HOLE], a, b);
 	k = covered(&m->layer[WC_ML_SKIP], a, b);
-	/* unvisited by design, or after the walk stopped: not a fault */
-	quiet = covered(&m->layer[WC_ML_SILENT], a, b) + covered(&m->layer[WC_ML_STOPPED], a, b);
+	/* unvisited by design: handled with the rest silent is handled */
+	silent = covered(&m->layer[WC_ML_SILENT], a, b);
 	/* anomalies first: any byte doubled, never handled or in doubt shows */
 	if (covered(&m->layer[WC_ML_DOUBLE], a, b))
 		st.fill = F_DOUBLE;
@@ -162,13 +162,13 @@ static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 		st.fill = F_GAP;
 	else if (covered(&m->layer[WC_ML_UNSURE], a, b))
 		st.fill = F_UNSURE;
-	else if (span && e + h + k && e + h + k + quiet >= span)
+	else if (span && e + h + k && e + h + k + silent >= span)
 		st.fill = e ? F_ONCE : h ? F_HOLE : F_SKIP;
 	else if (e + h + k)
 		st.fill = F_PART;
 	else if (covered(&m->layer[WC_ML_STOPPED], a, b))
 		st.fill = F_STOPPED;
-	else if (covered(&m->layer[WC_ML_SILENT], a, b))
+	else if (silent)
 		st.fill = F_SILENT;
 	else if (covered(&m->layer[WC_ML_UNJUDGED], a, b))
 		st.fill = F_UNJUDGED;

@@ -213,8 +213,9 @@ static void test_gaps(void)
 	observe(set, 41, WC_OBS_SILENT, 0, B + 4 * MB2 + MB2 / 2, B + 5 * MB2);	/* 4: once */
 	observe(set, 41, WC_OBS_HANDLED, WC_K_PTE_ENTRY, B + 5 * MB2, B + 5 * MB2 + MB2 / 2);
 	observe(set, 41, WC_OBS_GAP, 0, B + 5 * MB2 + MB2 / 2, B + 6 * MB2);	/* 5: gap */
-	observe(set, 41, WC_OBS_STOPPED, 0, B + 6 * MB2, B + 8 * MB2);		/* 6, 7: stopped */
-	w.bytes = MB2 + MB2;
+	observe(set, 41, WC_OBS_HANDLED, WC_K_PTE_ENTRY, B + 6 * MB2, B + 6 * MB2 + 4096);
+	observe(set, 41, WC_OBS_STOPPED, 0, B + 6 * MB2 + 4096, B + 8 * MB2);	/* 6: part, 7: stopped */
+	w.bytes = MB2 + MB2 + 4096;
 	wc_mapset_closed(&w, set);
 	observe(set, 42, WC_OBS_UNSURE, 0, B, B + MB2);
 	w = (struct wc_walk){ .id = 42, .start = B, .end = B + MB2,
@@ -237,8 +238,9 @@ static void test_gaps(void)
 	      "gaps: the unsure pmd");
 	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"once\" data-start=\"0x7f0000800000\"") == 1,
 	      "gaps: half handled, half silent by design: handled once");
-	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"stopped\"") == 2,
-	      "gaps: the two pmds after the stop");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"stopped\"") == 1 &&
+	      occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"part\" data-start=\"0x7f0000c00000\"") == 1,
+	      "gaps: the pmd after the stop; the one it stopped in is partly handled");
 	check(occurrences(svg, "class=\"cell\" data-level=\"pte\" data-fill=\"gap\" data-start=\"0x7f0000b00000\"") == 1,
 	      "gaps: the pte strip shows the unhandled half");
 	check(occurrences(svg, "class=\"key\" data-level=\"pmd\" data-fill=\"gap\"") == 1 &&
