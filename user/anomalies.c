@@ -52,6 +52,8 @@ void wc_anomaly_key_of(const struct wc_event *e, struct wc_anomaly_key *k)
 	if (k->type == WC_AN_RETRY || k->type == WC_AN_LIVELOCK) {
 		k->kind = e->kind;
 		k->at = e->start;
+	} else if (k->type == WC_AN_GAP) {
+		k->at = e->start;	/* one gap per contiguous unhandled range */
 	} else {
 		k->at = BLOCK(e->start);
 	}

@@ -5,7 +5,8 @@
  * them into struct wc_anomaly with the engine's granularity
  * (docs/coverage.md, section 5): one double or out-of-order per (walk, mm,
  * 2 MiB block of the start), one retry per (walk, mm, kind, start), one
- * livelock per retried range. Ranges widen, counts add up, a split by
+ * livelock per retried range, one gap per (walk, mm, start): a contiguous
+ * range no callback handled. Ranges widen, counts add up, a split by
  * another task wins over one by the walking task. Memory: one entry per
  * merged anomaly, at most WC_MERGER_MAX (the rest are counted).
  */
@@ -19,8 +20,8 @@
 #define WC_MERGER_MAX 100000
 
 /* The engine's key of an anomaly: type, walk, mm, and the 2 MiB block of
- * the start (double, out of order) or the kind and start (retry,
- * livelock). Pieces with equal keys (compared as bytes: no padding) are one
+ * the start (double, out of order), the kind and start (retry, livelock)
+ * or the start (gap). Pieces with equal keys (compared as bytes: no padding) are one
  * anomaly. */
 struct wc_anomaly_key {
 	uint64_t walk_id, mm, at;

@@ -77,7 +77,7 @@ static const struct argp_option options[] = {
 	{ "once", OPT_ONCE, NULL, 0, "Print one plain snapshot and stop (-n 1)", 0 },
 	{ "by", OPT_BY, "ops|comm", 0, "One row per ops struct (default) or per command", 0 },
 	{ "sort", 's', "COL", 0,
-	  "Sort by walks (default), bytes, retries, doubles, splits, incomplete or name", 0 },
+	  "Sort by walks (default), bytes, retries, doubles, gaps, splits, incomplete or name", 0 },
 	{ "rows", OPT_ROWS, "N", 0, "Show at most N rows, the rest folded into one", 0 },
 	{},
 };
@@ -120,7 +120,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 's':
 		env.sort = wc_top_sort_parse(arg);
 		if (env.sort < 0)
-			argp_error(state, "invalid sort column '%s' (walks, bytes, retries, doubles, "
+			argp_error(state, "invalid sort column '%s' (walks, bytes, retries, doubles, gaps, "
 				   "splits, incomplete or name)", arg);
 		return 0;
 	case OPT_ROWS:
@@ -512,7 +512,7 @@ int cmd_top(int argc, char **argv)
 		.parser = parse_arg,
 		.args_doc = "[CMD [ARGS...]]",
 		.doc = "A live table of page walks per mm_walk_ops struct (or per command): "
-		       "walks/s, bytes/s, retries, doubles, THP splits, and each anomaly as it is "
+		       "walks/s, bytes/s, retries, doubles, gaps, THP splits, and each anomaly as it is "
 		       "found, from summary mode (judged in the kernel). Keys: q quits, s changes "
 		       "the sort column, c switches between ops and comm. With --once, -n N or "
 		       "when stdout is not a terminal, plain snapshots (one table per refresh). "

@@ -16,9 +16,13 @@ static const char *const fields[] = {
 	"walks", "complete", "incomplete", "proven", "bytes", "pmd_huge", "pmd_down",
 	"pud_visits", "pte_visits", "holes", "hugetlb", "skipped_vmas", "retries",
 	"doubles", "out_of_order", "livelocks", "splits_own", "splits_other", "events",
+	"gaps", "walks_stopped", "walks_unsure",
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 #define F_SPLITS_OTHER 17
+#define F_GAPS 19
+_Static_assert(NFIELDS * sizeof(uint64_t) == sizeof(struct wc_sum_val),
+	       "one field per struct wc_sum_val counter, in its order");
 
 /*
  * splits_other depends on the order of two tasks' events: a split by one
@@ -95,10 +99,12 @@ static void on_walk(const struct wc_walk *w, void *ctx)
 	struct agg *a;
 	bool complete = !(w->flags & WC_W_INCOMPLETE);
 	uint64_t v[NFIELDS] = {
-		1, complete, !complete, complete && !w->doubles && !w->out_of_order && !w->livelocks,
+		1, complete, !complete,
+		complete && !w->doubles && !w->out_of_order && !w->livelocks && !w->gaps,
 		w->bytes, w->pmd_huge, w->pmd_down, w->pud_visits, w->pte_visits, w->holes,
 		w->hugetlb, w->skipped_vmas, w->retries, w->doubles, w->out_of_order,
 		w->livelocks, w->splits_own, w->splits_other, w->events,
+		w->gaps, !!(w->flags & WC_W_STOPPED), !!(w->flags & WC_W_UNSURE),
 	};
 
 	if (d->flushing) {	/* open in the kernel too: compared as a count */
@@ -205,7 +211,8 @@ static void print_an(const char *who, const struct wc_anomaly *a)
 	static const char *const split[] = { "-", "own-split", "split-race" };
 
 	printf("%s %s walk %" PRIu64 " [0x%" PRIx64 ", 0x%" PRIx64 ") %s count %u %s\n", who,
-	       wc_anomaly_name(a->type), a->walk_id, a->start, a->end, wc_kind_name(a->kind),
+	       wc_anomaly_name(a->type), a->walk_id, a->start, a->end,
+	       a->kind ? wc_kind_name(a->kind) : "-",
 	       a->count, a->split <= WC_SPLIT_OTHER ? split[a->split] : "?");
 }
 
@@ -261,9 +268,10 @@ static int compare(struct diff *d)
 				order_tolerated(k, a->f[0][k], a->f[1][k]);
 
 		printf("%s ops %s: walks %" PRIu64 "/%" PRIu64 ", bytes %" PRIu64 "/%" PRIu64
-		       ", doubles %" PRIu64 "/%" PRIu64 ", retries %" PRIu64 "/%" PRIu64
-		       " (engine/kernel)\n", same ? "same" : "DIFF", a->name, a->f[0][0], a->f[1][0],
-		       a->f[0][4], a->f[1][4], a->f[0][13], a->f[1][13], a->f[0][12], a->f[1][12]);
+		       ", doubles %" PRIu64 "/%" PRIu64 ", gaps %" PRIu64 "/%" PRIu64 ", retries %"
+		       PRIu64 "/%" PRIu64 " (engine/kernel)\n", same ? "same" : "DIFF", a->name,
+		       a->f[0][0], a->f[1][0], a->f[0][4], a->f[1][4], a->f[0][13], a->f[1][13],
+		       a->f[0][F_GAPS], a->f[1][F_GAPS], a->f[0][12], a->f[1][12]);
 		for (size_t k = 0; k < NFIELDS; k++) {
 			if (a->f[0][k] == a->f[1][k])
 				continue;

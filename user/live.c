@@ -94,7 +94,7 @@ int wc_live_analyse(struct wc_live_opts *l, int argc, char **argv, bool verdict)
 		wc_err("%s", failed);
 	if (!ret && verdict) {
 		ret = wc_analysis_verdict(&an);
-		/* doubles win over a failed workload, which wins over "could not prove" */
+		/* doubles and gaps win over a failed workload, which wins over "could not prove" */
 		if (failed && ret != WC_EXIT_ANOMALY)
 			ret = WC_EXIT_FAIL;
 	}

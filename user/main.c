@@ -24,7 +24,7 @@ static const struct {
 	{ "script", cmd_script, "print a recorded file one event per line" },
 	{ "map",    cmd_map,    "draw one walk of a recorded file as SVG" },
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
-	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double)" },
+	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double or gap)" },
 	{ "top",    cmd_top,    "a live table of walks, rates and anomalies (summary mode)" },
 	{ "exporter", cmd_exporter, "serve summary counters as Prometheus metrics (/metrics, textfile)" },
 };

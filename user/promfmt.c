@@ -42,7 +42,9 @@ static const struct {
 	[WC_PC_WALKS] = { "walks_total", "Page walks closed (outermost entry point returned)." },
 	[WC_PC_COMPLETE] = { "walks_complete_total", "Walks judged in full: begin, end and every event seen." },
 	[WC_PC_INCOMPLETE] = { "walks_incomplete_total", "Walks not judged in full (could not prove)." },
-	[WC_PC_PROVEN] = { "walks_proven_total", "Complete walks without double, out-of-order visit or livelock." },
+	[WC_PC_PROVEN] = { "walks_proven_total", "Complete walks without double, out-of-order visit, livelock or gap." },
+	[WC_PC_STOPPED] = { "walks_stopped_total", "Walks a callback's non-zero return ended early; what follows the stop is neither coverage nor a gap." },
+	[WC_PC_UNSURE] = { "walks_unsure_total", "Walks with a range no callback handled that could not be told from one the walker is silent on by design (incomplete: could not prove)." },
 	[WC_PC_BYTES] = { "handled_bytes_total", "Bytes of address space handled by callbacks, each once per walk." },
 	[WC_PC_PMD_HUGE] = { "pmd_huge_total", "Huge pmds handled at pmd level." },
 	[WC_PC_PTE_VISITS] = { "pte_visits_total", "pte_entry calls." },
@@ -51,6 +53,7 @@ static const struct {
 	[WC_PC_DOUBLES] = { "doubles_total", "Ranges handled twice in one walk (2 MiB granularity)." },
 	[WC_PC_OUT_OF_ORDER] = { "out_of_order_total", "Visits below the walk's cursor." },
 	[WC_PC_LIVELOCKS] = { "livelocks_total", "Ranges retried past the livelock threshold." },
+	[WC_PC_GAPS] = { "gaps_total", "Ranges of complete walks that no callback handled, one per contiguous range." },
 	/* WC_PC_SPLITS_*: one family with a "by" label, below */
 };
 
@@ -72,6 +75,8 @@ static uint64_t val_of(const struct wc_sum_val *v, int c)
 	case WC_PC_COMPLETE: return v->walks_complete;
 	case WC_PC_INCOMPLETE: return v->walks_incomplete;
 	case WC_PC_PROVEN: return v->walks_proven;
+	case WC_PC_STOPPED: return v->walks_stopped;
+	case WC_PC_UNSURE: return v->walks_unsure;
 	case WC_PC_BYTES: return v->bytes;
 	case WC_PC_PMD_HUGE: return v->pmd_huge;
 	case WC_PC_PTE_VISITS: return v->pte_visits;
@@ -80,6 +85,7 @@ static uint64_t val_of(const struct wc_sum_val *v, int c)
 	case WC_PC_DOUBLES: return v->doubles;
 	case WC_PC_OUT_OF_ORDER: return v->out_of_order;
 	case WC_PC_LIVELOCKS: return v->livelocks;
+	case WC_PC_GAPS: return v->gaps;
 	case WC_PC_SPLITS_OWN: return v->splits_own;
 	case WC_PC_SPLITS_OTHER: return v->splits_other;
 	}
@@ -198,8 +204,8 @@ static void row_labels(const struct wc_sum_row *r, struct labels *l)
 	wc_prom_escape(l->comm, sizeof(l->comm), comm);
 }
 
-/* Snapshot rows ranked: rows with an anomaly first (a double must never
- * hide in "other"), then most walks, then by labels (deterministic). */
+/* Snapshot rows ranked: rows with an anomaly first (a double or a gap
+ * must never hide in "other"), then most walks, then by labels (deterministic). */
 struct ranked {
 	const struct wc_sum_row *r;
 	struct labels l;
@@ -207,7 +213,7 @@ struct ranked {
 
 static bool anomalous(const struct wc_sum_val *v)
 {
-	return v->doubles || v->out_of_order || v->livelocks;
+	return v->doubles || v->out_of_order || v->livelocks || v->gaps;
 }
 
 static int by_walks(const void *a, const void *b)
@@ -347,7 +353,7 @@ int wc_prom_render(const struct wc_prom *p, FILE *f)
 		fprintf(f, "walkcov_lost_events_total{cause=\"%s\"} %" PRIu64 "\n", lost_causes[c].cause,
 			*(const uint64_t *)((const char *)&p->t + lost_causes[c].off));
 	family(f, "anomaly_events_total", "counter",
-	       "Anomaly events (double, retry, out-of-order, livelock) received from the kernel.");
+	       "Anomaly events (double, retry, out-of-order, livelock, gap) received from the kernel.");
 	fprintf(f, "walkcov_anomaly_events_total %" PRIu64 "\n", p->t.anomalies);
 	family(f, "open_walks", "gauge", "Walks in flight at the latest snapshot.");
 	fprintf(f, "walkcov_open_walks %" PRIu64 "\n", p->t.walks_open);

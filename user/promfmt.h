@@ -7,7 +7,7 @@
  *
  * Series are labelled ops and comm. To bound cardinality, each update
  * gives its own series only to max_series rows: those with a double,
- * out-of-order visit or livelock first, then those with the most walks;
+ * out-of-order visit, livelock or gap first, then those with the most walks;
  * the rest are folded into one series labelled ops="other",
  * comm="other". Counters never go down, whatever the top-N set does: each
  * row's growth since the last update (a kernel counter that shrank counts
@@ -34,6 +34,8 @@ enum wc_prom_counter {
 	WC_PC_COMPLETE,
 	WC_PC_INCOMPLETE,
 	WC_PC_PROVEN,
+	WC_PC_STOPPED,
+	WC_PC_UNSURE,
 	WC_PC_BYTES,
 	WC_PC_PMD_HUGE,
 	WC_PC_PTE_VISITS,
@@ -42,6 +44,7 @@ enum wc_prom_counter {
 	WC_PC_DOUBLES,
 	WC_PC_OUT_OF_ORDER,
 	WC_PC_LIVELOCKS,
+	WC_PC_GAPS,
 	WC_PC_SPLITS_OWN,
 	WC_PC_SPLITS_OTHER,
 	WC_PC_N

@@ -9,6 +9,14 @@
 #include "recfile.h"
 #include "report.h"
 
+#define AN_LAST WC_AN_GAP	/* the highest anomaly type */
+
+/* An anomaly type's slot in by_type: unknown ones share the last. */
+static uint32_t an_slot(uint32_t type)
+{
+	return type >= 1 && type <= AN_LAST ? type : AN_LAST + 1;
+}
+
 /* A row's key: an ops struct (comm "") or a command (ops 0). Compared as
  * bytes, so always built zeroed. */
 struct row_key {
@@ -20,8 +28,10 @@ struct row {
 	struct row_key key;
 	UT_hash_handle hh;
 	uint64_t walks, bytes, pmd_huge, pmd_down, pte_visits, holes;
-	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks;
+	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks, gaps;
 	uint64_t incomplete;	/* walks not all of whose events were seen (WC_W_INCOMPLETE) */
+	uint64_t unsure;	/* ... of them with a range that may be a gap (WC_W_UNSURE) */
+	uint64_t stopped;	/* walks a non-zero return ended early (WC_W_STOPPED) */
 };
 
 struct table {
@@ -46,9 +56,10 @@ struct wc_report {
 	char **an_stack;			/* per stored anomaly: frames joined by '\n', or NULL */
 	size_t nan, capan;
 	uint64_t an_total, an_dropped;
-	uint64_t by_type[WC_AN_LIVELOCK + 2];	/* last slot: unknown types */
+	uint64_t by_type[AN_LAST + 2];		/* last slot: unknown types */
 	uint64_t split_races;			/* anomalies with split OTHER */
-	uint64_t race_by_type[WC_AN_LIVELOCK + 2];	/* ... of them with split OTHER */
+	uint64_t race_by_type[AN_LAST + 2];	/* ... of them with split OTHER */
+	uint64_t gap_bytes;			/* bytes of the gap anomalies */
 	uint64_t first_ts, last_ts;		/* over the walks */
 };
 
@@ -126,8 +137,10 @@ static void row_add(struct row *x, const struct wc_walk *w)
 	x->doubles += w->doubles;
 	x->out_of_order += w->out_of_order;
 	x->livelocks += w->livelocks;
-	if (w->flags & WC_W_INCOMPLETE)
-		x->incomplete++;
+	x->gaps += w->gaps;
+	x->incomplete += !!(w->flags & WC_W_INCOMPLETE);
+	x->unsure += !!(w->flags & WC_W_UNSURE);
+	x->stopped += !!(w->flags & WC_W_STOPPED);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -245,11 +258,12 @@ void wc_report_walk(struct wc_report *r, const struct wc_walk *w)
 void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
 {
 	r->an_total++;
-	r->by_type[a->type >= 1 && a->type <= WC_AN_LIVELOCK ? a->type : WC_AN_LIVELOCK + 1]++;
+	r->by_type[an_slot(a->type)]++;
+	if (a->type == WC_AN_GAP && a->end > a->start)
+		r->gap_bytes += a->end - a->start;
 	if (a->split == WC_SPLIT_OTHER) {
 		r->split_races++;
-		r->race_by_type[a->type >= 1 && a->type <= WC_AN_LIVELOCK ? a->type :
-				WC_AN_LIVELOCK + 1]++;
+		r->race_by_type[an_slot(a->type)]++;
 	}
 	if (r->nan >= WC_REPORT_MAX_ANOMALIES) {
 		r->an_dropped++;
@@ -325,7 +339,10 @@ static void row_add_sum(struct row *x, const struct wc_sum_val *v)
 	x->doubles += v->doubles;
 	x->out_of_order += v->out_of_order;
 	x->livelocks += v->livelocks;
+	x->gaps += v->gaps;
 	x->incomplete += v->walks_incomplete;
+	x->unsure += v->walks_unsure;
+	x->stopped += v->walks_stopped;
 }
 
 void wc_report_summary(struct wc_report *r, const struct wc_snapshot *s)
@@ -510,7 +527,7 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 
 uint64_t wc_report_count(const struct wc_report *r, uint32_t type)
 {
-	return type >= 1 && type <= WC_AN_LIVELOCK ? r->by_type[type] : 0;
+	return type >= 1 && type <= AN_LAST ? r->by_type[type] : 0;
 }
 
 /* Why a run cannot be proven ("" when nothing stands in the way): decides
@@ -532,6 +549,10 @@ static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
 				      "incomplete");
 		sep = ", ";
 	}
+	if (n < size && r->total.unsure)
+		n += (size_t)snprintf(buf + n, size - n, " (%" PRIu64 " of them had a range no"
+				      " callback handled that could not be told from one the walker"
+				      " is silent on by design)", r->total.unsure);
 	if (n < size && m->walks_open) {
 		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " %s still open at the end",
 				      sep, m->walks_open, plural(m->walks_open, "walk", "walks"));
@@ -567,7 +588,7 @@ enum wc_verdict wc_report_verdict_kind(const struct wc_report *r)
 	char why[256];
 
 	if (r->by_type[WC_AN_DOUBLE] || r->by_type[WC_AN_OUT_OF_ORDER] ||
-	    r->by_type[WC_AN_LIVELOCK])
+	    r->by_type[WC_AN_LIVELOCK] || r->by_type[WC_AN_GAP])
 		return WC_VERDICT_ANOMALIES;
 	/* the reasons are listed in one place, unproven_why */
 	return unproven_why(r, why, sizeof(why)) ? WC_VERDICT_UNPROVEN : WC_VERDICT_PROVEN;
@@ -586,6 +607,7 @@ const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 {
 	uint64_t d = r->by_type[WC_AN_DOUBLE], re = r->by_type[WC_AN_RETRY];
 	uint64_t o = r->by_type[WC_AN_OUT_OF_ORDER], l = r->by_type[WC_AN_LIVELOCK];
+	uint64_t g = r->by_type[WC_AN_GAP];
 	uint64_t wn = r->total.walks;
 	enum wc_verdict v = wc_report_verdict_kind(r);
 	size_t n;
@@ -594,9 +616,13 @@ const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 		n = (size_t)snprintf(buf, size, "proven: every range handled exactly once in %"
 				     PRIu64 " complete %s", wn, plural(wn, "walk", "walks"));
 	else if (v == WC_VERDICT_UNPROVEN)
-		n = (size_t)snprintf(buf, size, "could not prove: no double handling seen in %"
+		n = (size_t)snprintf(buf, size, "could not prove: no double handling or gap seen in %"
 				     PRIu64 " %s (%" PRIu64 " proven exactly-once)", wn,
 				     plural(wn, "walk", "walks"), r->meta.walks_proven);
+	else if (!d && g)
+		n = (size_t)snprintf(buf, size, "%" PRIu64 " %s (%s no callback handled) in %"
+				     PRIu64 " %s", g, plural(g, "gap", "gaps"),
+				     plural(g, "a range", "ranges"), wn, plural(wn, "walk", "walks"));
 	else if (!d)
 		n = (size_t)snprintf(buf, size, "no double handling in %" PRIu64 " %s", wn,
 				     plural(wn, "walk", "walks"));
@@ -604,6 +630,9 @@ const char *wc_report_verdict(struct wc_report *r, char *buf, size_t size)
 		n = (size_t)snprintf(buf, size, "%" PRIu64 " %s in %" PRIu64 " %s (%" PRIu64
 				     " with a concurrent split)", d, plural(d, "double", "doubles"),
 				     wn, plural(wn, "walk", "walks"), r->race_by_type[WC_AN_DOUBLE]);
+	if (n < size && d && g)
+		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " %s", g,
+				      plural(g, "gap", "gaps"));
 	if (n < size && re)
 		n += (size_t)snprintf(buf + n, size - n, ", %" PRIu64 " %s (%" PRIu64
 				      " with a concurrent split)", re, plural(re, "retry", "retries"),
@@ -636,17 +665,17 @@ static void print_table(struct wc_report *r, FILE *out, const struct table *t, b
 	char b[32], sp[48], nb[32];
 
 	fprintf(out, "#\n# %s, sorted by walks\n#\n", title);
-	fprintf(out, "# %8s %8s %9s %9s %10s %8s %13s %8s %8s  %s\n", "walks", "bytes",
+	fprintf(out, "# %8s %8s %9s %9s %10s %8s %13s %8s %8s %8s  %s\n", "walks", "bytes",
 		"pmd-huge", "pmd-down", "pte-visits", "holes", "splits o/x", "retries",
-		"doubles", ops ? "ops" : "command");
+		"doubles", "gaps", ops ? "ops" : "command");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *x = v[i];
 
 		snprintf(sp, sizeof(sp), "%" PRIu64 "/%" PRIu64, x->splits_own, x->splits_other);
 		fprintf(out, "  %8" PRIu64 " %8s %9" PRIu64 " %9" PRIu64 " %10" PRIu64 " %8" PRIu64
-			" %13s %8" PRIu64 " %8" PRIu64 "  %s\n", x->walks,
+			" %13s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "  %s\n", x->walks,
 			wc_human_bytes(x->bytes, b, sizeof(b)), x->pmd_huge, x->pmd_down,
-			x->pte_visits, x->holes, sp, x->retries, x->doubles,
+			x->pte_visits, x->holes, sp, x->retries, x->doubles, x->gaps,
 			x == &t->other ? "[other]" :
 			ops ? ops_name(r, x->key.ops, nb, sizeof(nb)) : name_or(x->key.comm, "[none]"));
 	}
@@ -693,7 +722,8 @@ static void print_anomaly(struct wc_report *r, FILE *out, size_t n, const struct
 		a->walk_id, name_or(comm, "[none]"), a->pid, a->tid,
 		ops_name(r, a->ops, nb, sizeof(nb)), a->start, a->end,
 		wc_human_bytes(a->end > a->start ? a->end - a->start : 0, hb, sizeof(hb)),
-		name_or(wc_kind_name(a->kind), "?"), a->count, rel_s(r, a->first_ts));
+		a->kind ? name_or(wc_kind_name(a->kind), "?") : "-", a->count,
+		rel_s(r, a->first_ts));
 }
 
 int wc_report_print(struct wc_report *r, FILE *out)
@@ -747,6 +777,12 @@ int wc_report_print(struct wc_report *r, FILE *out)
 			" ring buffer drops, %" PRIu64 " programs skipped by the kernel);"
 			" no walk can be proven exactly-once\n",
 			lost, m->ringbuf_drops, m->recursion_misses);
+	if (r->total.stopped || r->total.unsure)
+		fprintf(out, "# stopped early: %" PRIu64 " %s (a non-zero return ended the walk:"
+			" the rest is neither coverage nor a gap); could not tell: %" PRIu64 " %s (a"
+			" range no callback handled could not be told from one the walker is silent"
+			" on by design)\n", r->total.stopped, plural(r->total.stopped, "walk", "walks"),
+			r->total.unsure, plural(r->total.unsure, "walk", "walks"));
 	if (m->truncated)
 		fprintf(out, "# WARNING: the recording is truncated (no trailer): results cover"
 			" the %" PRIu64 " events that were written\n", m->events);
@@ -755,9 +791,11 @@ int wc_report_print(struct wc_report *r, FILE *out)
 	print_table(r, out, &r->comms, false, "per command");
 
 	fprintf(out, "#\n# anomalies: %" PRIu64 " (double %" PRIu64 ", retry %" PRIu64
-		", out of order %" PRIu64 ", livelock %" PRIu64 "; split races %" PRIu64 ")\n#\n",
+		", out of order %" PRIu64 ", livelock %" PRIu64 ", gap %" PRIu64 " (%s)"
+		"; split races %" PRIu64 ")\n#\n",
 		r->an_total, r->by_type[WC_AN_DOUBLE], r->by_type[WC_AN_RETRY],
-		r->by_type[WC_AN_OUT_OF_ORDER], r->by_type[WC_AN_LIVELOCK], r->split_races);
+		r->by_type[WC_AN_OUT_OF_ORDER], r->by_type[WC_AN_LIVELOCK], r->by_type[WC_AN_GAP],
+		wc_human_bytes(r->gap_bytes, buf, sizeof(buf)), r->split_races);
 	for (size_t i = 0; i < r->nan; i++) {
 		print_anomaly(r, out, i + 1, &r->an[i]);
 		if (r->an_stack[i]) {
@@ -807,7 +845,10 @@ static struct json_object *rows_json(struct wc_report *r, const struct table *t,
 		wc_json_add_u64(o, "doubles", x->doubles);
 		wc_json_add_u64(o, "out_of_order", x->out_of_order);
 		wc_json_add_u64(o, "livelocks", x->livelocks);
+		wc_json_add_u64(o, "gaps", x->gaps);
 		wc_json_add_u64(o, "incomplete_walks", x->incomplete);
+		wc_json_add_u64(o, "unsure_walks", x->unsure);
+		wc_json_add_u64(o, "stopped_walks", x->stopped);
 		json_object_array_add(a, o);
 	}
 	free(v);
@@ -836,6 +877,8 @@ struct json_object *wc_report_json(struct wc_report *r)
 	wc_json_add_u64(s, "incomplete_walks", r->total.incomplete);
 	wc_json_add_u64(s, "complete_walks", r->total.walks - r->total.incomplete);
 	wc_json_add_u64(s, "proven_walks", m->walks_proven);
+	wc_json_add_u64(s, "unsure_walks", r->total.unsure);
+	wc_json_add_u64(s, "stopped_walks", r->total.stopped);
 	wc_json_add_u64(s, "missing_events", m->missing_events);
 	wc_json_add_u64(s, "untracked_events", m->untracked_events);
 	wc_json_add_u64(s, "evicted_walks", m->evicted);
@@ -855,6 +898,8 @@ struct json_object *wc_report_json(struct wc_report *r)
 	json_object_object_add(s, "splits", splits);
 	wc_json_add_u64(s, "out_of_order", r->by_type[WC_AN_OUT_OF_ORDER]);
 	wc_json_add_u64(s, "livelocks", r->by_type[WC_AN_LIVELOCK]);
+	wc_json_add_u64(s, "gaps", r->by_type[WC_AN_GAP]);
+	wc_json_add_u64(s, "gap_bytes", r->gap_bytes);
 	wc_json_add_u64(s, "split_races", r->split_races);
 	wc_json_add_u64(s, "split_race_doubles", r->race_by_type[WC_AN_DOUBLE]);
 	wc_json_add_u64(s, "split_race_retries", r->race_by_type[WC_AN_RETRY]);
@@ -897,7 +942,8 @@ struct json_object *wc_report_json(struct wc_report *r)
 		json_object_object_add(o, "start", wc_json_hex(a->start));
 		json_object_object_add(o, "end", wc_json_hex(a->end));
 		wc_json_add_u64(o, "size", a->end > a->start ? a->end - a->start : 0);
-		wc_json_add_str(o, "kind", name_or(wc_kind_name(a->kind), "unknown"));
+		wc_json_add_str(o, "kind", a->kind ? name_or(wc_kind_name(a->kind), "unknown") :
+				"none");
 		wc_json_add_u64(o, "count", a->count);
 		wc_json_add_u64(o, "ts_ns", a->first_ts);
 		wc_json_add_u64(o, "last_ts_ns", a->last_ts);

@@ -111,9 +111,9 @@ const char *wc_report_ops_name(const struct wc_report *r, uint64_t ops, char *bu
 /* Anomalies of one type (enum wc_anomaly_type) seen so far. */
 uint64_t wc_report_count(const struct wc_report *r, uint32_t type);
 /*
- * What the run proves (docs/report.md): doubles found (any double,
- * out-of-order visit or livelock), else proven clean only when every walk
- * is complete and nothing was lost (a program the kernel skipped uses no
+ * What the run proves (docs/report.md): anomalies found (any double,
+ * out-of-order visit, livelock or gap), else proven clean only when every
+ * walk is complete and nothing was lost (a program the kernel skipped uses no
  * index, so no walk can be proven then), else could not prove.
  */
 enum wc_verdict {

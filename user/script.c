@@ -24,7 +24,8 @@ static const char *const type_names[] = {
 	[WC_EV_WALK_BEGIN] = "walk_begin", [WC_EV_WALK_END] = "walk_end",
 	[WC_EV_CHUNK_BEGIN] = "chunk_begin", [WC_EV_CHUNK_END] = "chunk_end",
 	[WC_EV_VMA_SKIP] = "vma_skip", [WC_EV_VISIT] = "visit",
-	[WC_EV_LEVEL] = "level", [WC_EV_SPLIT] = "split",
+	[WC_EV_LEVEL] = "level", [WC_EV_SPLIT] = "split", [WC_EV_ANOMALY] = "anomaly",
+	[WC_EV_QUIET] = "quiet",
 };
 
 const char *wc_event_type_name(unsigned type)
@@ -128,7 +129,61 @@ static bool has_action(unsigned type)
 
 static bool has_class(unsigned type)
 {
-	return type == WC_EV_VISIT || type == WC_EV_SPLIT;
+	return type == WC_EV_VISIT || type == WC_EV_SPLIT || type == WC_EV_QUIET;
+}
+
+/* WALK_BEGIN, CHUNK_BEGIN: value is the ops' callbacks (WC_OPS_*) */
+static bool has_ops_mask(const struct wc_event *ev)
+{
+	return (ev->type == WC_EV_WALK_BEGIN || ev->type == WC_EV_CHUNK_BEGIN) &&
+	       (ev->flags & WC_F_OPS_MASK);
+}
+
+/* "pmd,pte_hole,hugetlb": the callbacks of an ops mask ("-": none) */
+static const char *ops_mask_text(uint64_t mask, char *buf, size_t size)
+{
+	static const struct { uint64_t bit; const char *name; } bits[] = {
+		{ WC_OPS_PGD, "pgd" }, { WC_OPS_P4D, "p4d" }, { WC_OPS_PUD, "pud" },
+		{ WC_OPS_PMD, "pmd" }, { WC_OPS_PTE, "pte" }, { WC_OPS_HOLE, "pte_hole" },
+		{ WC_OPS_HUGETLB, "hugetlb" }, { WC_OPS_TEST, "test_walk" },
+		{ WC_OPS_INSTALL, "install_pte" }, { WC_OPS_VMA_HUGETLB, "vma_hugetlb" },
+	};
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if (!(mask & bits[i].bit) || n >= size)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", bits[i].name);
+		mask &= ~bits[i].bit;
+	}
+	if (mask && n < size)	/* bits this walkcov does not know */
+		snprintf(buf + n, size - n, "%s0x%" PRIx64, n ? "," : "", mask);
+	else if (!n)
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+/* A page-table level by number: 0 pgd .. 4 pte (pte_hole and quiet depths). */
+static const char *level_name(int depth)
+{
+	static const char *const names[] = { "pgd", "p4d", "pud", "pmd", "pte" };
+
+	return depth >= 0 && depth <= 4 ? names[depth] : "?";
+}
+
+/* WC_EV_QUIET: what the tracer found in the page tables of the range:
+ * "none depth=pmd", "present(huge)@0x7f..." or "not read" */
+static const char *quiet_text(const struct wc_event *ev, char *buf, size_t size)
+{
+	if (ev->cls == WC_CLS_NONE)
+		snprintf(buf, size, "none depth=%s", level_name(ev->depth));
+	else if (ev->cls == WC_CLS_UNKNOWN)
+		snprintf(buf, size, "not read");
+	else
+		snprintf(buf, size, "present(%s)@0x%" PRIx64 " depth=%s", nz(wc_class_name(ev->cls)),
+			 (uint64_t)ev->value, level_name(ev->depth));
+	return buf;
 }
 
 static bool has_ret(unsigned type)
@@ -139,7 +194,8 @@ static bool has_ret(unsigned type)
 
 static const char *flags_text(unsigned flags, char *buf, size_t size)
 {
-	static const char *const names[] = { "lower", "novma", "seen", "kprobe", "nested", "nowalk" };
+	static const char *const names[] = { "lower", "novma", "seen", "kprobe", "nested", "nowalk",
+					     "opsmask" };
 	const unsigned nnames = sizeof(names) / sizeof(names[0]);
 	size_t n = 0;
 
@@ -173,7 +229,7 @@ static int put_json(FILE *out, struct json_object *o)
 static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
 {
 	struct json_object *o = json_object_new_object();
-	char comm[WC_COMM_LEN + 1], nb[32], sb[32], fb[64], tb[32];
+	char comm[WC_COMM_LEN + 1], nb[32], sb[32], fb[160], tb[32];
 
 	wc_clean_comm(comm, ev->comm);
 	wc_json_add_str(o, "record", "event");
@@ -203,12 +259,18 @@ static int event_json(FILE *out, struct wc_script *s, const struct wc_event *ev)
 	json_object_object_add(o, "value", wc_kaddr_json(ev->value));
 	json_object_object_add(o, "depth", json_object_new_int(ev->depth));
 	wc_json_add_str(o, "flags", flags_text(ev->flags, fb, sizeof(fb)));
+	if (has_ops_mask(ev))
+		wc_json_add_str(o, "ops_mask", ops_mask_text(ev->value, fb, sizeof(fb)));
+	if (ev->type == WC_EV_ANOMALY)
+		wc_json_add_str(o, "anomaly", nz(wc_anomaly_name((uint32_t)ev->value)));
+	if (ev->type == WC_EV_QUIET)
+		wc_json_add_str(o, "found", quiet_text(ev, fb, sizeof(fb)));
 	return put_json(out, o);
 }
 
 int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event *ev)
 {
-	char comm[WC_COMM_LEN + 1], nb[WC_KADDR_LEN], sb[32], fb[64], rb[32], wb[WC_KADDR_LEN];
+	char comm[WC_COMM_LEN + 1], nb[WC_KADDR_LEN], sb[32], fb[160], rb[32], wb[WC_KADDR_LEN];
 	unsigned t = ev->type;
 
 	if (s->json)
@@ -227,7 +289,14 @@ int wc_script_print_event(FILE *out, struct wc_script *s, const struct wc_event 
 		has_class(t) ? nz(wc_class_name(ev->cls)) : "-", rb,
 		ops_name(s, ev->ops, nb, sizeof(nb)), wc_kaddr(ev->walk, wb, sizeof(wb)),
 		(uint64_t)ev->walk_id, ev->seq);
-	if (ev->value)
+	if (has_ops_mask(ev))
+		fprintf(out, " opsmask=%s", ops_mask_text(ev->value, fb, sizeof(fb)));
+	else if (t == WC_EV_ANOMALY)
+		fprintf(out, " anomaly=%s count=%" PRId64, nz(wc_anomaly_name((uint32_t)ev->value)),
+			(int64_t)ev->ret);
+	else if (t == WC_EV_QUIET)
+		fprintf(out, " quiet %s", quiet_text(ev, fb, sizeof(fb)));
+	else if (ev->value)
 		fprintf(out, " val=%s", wc_kaddr(ev->value, wb, sizeof(wb)));
 	if (ev->kind == WC_K_PTE_HOLE)
 		fprintf(out, " depth=%d", ev->depth);

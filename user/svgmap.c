@@ -32,18 +32,23 @@
 #define LEGEND_Y	102		/* below the title lines */
 
 /* what fills a cell: how often its bytes were handled, and how */
-enum fill { F_ZERO, F_ONCE, F_PART, F_HOLE, F_SKIP, F_UNJUDGED, F_DOUBLE, F_COUNT };
+enum fill { F_ZERO, F_ONCE, F_PART, F_HOLE, F_SKIP, F_UNJUDGED, F_DOUBLE, F_GAP, F_SILENT,
+	    F_UNSURE, F_STOPPED, F_COUNT };
 
 static const struct {
 	const char *name, *colour, *legend;
 } fills[F_COUNT] = {
 	[F_ZERO] = { "zero", "#ffffff", "0: not handled" },
 	[F_ONCE] = { "once", "#2ca02c", "1: handled once" },
-	[F_PART] = { "part", "#98df8a", "partly handled (rest 0)" },
+	[F_PART] = { "part", "#98df8a", "partly handled (rest 0 or stopped)" },
 	[F_HOLE] = { "hole", "#aec7e8", "1: a hole (pte_hole)" },
 	[F_SKIP] = { "skip", "#f5d76e", "VMA skipped (test_walk)" },
 	[F_UNJUDGED] = { "unjudged", "#c7c7c7", "action unknown: not judged" },
 	[F_DOUBLE] = { "double", "#d62728", "2+: handled again (double)" },
+	[F_GAP] = { "gap", "#8c564b", "0: never handled (gap)" },
+	[F_SILENT] = { "silent", "#dadaeb", "0: silent by design" },
+	[F_UNSURE] = { "unsure", "#bcbd22", "0: gap or silent? (unsure)" },
+	[F_STOPPED] = { "stopped", "#7f7f7f", "not walked: stopped" },
 };
 
 #define C_RETRY		"#ff7f0e"
@@ -138,7 +143,7 @@ static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 {
 	const struct wc_map *m = c->m;
 	struct state st;
-	uint64_t span, e, h, k;
+	uint64_t span, e, h, k, silent;
 	size_t i;
 
 	memset(&st, 0, sizeof(st));
@@ -148,12 +153,23 @@ static struct state state_of(const struct ctx *c, uint64_t a, uint64_t b)
 	e = covered(&m->layer[WC_ML_ENTRY], a, b);
 	h = covered(&m->layer[WC_ML_HOLE], a, b);
 	k = covered(&m->layer[WC_ML_SKIP], a, b);
+	/* unvisited by design: handled with the rest silent is handled */
+	silent = covered(&m->layer[WC_ML_SILENT], a, b);
+	/* anomalies first: any byte doubled, never handled or in doubt shows */
 	if (covered(&m->layer[WC_ML_DOUBLE], a, b))
 		st.fill = F_DOUBLE;
-	else if (span && e + h + k >= span)
+	else if (covered(&m->layer[WC_ML_GAP], a, b))
+		st.fill = F_GAP;
+	else if (covered(&m->layer[WC_ML_UNSURE], a, b))
+		st.fill = F_UNSURE;
+	else if (span && e + h + k && e + h + k + silent >= span)
 		st.fill = e ? F_ONCE : h ? F_HOLE : F_SKIP;
 	else if (e + h + k)
 		st.fill = F_PART;
+	else if (covered(&m->layer[WC_ML_STOPPED], a, b))
+		st.fill = F_STOPPED;
+	else if (silent)
+		st.fill = F_SILENT;
 	else if (covered(&m->layer[WC_ML_UNJUDGED], a, b))
 		st.fill = F_UNJUDGED;
 	else
@@ -430,7 +446,8 @@ static int key(FILE *f, const struct state *st, const char *label, int *x, int y
 /* The legend from y; returns the y below it. */
 static int legend(FILE *f, int y)
 {
-	static const int order[] = { F_ZERO, F_ONCE, F_DOUBLE, F_HOLE, F_PART, F_SKIP, F_UNJUDGED };
+	static const int order[] = { F_ZERO, F_ONCE, F_DOUBLE, F_GAP, F_HOLE, F_PART, F_SKIP,
+				     F_SILENT, F_UNSURE, F_STOPPED, F_UNJUDGED };
 	static const struct { struct state st; const char *label; } marks[] = {
 		{ { .fill = F_ONCE, .retry = true }, "retried" },
 		{ { .fill = F_ONCE, .down = true }, "went down to pte level" },
@@ -474,7 +491,8 @@ static bool uneven(const struct ctx *c, uint64_t p)
 	if (i < c->nbp && c->bp[i] < p + PMD)
 		return true;
 	st = state_of(c, p, p + PMD);
-	return st.fill == F_DOUBLE || st.retry || st.ooo || st.own || st.other;
+	return st.fill == F_DOUBLE || st.fill == F_GAP || st.fill == F_UNSURE || st.retry ||
+	       st.ooo || st.own || st.other;
 }
 
 /* The pmds to open: where the walk went down, uneven or anomalous ones first. */
@@ -579,7 +597,8 @@ static int grid(FILE *f, const struct geo *g, const struct items *it, int y)
 			if (f && run)
 				fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" "
 					"fill=\"%s\">&#215;%" PRIu64 "</text>\n", x + w / 2 + 4, y + g->ch / 2 + 4,
-					t->st.fill == F_ONCE || t->st.fill == F_DOUBLE ? "#fff" : "#000",
+					t->st.fill == F_ONCE || t->st.fill == F_DOUBLE ||
+					t->st.fill == F_GAP || t->st.fill == F_STOPPED ? "#fff" : "#000",
 					t->count);
 			u += run ? RUN_UNITS : 1;
 			if (u >= g->per_line)

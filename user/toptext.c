@@ -53,10 +53,10 @@ static void print_row(FILE *f, const struct wc_top_view *v, const struct wc_top_
 
 	fmt_bytes(bytes, sizeof(bytes), wc_top_rate(v, r->delta.bytes));
 	/* the counters are __u64: unsigned long long */
-	fprintf(f, "%-*.*s %9.1f %9s %6llu %7llu %10llu %10llu %8llu %10llu %8llu\n",
+	fprintf(f, "%-*.*s %9.1f %9s %6llu %7llu %5llu %10llu %10llu %8llu %10llu %8llu %8llu\n",
 		width, width, name, wc_top_rate(v, r->delta.walks), bytes, r->delta.retries,
-		r->delta.doubles, r->delta.splits_own, r->delta.splits_other,
-		r->delta.walks_incomplete, r->total.walks, r->total.doubles);
+		r->delta.doubles, r->delta.gaps, r->delta.splits_own, r->delta.splits_other,
+		r->delta.walks_incomplete, r->total.walks, r->total.doubles, r->total.gaps);
 }
 
 void wc_top_print_table(FILE *f, const struct wc_top_view *v, int group)
@@ -70,9 +70,9 @@ void wc_top_print_table(FILE *f, const struct wc_top_view *v, int group)
 		if (n > width)
 			width = n < NAME_MAX ? n : NAME_MAX;
 	}
-	fprintf(f, "%-*s %9s %9s %6s %7s %10s %10s %8s %10s %8s\n", width,
+	fprintf(f, "%-*s %9s %9s %6s %7s %5s %10s %10s %8s %10s %8s %8s\n", width,
 		group == WC_TOP_BY_COMM ? "COMM" : "OPS", "WALKS/s", "BYTES/s", "+RETRY",
-		"+DOUBLE", "+SPLIT-OWN", "+SPLIT-OTH", "+INCOMPL", "WALKS", "DOUBLES");
+		"+DOUBLE", "+GAP", "+SPLIT-OWN", "+SPLIT-OTH", "+INCOMPL", "WALKS", "DOUBLES", "GAPS");
 	for (size_t i = 0; i < v->n; i++)
 		print_row(f, v, &v->rows[i], row_name(&v->rows[i], group, buf, sizeof(buf)), width);
 	if (v->n_folded) {

@@ -3,8 +3,8 @@
  * walkcov top's text: the header lines, the table of a view (topview.h) and
  * one line per anomaly, the same for the live screen and the plain
  * snapshots (--once, -n, stdout not a terminal). Columns starting with '+'
- * are what grew over the last interval; WALKS and DOUBLES are totals since
- * the start. The screen cuts the lines to its width; plain output does not.
+ * are what grew over the last interval; WALKS, DOUBLES and GAPS are totals
+ * since the start. The screen cuts the lines to its width; plain output does not.
  */
 #ifndef WALKCOV_TOPTEXT_H
 #define WALKCOV_TOPTEXT_H

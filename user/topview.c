@@ -19,6 +19,7 @@ static const char *const sort_names[WC_TOP_SORT_N] = {
 	[WC_TOP_SORT_BYTES] = "bytes",
 	[WC_TOP_SORT_RETRIES] = "retries",
 	[WC_TOP_SORT_DOUBLES] = "doubles",
+	[WC_TOP_SORT_GAPS] = "gaps",
 	[WC_TOP_SORT_SPLITS] = "splits",
 	[WC_TOP_SORT_INCOMPLETE] = "incomplete",
 	[WC_TOP_SORT_NAME] = "name",
@@ -101,6 +102,7 @@ static uint64_t column(const struct wc_sum_val *v, int sort)
 	case WC_TOP_SORT_BYTES: return v->bytes;
 	case WC_TOP_SORT_RETRIES: return v->retries;
 	case WC_TOP_SORT_DOUBLES: return v->doubles;
+	case WC_TOP_SORT_GAPS: return v->gaps;
 	case WC_TOP_SORT_SPLITS: return v->splits_own + v->splits_other;
 	case WC_TOP_SORT_INCOMPLETE: return v->walks_incomplete;
 	default: return v->walks;

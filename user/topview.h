@@ -31,6 +31,7 @@ enum wc_top_sort {
 	WC_TOP_SORT_BYTES,
 	WC_TOP_SORT_RETRIES,
 	WC_TOP_SORT_DOUBLES,
+	WC_TOP_SORT_GAPS,
 	WC_TOP_SORT_SPLITS,	/* own + other */
 	WC_TOP_SORT_INCOMPLETE,
 	WC_TOP_SORT_NAME,	/* alphabetical */
@@ -83,7 +84,8 @@ double wc_top_rate(const struct wc_top_view *v, uint64_t delta);
  * (a double of a 2 MiB block arrives as 512 pte pieces); a piece with the
  * key of one of the last WC_TOP_MERGE_WINDOW entries is merged into it, by
  * the engine's rule (anomalies.h): type, walk, mm, and the 2 MiB block
- * (double, out-of-order) or the kind and start (retry, livelock). The range
+ * (double, out-of-order), the kind and start (retry, livelock) or the
+ * start (gap). The range
  * widens, ret (the count) adds up, a split by another task wins. Memory is
  * fixed, however long top runs.
  */

@@ -82,7 +82,7 @@ static void split_add(struct wc_map *m, const struct wc_observation *o)
 	m->splits[m->nsplits++] = (struct wc_map_split){ o->start, o->split, o->tid };
 }
 
-static void on_observe(const struct wc_observation *o, void *ctx)
+void wc_mapset_observe(const struct wc_observation *o, void *ctx)
 {
 	struct wc_mapset *set = ctx;
 	struct wc_map *m = wc_mapset_get(set, o->walk_id);
@@ -117,10 +117,14 @@ static void on_observe(const struct wc_observation *o, void *ctx)
 		layer_add(set, m, WC_ML_VMA, o->start, o->end);
 		break;
 	case WC_OBS_SPLIT: split_add(m, o); break;
+	case WC_OBS_GAP: layer_add(set, m, WC_ML_GAP, o->start, o->end); break;
+	case WC_OBS_SILENT: layer_add(set, m, WC_ML_SILENT, o->start, o->end); break;
+	case WC_OBS_UNSURE: layer_add(set, m, WC_ML_UNSURE, o->start, o->end); break;
+	case WC_OBS_STOPPED: layer_add(set, m, WC_ML_STOPPED, o->start, o->end); break;
 	}
 }
 
-static void on_closed(const struct wc_walk *w, void *ctx)
+void wc_mapset_closed(const struct wc_walk *w, void *ctx)
 {
 	struct wc_map *m = wc_mapset_get(ctx, w->id);
 
@@ -180,16 +184,22 @@ static const char *walk_verdict(const struct wc_map *m, char *buf, size_t size)
 		ADD("%" PRIu64 " out of order, ", w->out_of_order);
 	if (w->livelocks)
 		ADD("livelock, ");
+	if (w->gaps)
+		ADD("%" PRIu64 " gap%s, ", w->gaps, w->gaps == 1 ? "" : "s");
+	if (w->flags & WC_W_STOPPED)
+		ADD("stopped early by a callback, ");
 	if (race)
 		ADD("raced a split by another task, ");
 	else if (own)
 		ADD("split by the walking task, ");
-	if (w->flags & WC_W_INCOMPLETE)
+	if ((w->flags & WC_W_REASONS) == WC_W_UNSURE)
+		ADD("unsure (a range no callback handled may be silent by design): not proven");
+	else if (w->flags & WC_W_INCOMPLETE)
 		ADD("incomplete (events missing): not proven");
-	else if (w->doubles || w->out_of_order || w->livelocks)
+	else if (w->doubles || w->out_of_order || w->livelocks || w->gaps)
 		ADD("complete");
 	else
-		ADD("complete: proven, every range handled at most once");
+		ADD("complete: proven, every range handled exactly once");
 #undef ADD
 	return buf;
 }
@@ -286,8 +296,8 @@ struct wc_map *wc_mapset_get(struct wc_mapset *s, uint64_t id)
 int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *path)
 {
 	struct wc_observer obs = {
-		.observe = on_observe,
-		.closed = on_closed,
+		.observe = wc_mapset_observe,
+		.closed = wc_mapset_closed,
 		.ctx = s,
 		/* one walk: the engine calls only for it */
 		.walk_id = s->n == 1 ? s->maps[0].walk_id : 0,
@@ -299,6 +309,12 @@ int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *pa
 	wc_engine_observe(an->engine, NULL);
 	if (ret < 0)
 		return -1;
+	wc_mapset_finish(s, an, path);
+	return ret;
+}
+
+void wc_mapset_finish(struct wc_mapset *s, struct wc_analysis *an, const char *path)
+{
 	for (size_t i = 0; i < s->n; i++) {
 		struct wc_map *m = &s->maps[i];
 
@@ -306,7 +322,6 @@ int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *pa
 			layer_finish(&m->layer[l], l != WC_ML_VMA);
 		describe(m, an, path);
 	}
-	return ret;
 }
 
 /* ---- writing ---- */

@@ -35,6 +35,10 @@ enum wc_map_layer {
 	WC_ML_SKIP,	/* a VMA skipped by walk_page_test */
 	WC_ML_OOO,	/* handled below the walk's cursor (out of order) */
 	WC_ML_UNJUDGED,	/* visited with an unknown action: not counted */
+	WC_ML_GAP,	/* handled by no callback in a complete walk: a gap */
+	WC_ML_SILENT,	/* not visited where the walker is silent by design */
+	WC_ML_UNSURE,	/* not visited, and whether by design is unknown */
+	WC_ML_STOPPED,	/* not walked: a non-zero return stopped the walk */
 	WC_ML_VMA,	/* each chunk's and skip's range (not merged: VMA boundaries) */
 	WC_ML_COUNT
 };
@@ -89,6 +93,12 @@ struct wc_map *wc_mapset_get(struct wc_mapset *s, uint64_t id);
  * walks; then sort every map and fill its anomalies and titles from the
  * report. 0, 1 (truncated file, warned) or -1 (error printed). */
 int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *path);
+/* Its parts: the engine's observer callbacks (struct wc_observer, ctx the
+ * set), and the end: sort every map, fill its anomalies and titles from
+ * AN's report (PATH names the source). */
+void wc_mapset_observe(const struct wc_observation *o, void *set);
+void wc_mapset_closed(const struct wc_walk *w, void *set);
+void wc_mapset_finish(struct wc_mapset *s, struct wc_analysis *an, const char *path);
 
 /* Write the map as SVG into PATH ("-": stdout), HIGHLIGHT (or NULL) outlined.
  * 0, or -1 with one line printed. */

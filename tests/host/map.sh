@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # walkcov map, checked in a real browser: maps of three record files (the
 # test module's 2019 double, a clean walk of 1,000 pmds, a retry that raced a
-# split) rendered by headless Chromium in one page, and the pixels at the
-# cells of the double, the clean ranges and the retry checked against the
-# colours docs/map.md gives. Also: report --svg, and bad input (one line,
+# split) and the unit test's map of gaps, silent, unsure and stopped ranges
+# rendered by headless Chromium in one page, and the pixels at the cells of
+# the double, the clean ranges, the retry, the gaps and the legend keys
+# checked against the colours docs/map.md gives. Also: report --svg, and bad input (one line,
 # exit 2). The record files come from tests/host/mkrec.py: no VM needed.
 # shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +70,9 @@ check "report --svg: map 2 outlines anomaly 2's pmd" \
 	grep -q '#2 double \[0x7f0000200000' "$tmp/maps/anomaly-2.svg"
 check "report numbers its anomalies" grep -Eq '^   3  double ' <($W report -i "$tmp/double.data")
 
+# the gap map: synthetic observations (the unit test's), drawn by svgmap.c
+check "map: the gap map (tests/unit/test_map.c)" env WC_MAP_GAPS_SVG="$tmp/gaps.svg" build/unit/test_map >/dev/null
+
 # ---- in the browser ----
 if ! command -v chromium >/dev/null || ! /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
 	echo "not ok - chromium and python3-pil are installed (make deps)"
@@ -78,7 +82,7 @@ fi
 size=$(/usr/bin/python3 - "$tmp" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 d, top, imgs = sys.argv[1], 0, []
-for k in ("double", "clean", "retry"):
+for k in ("double", "clean", "retry", "gaps"):
     h = int(ET.parse(f"{d}/{k}.svg").getroot().get("height"))
     imgs.append(f'<img style="position:absolute;left:0;top:{top}px" src="{k}.svg">')
     open(f"{d}/{k}.top", "w").write(str(top))
@@ -101,7 +105,9 @@ d, base = sys.argv[1], int(sys.argv[2], 16)
 PMD = 2 << 20
 img = Image.open(f"{d}/page.png").convert("RGB")
 COL = {"red": (0xd6, 0x27, 0x28), "green": (0x2c, 0xa0, 0x2c), "blue": (0xae, 0xc7, 0xe8),
-       "yellow": (0xf5, 0xd7, 0x6e), "orange": (0xff, 0x7f, 0x0e), "magenta": (0xe3, 0x77, 0xc2)}
+       "yellow": (0xf5, 0xd7, 0x6e), "orange": (0xff, 0x7f, 0x0e), "magenta": (0xe3, 0x77, 0xc2),
+       "brown": (0x8c, 0x56, 0x4b), "lavender": (0xda, 0xda, 0xeb), "olive": (0xbc, 0xbd, 0x22),
+       "grey": (0x7f, 0x7f, 0x7f)}
 
 
 def cells(k):
@@ -152,6 +158,27 @@ check("retry: ... handled once (green)", "retry", base + 2 * PMD, "pmd", "green"
 check("retry: ... split by another task (magenta)", "retry", base + 2 * PMD, "pmd", "magenta", dx=-4, dy=4)
 check("retry: the pmd before it is green, no retry mark", "retry", base + PMD, "pmd", "green", dx=2, dy=1)
 
+check("gaps: the never-handled pmd is brown", "gaps", base + PMD, "pmd", "brown")
+check("gaps: the half-handled pmd is brown", "gaps", base + 5 * PMD, "pmd", "brown")
+check("gaps: ... its unhandled pages too", "gaps", base + 5 * PMD + PMD // 2 + 0x1000, "pte", "brown")
+check("gaps: ... its handled pages are green", "gaps", base + 5 * PMD + 0x1000, "pte", "green")
+check("gaps: the silent pmd is lavender", "gaps", base + 2 * PMD, "pmd", "lavender")
+check("gaps: the unsure pmd is olive", "gaps", base + 3 * PMD, "pmd", "olive")
+check("gaps: the pmds after the stop are grey", "gaps", base + 7 * PMD, "pmd", "grey")
+check("gaps: the handled pmd is green", "gaps", base, "pmd", "green")
+# the legend: gap, silent by design, unsure and stopped each in its colour
+top = int(open(f"{d}/double.top").read())
+keys = {r.get("data-fill"): r for r in ET.parse(f"{d}/double.svg").getroot().iter("{http://www.w3.org/2000/svg}rect")
+        if r.get("class") == "key"}
+for fill, want in (("gap", "brown"), ("silent", "lavender"), ("unsure", "olive"), ("stopped", "grey"),
+                   ("double", "red")):
+    r = keys.get(fill)
+    if r is None:
+        print(f"not ok - legend: a {fill} key")
+        continue
+    p = img.getpixel((int(r.get("x")) + int(r.get("width")) // 2, top + int(r.get("y")) + int(r.get("height")) // 2))
+    print(f"{'ok' if near(p, want) else 'not ok'} - legend: the {fill} key is {want} (pixel {p})")
+
 # 1,000 pmds summarised: a handful of cells, one line
 grid = [c for c in cells("clean") if c[6] == "pmd"]
 ys = {c[3] for c in grid}
@@ -160,7 +187,7 @@ print(f"{'ok' if len(grid) <= 12 and len(ys) == 1 else 'not ok'} - clean: 1,000 
 # and nothing red anywhere in the clean map's cells
 top = int(open(f"{d}/clean.top").read())
 y0 = min(c[3] for c in grid) - 4
-y1 = int(open(f"{d}/retry.top").read()) - 20
+y1 = int(open(f"{d}/retry.top").read()) - 20  # the clean map's cells only
 red = sum(1 for x in range(150, 1190) for y in range(y0, y1) if near(img.getpixel((x, y)), "red"))
 print(f"{'ok' if red == 0 else 'not ok'} - clean: no red pixel in its cells ({red})")
 EOF

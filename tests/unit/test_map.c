@@ -5,7 +5,8 @@
  * what the map holds must agree with what the engine said of each walk:
  * the bytes it drew as handled are the walk's bytes, it draws a double
  * exactly where the engine found one, and every walk of random streams
- * (with lost events) draws without fault. The pixels are checked in a
+ * (with lost events) draws without fault; gaps, silent, unsure and stopped
+ * ranges (synthetic observations) get their own cells. The pixels are checked in a
  * browser by tests/host/map.sh.
  */
 #include <stdio.h>
@@ -178,11 +179,98 @@ static void test_double(const char *path)
 	wc_analysis_free(&an);
 }
 
+/* One observation of walk ID for the map. */
+static void observe(struct wc_mapset *set, uint64_t id, uint32_t type, uint32_t kind,
+		    uint64_t s, uint64_t e)
+{
+	struct wc_observation o = { .type = type, .kind = kind, .walk_id = id,
+				    .mm = 0xffff888000001000ULL, .start = s, .end = e };
+
+	wc_mapset_observe(&o, set);
+}
+
+/* Gaps, silent-by-design, unsure and stopped ranges as the engine reports
+ * them (observations, by hand): each its own fill, anomalies first, and
+ * in the legend; the verdict line names gaps, a stop, an unsure walk. */
+static void test_gaps(void)
+{
+	const uint64_t ids[2] = { 41, 42 };
+	struct wc_mapset *set = wc_mapset_new(ids, 2);
+	struct wc_analysis an;
+	struct wc_walk w = { .id = 41, .start = B, .end = B + 8 * MB2, .gaps = 2,
+			     .flags = WC_W_STOPPED };
+	struct wc_map *m;
+	char *svg;
+
+	if (!set || wc_analysis_init(&an, 0))
+		abort();
+	observe(set, 41, WC_OBS_CHUNK, 0, B, B + 8 * MB2);
+	observe(set, 41, WC_OBS_HANDLED, WC_K_PMD_ENTRY, B, B + MB2);		/* 0: once */
+	observe(set, 41, WC_OBS_GAP, 0, B + MB2, B + 2 * MB2);			/* 1: gap */
+	observe(set, 41, WC_OBS_SILENT, 0, B + 2 * MB2, B + 3 * MB2);		/* 2: silent */
+	observe(set, 41, WC_OBS_UNSURE, 0, B + 3 * MB2, B + 4 * MB2);		/* 3: unsure */
+	observe(set, 41, WC_OBS_HANDLED, WC_K_PTE_ENTRY, B + 4 * MB2, B + 4 * MB2 + MB2 / 2);
+	observe(set, 41, WC_OBS_SILENT, 0, B + 4 * MB2 + MB2 / 2, B + 5 * MB2);	/* 4: once */
+	observe(set, 41, WC_OBS_HANDLED, WC_K_PTE_ENTRY, B + 5 * MB2, B + 5 * MB2 + MB2 / 2);
+	observe(set, 41, WC_OBS_GAP, 0, B + 5 * MB2 + MB2 / 2, B + 6 * MB2);	/* 5: gap */
+	observe(set, 41, WC_OBS_HANDLED, WC_K_PTE_ENTRY, B + 6 * MB2, B + 6 * MB2 + 4096);
+	observe(set, 41, WC_OBS_STOPPED, 0, B + 6 * MB2 + 4096, B + 8 * MB2);	/* 6: part, 7: stopped */
+	w.bytes = MB2 + MB2 + 4096;
+	wc_mapset_closed(&w, set);
+	observe(set, 42, WC_OBS_UNSURE, 0, B, B + MB2);
+	w = (struct wc_walk){ .id = 42, .start = B, .end = B + MB2,
+			      .flags = WC_W_INCOMPLETE | WC_W_UNSURE };
+	wc_mapset_closed(&w, set);
+	wc_mapset_finish(set, &an, "synthetic");
+
+	m = wc_mapset_get(set, 41);
+	check(m->layer[WC_ML_GAP].n == 2 && m->layer[WC_ML_SILENT].n == 2 &&
+	      m->layer[WC_ML_UNSURE].n == 1 && m->layer[WC_ML_STOPPED].n == 1,
+	      "gaps: each observation in its layer");
+	svg = render(m, NULL);
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"gap\"") == 2 &&
+	      occurrences(svg, "data-fill=\"gap\" data-start=\"0x7f0000200000\"") == 1 &&
+	      occurrences(svg, "data-fill=\"gap\" data-start=\"0x7f0000a00000\"") == 1,
+	      "gaps: the never-handled pmd and the half-handled one are gaps");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"silent\" data-start=\"0x7f0000400000\"") == 1,
+	      "gaps: the silent pmd");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"unsure\" data-start=\"0x7f0000600000\"") == 1,
+	      "gaps: the unsure pmd");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"once\" data-start=\"0x7f0000800000\"") == 1,
+	      "gaps: half handled, half silent by design: handled once");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"stopped\"") == 1 &&
+	      occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"part\" data-start=\"0x7f0000c00000\"") == 1,
+	      "gaps: the pmd after the stop; the one it stopped in is partly handled");
+	check(occurrences(svg, "class=\"cell\" data-level=\"pte\" data-fill=\"gap\" data-start=\"0x7f0000b00000\"") == 1,
+	      "gaps: the pte strip shows the unhandled half");
+	check(occurrences(svg, "class=\"key\" data-level=\"pmd\" data-fill=\"gap\"") == 1 &&
+	      occurrences(svg, "fill=\"#8c564b\"") >= 3 && strstr(svg, ") 0: never handled (gap)</title>") &&
+	      occurrences(svg, "class=\"key\" data-level=\"pmd\" data-fill=\"silent\"") == 1 &&
+	      occurrences(svg, "class=\"key\" data-level=\"pmd\" data-fill=\"unsure\"") == 1 &&
+	      occurrences(svg, "class=\"key\" data-level=\"pmd\" data-fill=\"stopped\"") == 1,
+	      "gaps: gap, silent, unsure and stopped in the legend");
+	check(strstr(svg, "verdict: 2 gaps, stopped early by a callback, complete</text>") != NULL,
+	      "gaps: the verdict line");
+	if (getenv("WC_MAP_GAPS_SVG")) {	/* tests/host/map.sh checks it in a browser */
+		FILE *f = fopen(getenv("WC_MAP_GAPS_SVG"), "w");
+
+		check(f && fputs(svg, f) >= 0 && !fclose(f), "gaps: SVG written for the browser");
+	}
+	free(svg);
+	svg = render(wc_mapset_get(set, 42), NULL);
+	check(strstr(svg, "verdict: unsure (a range no callback handled may be silent by design): not proven") &&
+	      occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"unsure\"") == 1,
+	      "gaps: an unsure walk");
+	free(svg);
+	wc_mapset_free(set);
+	wc_analysis_free(&an);
+}
+
 /* Random walks with lost events: every walk maps; doubles drawn iff found. */
 static void test_random(const char *path)
 {
 	uint64_t rng = 0x5eed, ids[64];
-	int bad_bytes = 0, bad_double = 0, walks = 0;
+	int bad_bytes = 0, bad_double = 0, bad_gap = 0, walks = 0;
 
 	for (int round = 0; round < 20; round++) {
 		struct evgen g;
@@ -235,6 +323,8 @@ static void test_random(const char *path)
 			svg = render(m, NULL);
 			if (!!occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"double\"") != !!m->w.doubles)
 				bad_double++;
+			if (!!occurrences(svg, "class=\"cell\" data-level=\"pmd\" data-fill=\"gap\"") != !!m->w.gaps)
+				bad_gap++;
 			free(svg);
 		}
 		wc_mapset_free(set);
@@ -245,6 +335,7 @@ static void test_random(const char *path)
 	      bad_bytes);
 	check(!bad_double, "random: a double drawn exactly in the walks with one (%d differ)",
 	      bad_double);
+	check(!bad_gap, "random: a gap drawn exactly in the walks with one (%d differ)", bad_gap);
 }
 
 int main(void)
@@ -256,6 +347,7 @@ int main(void)
 		return 1;
 	close(fd);
 	test_double(path);
+	test_gaps();
 	test_random(path);
 	unlink(path);
 	unlink(path);	/* the writer keeps an existing file as PATH.old */

@@ -116,6 +116,9 @@ static void test_exact(void)
 	r->v.livelocks = 6;
 	r->v.splits_own = 7;
 	r->v.splits_other = 8;
+	r->v.gaps = 17;
+	r->v.walks_stopped = 18;
+	r->v.walks_unsure = 19;
 	row(&s, 2, "ops of x", "a\"b\\c", 3);
 	s.t = (struct wc_sum_totals){ .ringbuf_drops = 11, .recursion_misses = 12, .untracked = 13,
 				      .lost_exits = 14, .sum_full = 15, .walks_open = 2, .anomalies = 16 };
@@ -135,6 +138,16 @@ static void test_exact(void)
 	check(sample(t, "walkcov_doubles_total{ops=\"smaps_walk_ops\",comm=\"cat\"}") == 1, "doubles");
 	check(sample(t, "walkcov_out_of_order_total{ops=\"smaps_walk_ops\",comm=\"cat\"}") == 5, "out of order");
 	check(sample(t, "walkcov_livelocks_total{ops=\"smaps_walk_ops\",comm=\"cat\"}") == 6, "livelocks");
+	check(sample(t, "walkcov_gaps_total{ops=\"smaps_walk_ops\",comm=\"cat\"}") == 17 &&
+	      sample(t, "walkcov_gaps_total{ops=\"ops of x\",comm=\"a\\\"b\\\\c\"}") == 0, "gaps");
+	check(sample(t, "walkcov_walks_stopped_total{ops=\"smaps_walk_ops\",comm=\"cat\"}") == 18,
+	      "stopped walks");
+	check(sample(t, "walkcov_walks_unsure_total{ops=\"smaps_walk_ops\",comm=\"cat\"}") == 19,
+	      "unsure walks");
+	check(strstr(t, "# HELP walkcov_gaps_total Ranges of complete walks that no callback handled") &&
+	      strstr(t, "# TYPE walkcov_gaps_total counter\n") &&
+	      strstr(t, "# TYPE walkcov_walks_stopped_total counter\n") &&
+	      strstr(t, "# TYPE walkcov_walks_unsure_total counter\n"), "HELP and TYPE of the gap families");
 	check(sample(t, "walkcov_splits_total{ops=\"smaps_walk_ops\",comm=\"cat\",by=\"own\"}") == 7, "splits own");
 	check(sample(t, "walkcov_splits_total{ops=\"smaps_walk_ops\",comm=\"cat\",by=\"other\"}") == 8, "splits other");
 	check(sample(t, "walkcov_walks_total{ops=\"ops of x\",comm=\"a\\\"b\\\\c\"}") == 3,
@@ -262,6 +275,20 @@ static void test_labels_merge(void)
 	t = render(&p);
 	check(sample(t, "walkcov_doubles_total{ops=\"rare_ops\",comm=\"x\"}") == 1 &&
 	      sample(t, OTHER_WALKS) == 1000, "a double is never folded into other while a slot is left");
+	free(t);
+	wc_prom_free(&p);
+	wc_snapshot_free(&s);
+
+	/* nor is a gap: a row with one ranks before rows with more walks */
+	row(&s, 1, "busy_ops", "x", 1000);
+	row(&s, 2, "stopped_ops", "x", 500)->v.walks_stopped = 500;	/* not an anomaly */
+	row(&s, 3, "gappy_ops", "x", 1)->v.gaps = 1;
+	wc_prom_init(&p, 1, "0.1");
+	wc_prom_update(&p, &s);
+	t = render(&p);
+	check(sample(t, "walkcov_gaps_total{ops=\"gappy_ops\",comm=\"x\"}") == 1 &&
+	      sample(t, OTHER_WALKS) == 1500 && sample(t, "walkcov_gaps_total{ops=\"other\",comm=\"other\"}") == 0,
+	      "a gap is never folded into other while a slot is left");
 	free(t);
 	wc_prom_free(&p);
 	wc_snapshot_free(&s);

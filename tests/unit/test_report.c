@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "analysis.h"
 #include "check.h"
+#include "errors.h"
 #include "kaddr.h"
 #include "recfile.h"
 #include "report.h"
@@ -19,8 +21,8 @@
 #ifdef WC_STUB_ENGINE_NAMES
 const char *wc_anomaly_name(uint32_t t)
 {
-	static const char *n[] = { "?", "double", "retry", "out-of-order", "livelock" };
-	return t < 5 ? n[t] : "?";
+	static const char *n[] = { "?", "double", "retry", "out-of-order", "livelock", "gap" };
+	return t < 6 ? n[t] : "?";
 }
 const char *wc_kind_name(uint32_t k)
 {
@@ -339,7 +341,7 @@ static void test_clean(void)
 	wc_report_walk(r, &w);
 	wc_meta_from_engine(wc_report_meta(r), &(struct wc_engine_stats){ .nomem_events = 3 });
 	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
-		      "could not prove: no double handling seen in 1 walk (0 proven exactly-once);"
+		      "could not prove: no double handling or gap seen in 1 walk (0 proven exactly-once);"
 		      " 3 events not judged (out of memory)") &&
 	      wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN, "out of memory: verdict '%s'", v);
 	wc_report_free(r);
@@ -350,7 +352,7 @@ static void test_clean(void)
 	w.flags = WC_W_INCOMPLETE | WC_W_SEQ_GAP;
 	wc_report_walk(r, &w);
 	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
-		      "could not prove: no double handling seen in 1 walk (0 proven exactly-once);"
+		      "could not prove: no double handling or gap seen in 1 walk (0 proven exactly-once);"
 		      " 1 walk incomplete") && wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN,
 	      "incomplete: verdict '%s'", v);
 	wc_report_free(r);
@@ -358,10 +360,114 @@ static void test_clean(void)
 	r = wc_report_new();
 	t = render(r);
 	check(line_pos(t, "(no walks)", NULL) >= 0 &&
-	      line_pos(t, "# verdict: could not prove: no double handling seen in 0 walks"
+	      line_pos(t, "# verdict: could not prove: no double handling or gap seen in 0 walks"
 			  " (0 proven exactly-once); no walk traced", NULL) >= 0 &&
 	      wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN, "empty report prints");
 	free(t);
+	wc_report_free(r);
+}
+
+/* Gaps: shown where doubles are (table, anomaly list, verdict, JSON); a
+ * gap decides the verdict as a double does; stopped and unsure walks are
+ * counted, unsure ones stand in the way of a proof. */
+static void test_gaps(void)
+{
+	struct wc_report *r = sample(0, 0);
+	struct wc_anomaly a = anomaly(WC_AN_GAP, WC_SPLIT_NONE, OPS_A);
+	struct json_object *d;
+	struct wc_walk w;
+	char *t, v[512];
+
+	w = walk(OPS_A, "gapper", 8192);
+	w.gaps = 2;
+	w.gap_bytes = 3 * 4096;
+	w.flags = WC_W_STOPPED;
+	wc_report_walk(r, &w);
+	a.kind = 0;
+	a.start = 0x7f0000001000ull;
+	a.end = 0x7f0000003000ull;
+	a.count = 1;
+	wc_report_anomaly(r, &a);
+	a.start = 0x7f0000005000ull;
+	a.end = 0x7f0000006000ull;
+	wc_report_anomaly(r, &a);
+	t = render(r);
+	if (getenv("SHOW"))
+		fputs(t, stdout);
+	check(line_pos(t, "retries  doubles     gaps  ops", NULL) >= 0, "gaps: a gaps column");
+	check(line_pos(t, "        0        2  pagemap_ops", NULL) >= 0 &&
+	      line_pos(t, "        0        2  gapper", NULL) >= 0, "gaps: per ops and per command");
+	check(line_pos(t, "# anomalies: 2 (", "gap 2 (12K)") >= 0, "gaps: counted with their bytes");
+	check(line_pos(t, "   1  gap ", "walk 7      stress 100/101  ops pagemap_ops  [0x7f0000001000,"
+		       " 0x7f0000003000) 8.0K  -  count 1") >= 0, "gaps: listed like doubles");
+	check(line_pos(t, "# stopped early: 1 walk (", "could not tell: 0 walks") >= 0,
+	      "gaps: the stopped walk counted");
+	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
+		      "2 gaps (ranges no callback handled) in 10 walks") &&
+	      wc_report_verdict_kind(r) == WC_VERDICT_ANOMALIES, "gaps: verdict '%s'", v);
+	check(wc_report_count(r, WC_AN_GAP) == 2, "gaps: wc_report_count");
+	d = json_roundtrip(r);
+	check(d && ju(d, "summary.gaps") == 2 && ju(d, "summary.gap_bytes") == 3 * 4096 &&
+	      ju(d, "summary.stopped_walks") == 1 && ju(d, "summary.unsure_walks") == 0 &&
+	      !strcmp(js(d, "summary.proof"), "anomalies"), "gaps: JSON summary");
+	check(d && !strcmp(js(d, "ops.1.name"), "pagemap_ops") && ju(d, "ops.1.gaps") == 2 &&
+	      ju(d, "ops.1.stopped_walks") == 1 && ju(d, "ops.0.gaps") == 0, "gaps: JSON rows");
+	check(d && !strcmp(js(d, "anomalies.0.type"), "gap") &&
+	      !strcmp(js(d, "anomalies.0.kind"), "none") && ju(d, "anomalies.0.size") == 8192,
+	      "gaps: JSON anomaly");
+	json_object_put(d);
+	/* a double as well: both named */
+	a = anomaly(WC_AN_DOUBLE, WC_SPLIT_NONE, OPS_C);
+	wc_report_anomaly(r, &a);
+	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
+		      "1 double in 10 walks (0 with a concurrent split), 2 gaps"),
+	      "gaps and a double: verdict '%s'", v);
+	free(t);
+	wc_report_free(r);
+
+	/* an unsure walk: no gap proven, but nothing proven either */
+	r = wc_report_new();
+	w = walk(OPS_A, "cat", 4096);
+	w.flags = WC_W_INCOMPLETE | WC_W_UNSURE;
+	wc_report_walk(r, &w);
+	w = walk(OPS_A, "cat", 4096);
+	w.flags = WC_W_STOPPED;
+	wc_report_walk(r, &w);
+	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
+		      "could not prove: no double handling or gap seen in 2 walks (0 proven"
+		      " exactly-once); 1 walk incomplete (1 of them had a range no callback handled"
+		      " that could not be told from one the walker is silent on by design)") &&
+	      wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN, "unsure: verdict '%s'", v);
+	t = render(r);
+	check(line_pos(t, "# stopped early: 1 walk (", "could not tell: 1 walk (") >= 0,
+	      "unsure: counted in the text");
+	free(t);
+	d = json_roundtrip(r);
+	check(d && ju(d, "summary.unsure_walks") == 1 && ju(d, "ops.0.unsure_walks") == 1 &&
+	      ju(d, "summary.stopped_walks") == 1, "unsure: JSON");
+	json_object_put(d);
+	wc_report_free(r);
+
+	/* walkcov check: exit 1 on a gap, as on a double (cmd_check.c, live.c) */
+	{
+		struct wc_analysis an;
+
+		check(!wc_analysis_init(&an, 0), "analysis");
+		w = walk(OPS_A, "cat", 4096);
+		wc_report_walk(an.report, &w);
+		check(wc_analysis_verdict(&an) == WC_EXIT_OK, "check: a clean walk exits 0");
+		a = anomaly(WC_AN_GAP, WC_SPLIT_NONE, OPS_A);
+		wc_report_anomaly(an.report, &a);
+		check(wc_analysis_verdict(&an) == WC_EXIT_ANOMALY, "check: a gap exits 1");
+		wc_analysis_free(&an);
+	}
+
+	/* a stopped walk alone proves its walked part */
+	r = wc_report_new();
+	w = walk(OPS_A, "cat", 4096);
+	w.flags = WC_W_STOPPED;
+	wc_report_walk(r, &w);
+	check(wc_report_verdict_kind(r) == WC_VERDICT_PROVEN, "a stopped walk is not a reason");
 	wc_report_free(r);
 }
 
@@ -515,10 +621,82 @@ static void test_script(void)
 	      strstr(l, "ops=0xffffffff82000100") && strstr(l, " ? "),
 	      "script: garbage event prints safely");
 	free(l);
+
+	/* the ops mask of a walk's begin, a quiet range, a gap anomaly */
+	ev = visit();
+	ev.type = WC_EV_WALK_BEGIN;
+	ev.flags = WC_F_OPS_MASK;
+	ev.value = WC_OPS_PMD | WC_OPS_HOLE | WC_OPS_HUGETLB | 0x1000000;
+	l = script_line(s, &ev);
+	check(strstr(l, "walk_begin ") && strstr(l, " opsmask=pmd,pte_hole,hugetlb,0x1000000 flags=opsmask\n") &&
+	      !strstr(l, "val="), "script: the ops mask '%.*s'", (int)strlen(l) - 1, l);
+	free(l);
+	ev.type = WC_EV_CHUNK_BEGIN;
+	ev.value = WC_OPS_PTE | WC_OPS_VMA_HUGETLB;
+	l = script_line(s, &ev);
+	check(strstr(l, "chunk_begin ") && strstr(l, " opsmask=pte,vma_hugetlb "),
+	      "script: a chunk's mask and hugetlb VMA");
+	free(l);
+	ev.value = 0x7f0000000000ull;
+	ev.flags = 0;
+	l = script_line(s, &ev);
+	check(strstr(l, " val=0x7f0000000000") && !strstr(l, "opsmask"),
+	      "script: without the flag, value is a value");
+	free(l);
+	ev = visit();
+	ev.type = WC_EV_QUIET;
+	ev.kind = 0;
+	ev.flags = 0;
+	ev.cls = WC_CLS_NONE;
+	ev.depth = 3;
+	l = script_line(s, &ev);
+	check(strstr(l, "quiet ") && strstr(l, "[0x7f0000200000, 0x7f0000400000) -        none ") &&
+	      strstr(l, " quiet none depth=pmd\n"), "script: a quiet none range '%.*s'",
+	      (int)strlen(l) - 1, l);
+	free(l);
+	ev.cls = WC_CLS_HUGE;
+	ev.value = 0x7f0000200000ull;
+	l = script_line(s, &ev);
+	check(!!strstr(l, " quiet present(huge)@0x7f0000200000 depth=pmd\n"),
+	      "script: a quiet range with a present entry");
+	free(l);
+	ev.cls = WC_CLS_UNKNOWN;
+	l = script_line(s, &ev);
+	check(!!strstr(l, " quiet not read\n"), "script: a quiet range not read");
+	free(l);
+	ev = visit();
+	ev.type = WC_EV_ANOMALY;
+	ev.kind = 0;
+	ev.flags = 0;
+	ev.value = WC_AN_GAP;
+	ev.ret = 1;
+	l = script_line(s, &ev);
+	check(strstr(l, "anomaly ") && strstr(l, " anomaly=gap count=1"), "script: a gap anomaly '%.*s'",
+	      (int)strlen(l) - 1, l);
+	free(l);
 	wc_script_free(s);
 
 	s = wc_script_new(h, true);
 	wc_script_symbol(s, OPS_A, "pagemap_ops");
+	ev = visit();
+	ev.type = WC_EV_QUIET;
+	ev.cls = WC_CLS_NONE;
+	ev.depth = 4;
+	l = script_line(s, &ev);
+	o = json_tokener_parse(l);
+	check(o && !strcmp(js(o, "type"), "quiet") && !strcmp(js(o, "found"), "none depth=pte"),
+	      "script: JSON quiet");
+	json_object_put(o);
+	free(l);
+	ev.type = WC_EV_WALK_BEGIN;
+	ev.flags = WC_F_OPS_MASK;
+	ev.value = WC_OPS_PMD | WC_OPS_PTE;
+	l = script_line(s, &ev);
+	o = json_tokener_parse(l);
+	check(o && !strcmp(js(o, "ops_mask"), "pmd,pte") && !strcmp(js(o, "flags"), "opsmask"),
+	      "script: JSON ops mask");
+	json_object_put(o);
+	free(l);
 	ev = visit();
 	l = script_line(s, &ev);
 	o = json_tokener_parse(l);
@@ -757,6 +935,7 @@ int main(void)
 	test_text();
 	test_json();
 	test_clean();
+	test_gaps();
 	test_bounds();
 	test_stack_ops();
 	test_human();

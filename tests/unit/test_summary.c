@@ -125,6 +125,36 @@ static void test_merge_retries(void)
 	wc_merger_free(m);
 }
 
+static void test_merge_gaps(void)
+{
+	struct wc_merger *m = wc_merger_new();
+	struct wc_event e;
+	const struct wc_merged *x;
+
+	e = piece(WC_AN_GAP, 3, BASE + 4096, BASE + 3 * 4096, 1);
+	e.kind = 0;
+	wc_merger_add(m, &e);
+	e = piece(WC_AN_GAP, 3, BASE + 8 * 4096, BASE + 9 * 4096, 1);	/* same block */
+	e.kind = 0;
+	wc_merger_add(m, &e);
+	check(wc_merger_count(m) == 2, "two unhandled ranges in one 2 MiB block: two gaps, not one (%zu)",
+	      wc_merger_count(m));
+	e = piece(WC_AN_GAP, 3, BASE + 4096, BASE + 4 * 4096, 1);	/* the first again, longer */
+	e.kind = 0;
+	wc_merger_add(m, &e);
+	x = wc_merger_get(m, 0);
+	check(wc_merger_count(m) == 2 && x && x->a.type == WC_AN_GAP && x->a.start == BASE + 4096 &&
+	      x->a.end == BASE + 4 * 4096 && x->a.count == 2,
+	      "a piece with the same start is the same gap: range widened, count 2");
+	e = piece(WC_AN_GAP, 4, BASE + 4096, BASE + 3 * 4096, 1);
+	wc_merger_add(m, &e);
+	check(wc_merger_count(m) == 3, "another walk: another gap");
+	e = piece(WC_AN_DOUBLE, 3, BASE + 4096, BASE + 3 * 4096, 1);
+	wc_merger_add(m, &e);
+	check(wc_merger_count(m) == 4, "a double at a gap's start is not that gap");
+	wc_merger_free(m);
+}
+
 static void test_merge_splits(void)
 {
 	struct wc_merger *m = wc_merger_new();
@@ -193,7 +223,8 @@ static void row_add(struct wc_snapshot *s, const struct wc_walk *w)
 	r->v.walks++;
 	r->v.walks_complete += complete;
 	r->v.walks_incomplete += !complete;
-	r->v.walks_proven += complete && !w->doubles && !w->out_of_order && !w->livelocks;
+	r->v.walks_proven += complete && !w->doubles && !w->out_of_order && !w->livelocks &&
+			     !w->gaps;
 	r->v.bytes += w->bytes;
 	r->v.pmd_huge += w->pmd_huge;
 	r->v.pte_visits += w->pte_visits;
@@ -202,6 +233,9 @@ static void row_add(struct wc_snapshot *s, const struct wc_walk *w)
 	r->v.doubles += w->doubles;
 	r->v.splits_own += w->splits_own;
 	r->v.splits_other += w->splits_other;
+	r->v.gaps += w->gaps;
+	r->v.walks_stopped += !!(w->flags & WC_W_STOPPED);
+	r->v.walks_unsure += !!(w->flags & WC_W_UNSURE);
 }
 
 static const char *get_str(struct json_object *o, const char *path1, const char *path2)
@@ -242,7 +276,7 @@ static void test_same_report(void)
 	wc_snapshot_init(&snap);
 	ws[0] = walk(OPS_A, "cat", 4 * MIB, 0, 0);
 	ws[1] = walk(OPS_A, "cat", 6 * MIB, 0, 0);
-	ws[2] = walk(OPS_B, "cat", 2 * MIB, 0, 0);
+	ws[2] = walk(OPS_B, "cat", 2 * MIB, WC_W_STOPPED, 0);	/* not a reason */
 	ws[3] = walk(OPS_B, "grep", 8192, 0, 0);
 	ws[4] = walk(OPS_A, "grep", 1 * MIB, 0, 0);
 	ws[5] = walk(OPS_A, "sh", 4096, 0, 0);
@@ -330,6 +364,65 @@ static void test_unproven(void)
 	wc_snapshot_free(&snap);
 }
 
+/* Gaps in summary mode: the rows' gaps, stopped and unsure walks as the
+ * walks give them; the gap pieces merged into anomalies decide the verdict. */
+static void test_gaps(void)
+{
+	struct wc_report *byw = wc_report_new(), *bys = wc_report_new();
+	struct wc_merger *m = wc_merger_new();
+	struct wc_snapshot snap;
+	struct wc_walk ws[3];
+	struct wc_event e;
+	struct json_object *a, *b;
+	char *ra, *rb, buf[512];
+
+	wc_snapshot_init(&snap);
+	ws[0] = walk(OPS_A, "cat", 4 * MIB, 0, 0);
+	ws[0].gaps = 2;
+	ws[1] = walk(OPS_A, "cat", 4 * MIB, WC_W_STOPPED, 0);
+	ws[2] = walk(OPS_B, "sh", 4096, WC_W_INCOMPLETE | WC_W_UNSURE, 0);
+	for (int i = 0; i < 3; i++) {
+		wc_report_walk(byw, &ws[i]);
+		row_add(&snap, &ws[i]);
+	}
+	wc_report_summary(bys, &snap);
+	a = wc_report_json(byw);
+	b = wc_report_json(bys);
+	ra = rows_json(a, "ops");
+	rb = rows_json(b, "ops");
+	check(!strcmp(ra, rb) && strstr(rb, "\"gaps\":2") && strstr(rb, "\"stopped_walks\":1") &&
+	      strstr(rb, "\"unsure_walks\":1"), "gaps, stopped and unsure walks: the same rows");
+	if (strcmp(ra, rb))
+		printf("# walks: %s\n# snapshot: %s\n", ra, rb);
+	check(get_u64(b, "summary", "stopped_walks") == 1 && get_u64(b, "summary", "unsure_walks") == 1 &&
+	      get_u64(b, "summary", "proven_walks") == 1, "summary totals: 1 stopped, 1 unsure, 1 proven");
+	free(ra), free(rb);
+	json_object_put(a);
+	json_object_put(b);
+	check(wc_report_verdict_kind(bys) == WC_VERDICT_UNPROVEN &&
+	      strstr(wc_report_verdict(bys, buf, sizeof(buf)), "(1 of them had a range no callback"),
+	      "no gap anomaly yet, an unsure walk: could not prove (%s)", buf);
+
+	/* the kernel's gap pieces: two of one range, one of another */
+	e = piece(WC_AN_GAP, 1, BASE + 4096, BASE + 8192, 1);
+	wc_merger_add(m, &e);
+	wc_merger_add(m, &e);
+	e = piece(WC_AN_GAP, 1, BASE + 3 * MIB, BASE + 4 * MIB, 1);
+	wc_merger_add(m, &e);
+	for (size_t i = 0; i < wc_merger_count(m); i++)
+		wc_report_anomaly_stack(bys, &wc_merger_get(m, i)->a, NULL, 0);
+	check(wc_report_count(bys, WC_AN_GAP) == 2 && wc_report_verdict_kind(bys) == WC_VERDICT_ANOMALIES,
+	      "two gaps: anomalies, as a double would be");
+	b = wc_report_json(bys);
+	check(get_u64(b, "summary", "gaps") == 2 && get_u64(b, "summary", "gap_bytes") == 4096 + MIB,
+	      "the gaps and their bytes in the summary");
+	json_object_put(b);
+	wc_merger_free(m);
+	wc_report_free(byw);
+	wc_report_free(bys);
+	wc_snapshot_free(&snap);
+}
+
 static void test_anomaly_stack(void)
 {
 	struct wc_report *r = wc_report_new();
@@ -385,8 +478,10 @@ int main(void)
 	wc_kaddr_setup(true);
 	test_merge_doubles();
 	test_merge_retries();
+	test_merge_gaps();
 	test_merge_splits();
 	test_same_report();
+	test_gaps();
 	test_unproven();
 	test_anomaly_stack();
 	return failures ? 1 : 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "coverage.h"
 #include "summary.h"
 #include "toptext.h"
 #include "topview.h"
@@ -171,6 +172,7 @@ static void test_sort(void)
 		{ WC_TOP_SORT_BYTES, "b" },
 		{ WC_TOP_SORT_RETRIES, "r" },
 		{ WC_TOP_SORT_DOUBLES, "d" },
+		{ WC_TOP_SORT_GAPS, "g" },
 		{ WC_TOP_SORT_SPLITS, "s" },
 		{ WC_TOP_SORT_INCOMPLETE, "i" },
 		{ WC_TOP_SORT_NAME, "b" },
@@ -187,11 +189,12 @@ static void test_sort(void)
 	row(&b, 4, "d", "x", 1, 0)->v.doubles = 9;
 	row(&b, 5, "s", "x", 1, 0)->v.splits_other = 9;
 	row(&b, 6, "i", "x", 1, 0)->v.walks_incomplete = 9;
+	row(&b, 7, "g", "x", 1, 0)->v.gaps = 9;
 	a.ts_ns = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int built = !wc_top_view_build(&v, &a, &b, WC_TOP_BY_OPS, cases[i].sort, 0);
 
-		check(built && v.n == 6 && !strcmp(v.rows[0].name, cases[i].first),
+		check(built && v.n == 7 && !strcmp(v.rows[0].name, cases[i].first),
 		      "sort %s: %s first (%s)", wc_top_sort_name(cases[i].sort), cases[i].first,
 		      v.n ? v.rows[0].name : "none");
 		wc_top_view_free(&v);
@@ -224,7 +227,8 @@ static void test_sort(void)
 	wc_snapshot_free(&a);
 	wc_snapshot_free(&b);
 
-	check(wc_top_sort_parse("doubles") == WC_TOP_SORT_DOUBLES && wc_top_sort_parse("lost") == -1 &&
+	check(wc_top_sort_parse("doubles") == WC_TOP_SORT_DOUBLES && wc_top_sort_parse("gaps") == WC_TOP_SORT_GAPS &&
+	      wc_top_sort_parse("lost") == -1 &&
 	      wc_top_sort_parse("") == -1, "sort names parse; unknown ones are refused");
 	check(wc_top_group_parse("comm") == WC_TOP_BY_COMM && wc_top_group_parse("ops") == WC_TOP_BY_OPS &&
 	      wc_top_group_parse("pid") == -1, "grouping names parse; unknown ones are refused");
@@ -304,6 +308,8 @@ static void test_text(void)
 	two_snapshots(&a, &b);
 	b.t.anomalies = 512;	/* pieces; the head shows the merged count */
 	row(&b, OPS_MINCORE, "mincore_walk_ops", "cat", 1, 1);
+	a.rows[0].v.gaps = 1;	/* smaps, cat: 1 gap, then 4: 3 in the interval */
+	b.rows[0].v.gaps = 4;
 	check(!wc_top_view_build(&v, &a, &b, WC_TOP_BY_OPS, WC_TOP_SORT_WALKS, 2), "text: built");
 	f = open_memstream(&out, &len);
 	if (!f)
@@ -317,14 +323,14 @@ static void test_text(void)
 	      "head: kernel, mechanism, elapsed, grouping, sort");
 	check(strstr(out, "walks open 4  anomalies 1  lost: ring buffer 3, skipped by the kernel 17,") != NULL,
 	      "head: walks open, anomalies, lost per cause");
-	check(strstr(out, "\nOPS              WALKS/s   BYTES/s +RETRY +DOUBLE +SPLIT-OWN +SPLIT-OTH "
-			  "+INCOMPL      WALKS  DOUBLES\n") != NULL,
+	check(strstr(out, "\nOPS              WALKS/s   BYTES/s +RETRY +DOUBLE  +GAP +SPLIT-OWN +SPLIT-OTH "
+			  "+INCOMPL      WALKS  DOUBLES     GAPS\n") != NULL,
 	      "column header, names padded to the longest shown");
-	check(strstr(out, "\nsmaps_walk_ops     105.0      1.0K      0       2          0          0 "
-			  "       0        360        2\n") != NULL,
+	check(strstr(out, "\nsmaps_walk_ops     105.0      1.0K      0       2     3          0          0 "
+			  "       0        360        2        4\n") != NULL,
 	      "smaps row: rates and counts in their columns");
-	check(strstr(out, "\n(2 others)          10.5       100      4       0          0          0 "
-			  "       0         31        0\n") != NULL,
+	check(strstr(out, "\n(2 others)          10.5       100      4       0     0          0          0 "
+			  "       0         31        0        0\n") != NULL,
 	      "pagemap and mincore folded into one row");
 	check(strstr(out, "\ntotal              115.5      1.1K      4       2") != NULL, "the total row");
 	check(strstr(out, "   +12.000s double       wc_modtest/42 ops of wct_double_pmd_entry "
@@ -399,6 +405,32 @@ static void test_anomalies(void)
 	check(a && a->e.walk_id == 100 + 2 * WC_TOP_ANOMALIES - 1 && wc_top_anomaly_get(&l, l.n - WC_TOP_ANOMALIES),
 	      "the newest are kept");
 	check(!wc_top_anomaly_get(&l, l.n), "no entry past the last");
+
+	/* gaps merge per start (one per unhandled range), not per block */
+	{
+		static struct wc_top_anomalies g;
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		e = piece(9, WC_AN_GAP, B + 4096, 4096);
+		wc_top_anomaly_add(&g, &e, "x");
+		wc_top_anomaly_add(&g, &e, "x");
+		e = piece(9, WC_AN_GAP, B + 3 * 4096, 4096);
+		wc_top_anomaly_add(&g, &e, "x");
+		a = wc_top_anomaly_get(&g, 0);
+		check(g.n == 2 && a && a->e.ret == 2, "gaps: one per start in a block (%llu), repeats merged",
+		      (unsigned long long)g.n);
+		f = open_memstream(&out, &len);
+		if (!f)
+			exit(2);
+		e.cls = 0;
+		wc_top_print_anomaly(f, &e, "pagemap_ops", 0);
+		fclose(f);
+		check(strstr(out, " gap          /0 pagemap_ops 0x7f0000003000-0x7f0000004000 x1\n") != NULL,
+		      "gaps: the anomaly line names it (%s)", out);
+		free(out);
+	}
 }
 
 int main(void)
