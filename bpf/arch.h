@@ -36,5 +36,7 @@
 #define WC_PAGE_OFFSET_5L	0xff11000000000000ULL
 #define WC_PGDIR_SHIFT_4L	39
 #define WC_PGDIR_SHIFT_5L	48
+#define WC_USER_TOP_4L		(1ULL << 47)	/* TASK_SIZE_MAX, rounded up to the guard page */
+#define WC_USER_TOP_5L		(1ULL << 56)
 
 #endif /* WALKCOV_ARCH_H */

@@ -736,6 +736,7 @@ static __always_inline int classify(const struct wc_event *ev)
 	switch (ev->kind) {
 	case WC_K_PTE_HOLE:
 	case WC_K_HUGETLB_ENTRY:
+	case WC_K_INSTALL_PTE:
 		return JV_TERMINAL;
 	case WC_K_PTE_ENTRY:
 		return ev->ret == 0 && ev->action == WC_ACT_AGAIN ? JV_AGAIN : JV_TERMINAL;
@@ -770,7 +771,7 @@ static __always_inline int classify(const struct wc_event *ev)
 
 static __always_inline bool below(__u32 kind, __u32 huge_kind)
 {
-	if (kind == WC_K_PTE_ENTRY || kind == WC_K_PTE_HOLE)
+	if (kind == WC_K_PTE_ENTRY || kind == WC_K_PTE_HOLE || kind == WC_K_INSTALL_PTE)
 		return true;
 	return kind == WC_K_PMD_ENTRY && huge_kind == WC_K_PUD_ENTRY;
 }

@@ -17,7 +17,8 @@
 #ifndef WALKCOV_QUIET_BPF_H
 #define WALKCOV_QUIET_BPF_H
 
-#define QUIET_STEPS	256	/* descents, or 8-pte reads, per range */
+#define QUIET_STEPS	1024	/* descents or 16-entry reads per range */
+#define QUIET_RUN	16	/* entries read at once to skip a run of none ones */
 #define QUIET_PTE	4	/* level: read down to the ptes (VMA gaps) */
 
 const volatile __u64 page_offset_base_addr = 0;	/* &page_offset_base, from kallsyms */
@@ -33,17 +34,31 @@ struct quiet {
 	__u8 cls;		/* WC_CLS_UNKNOWN until decided */
 };
 
+/* The reader's state while it loops: in a map value, whose contents the
+ * verifier does not track, so checking the loop converges at once (on the
+ * stack, every value it could hold was a state of its own). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct quiet);
+} quiet_state SEC(".maps");
+
 static __always_inline bool pt_none(__u64 v)
 {
 	return !(v & WC_PT_NONE_MASK);
 }
 
-/* The entry of TABLE (an entry value pointing to it, or the pgd itself
- * when IS_TOP) for A at SHIFT; false when it cannot be read. */
-static __always_inline bool pt_entry(struct quiet *q, __u64 table, bool is_top, __u64 shift,
-				     __u64 *v)
+/* The table an entry value points to, through the direct map. */
+static __always_inline __u64 pt_table(struct quiet *q, __u64 entry)
 {
-	__u64 base = is_top ? table : (table & WC_PT_PFN_MASK) + q->pob;
+	return (entry & WC_PT_PFN_MASK) + q->pob;
+}
+
+/* The entry of the table at BASE for q->a at SHIFT; false when it cannot
+ * be read. */
+static __always_inline bool pt_entry(struct quiet *q, __u64 base, __u64 shift, __u64 *v)
+{
 	__u64 idx = (q->a >> shift) & (WC_PT_ENTRIES - 1);
 
 	return !bpf_probe_read_kernel(v, sizeof(*v), (void *)(base + idx * 8));
@@ -56,9 +71,23 @@ static __always_inline long quiet_found(struct quiet *q, __u8 cls)
 	return 1;
 }
 
-static __always_inline long quiet_skip(struct quiet *q, __u64 shift)
+/* The entry for q->a at SHIFT in the table at BASE is none: skip it and
+ * the none entries after it in the same aligned run of QUIET_RUN. */
+static __always_inline long quiet_skip(struct quiet *q, __u64 base, __u64 shift)
 {
+	__u64 idx = (q->a >> shift) & (WC_PT_ENTRIES - 1), first = idx & ~(QUIET_RUN - 1ULL);
+	__u64 span = 1ULL << shift, run[QUIET_RUN];
+
 	q->a = ((q->a >> shift) + 1) << shift;
+	if (bpf_probe_read_kernel(run, sizeof(run), (void *)(base + first * 8)))
+		return 0;	/* the next step reads it again */
+	for (__u64 k = 0; k < QUIET_RUN; k++) {
+		if (k <= idx - first)
+			continue;
+		if (!pt_none(run[k]))
+			break;
+		q->a += span;
+	}
 	return 0;
 }
 
@@ -66,20 +95,24 @@ static __always_inline long quiet_skip(struct quiet *q, __u64 shift)
  * top to the first none entry (skip its span) or to the deciding level. */
 static long quiet_step(__u32 i, void *ctx)
 {
-	struct quiet *q = ctx;
-	__u64 v, top;
+	__u32 zero = 0;
+	struct quiet *q = bpf_map_lookup_elem(&quiet_state, &zero);
+	__u64 v, base;
+
+	if (!q)
+		return 1;
 
 	if (q->a >= q->end) {
 		q->cls = WC_CLS_NONE;
 		return 1;
 	}
 	if (q->ptes) {
-		__u64 idx = (q->a >> 12) & (WC_PT_ENTRIES - 1), first = idx & ~7ULL;
-		__u64 pmd_base = q->a & ~(WC_PMD_SIZE - 1), pte[8];
+		__u64 idx = (q->a >> 12) & (WC_PT_ENTRIES - 1), first = idx & ~(QUIET_RUN - 1ULL);
+		__u64 pmd_base = q->a & ~(WC_PMD_SIZE - 1), pte[QUIET_RUN];
 
 		if (bpf_probe_read_kernel(pte, sizeof(pte), (void *)(q->ptes + first * 8)))
 			return 1;	/* unknown */
-		for (int k = 0; k < 8; k++) {
+		for (int k = 0; k < QUIET_RUN; k++) {
 			__u64 addr = pmd_base + ((first + k) << 12);
 
 			if (addr < q->a || addr >= q->ptes_end || pt_none(pte[k]))
@@ -87,39 +120,42 @@ static long quiet_step(__u32 i, void *ctx)
 			q->a = addr;
 			return quiet_found(q, (pte[k] & WC_PTE_PRESENT) ? WC_CLS_TABLE : WC_CLS_SWAP);
 		}
-		q->a = pmd_base + ((first + 8) << 12);
+		q->a = pmd_base + ((first + QUIET_RUN) << 12);
 		if (q->a >= q->ptes_end) {
 			q->a = q->ptes_end;
 			q->ptes = 0;
 		}
 		return 0;
 	}
-	if (!pt_entry(q, q->pgd, true, q->shift, &v))
+	base = q->pgd;
+	if (!pt_entry(q, base, q->shift, &v))
 		return 1;
 	if (pt_none(v))
-		return quiet_skip(q, q->shift);
-	top = v;
+		return quiet_skip(q, base, q->shift);
 	if (q->l5) {		/* else the p4d level is folded into the pgd */
-		if (!pt_entry(q, top, false, 39, &v))
+		base = pt_table(q, v);
+		if (!pt_entry(q, base, 39, &v))
 			return 1;
 		if (pt_none(v))
-			return quiet_skip(q, 39);
+			return quiet_skip(q, base, 39);
 	}
 	if (q->level <= 1)
 		return quiet_found(q, WC_CLS_TABLE);
-	if (!pt_entry(q, v, false, 30, &v))
+	base = pt_table(q, v);
+	if (!pt_entry(q, base, 30, &v))
 		return 1;
 	if (pt_none(v))
-		return quiet_skip(q, 30);
+		return quiet_skip(q, base, 30);
 	if (q->level == 2 || (v & WC_PTE_PSE))
 		return quiet_found(q, (v & WC_PTE_PSE) ? WC_CLS_HUGE : WC_CLS_TABLE);
-	if (!pt_entry(q, v, false, 21, &v))
+	base = pt_table(q, v);
+	if (!pt_entry(q, base, 21, &v))
 		return 1;
 	if (pt_none(v))
-		return quiet_skip(q, 21);
+		return quiet_skip(q, base, 21);
 	if (q->level == 3 || entry_class(v) != WC_CLS_TABLE)
 		return quiet_found(q, entry_class(v));
-	q->ptes = (v & WC_PT_PFN_MASK) + q->pob;
+	q->ptes = pt_table(q, v);
 	q->ptes_end = (q->a & ~(WC_PMD_SIZE - 1)) + WC_PMD_SIZE;
 	if (q->ptes_end > q->end)
 		q->ptes_end = q->end;
@@ -127,34 +163,40 @@ static long quiet_step(__u32 i, void *ctx)
 }
 
 /* Read [qp->a, qp->end) of qp->mm down to qp->level (1 p4d .. 3 pmd, 4
- * pte): the answer in qp->cls and qp->found. A global function: the
+ * pte), up to the top of user space: the answer in qp->cls and qp->found. A global function: the
  * verifier checks it once, not at every call site of every program. */
 __noinline int quiet_read(struct quiet *qp)
 {
-	struct quiet q = {};
 	struct mm_struct *mm;
+	struct quiet *q;
+	__u32 zero = 0;
 	__u64 shift = 0;
 
-	if (!qp)
+	q = bpf_map_lookup_elem(&quiet_state, &zero);
+	if (!qp || !q)
 		return 0;
 	mm = (struct mm_struct *)qp->mm;
-	q.a = qp->a;
-	q.end = qp->end;
-	q.level = qp->level;
-	q.cls = WC_CLS_UNKNOWN;
-	q.pgd = (__u64)BPF_CORE_READ(mm, pgd);
-	if (q.pgd) {
+	__builtin_memset(q, 0, sizeof(*q));
+	q->a = qp->a;
+	q->end = qp->end;
+	q->level = qp->level;
+	q->cls = WC_CLS_UNKNOWN;
+	q->pgd = (__u64)BPF_CORE_READ(mm, pgd);
+	if (q->pgd) {
 		if (pgdir_shift_addr)
 			bpf_probe_read_kernel(&shift, sizeof(__u32), (void *)pgdir_shift_addr);
-		q.l5 = shift == WC_PGDIR_SHIFT_5L;
-		q.shift = q.l5 ? WC_PGDIR_SHIFT_5L : WC_PGDIR_SHIFT_4L;
-		q.pob = q.l5 ? WC_PAGE_OFFSET_5L : WC_PAGE_OFFSET_4L;
+		q->l5 = shift == WC_PGDIR_SHIFT_5L;
+		q->shift = q->l5 ? WC_PGDIR_SHIFT_5L : WC_PGDIR_SHIFT_4L;
+		q->pob = q->l5 ? WC_PAGE_OFFSET_5L : WC_PAGE_OFFSET_4L;
+		/* above user space no VMA can be: nothing there to read */
+		if (q->end > (q->l5 ? WC_USER_TOP_5L : WC_USER_TOP_4L))
+			q->end = q->l5 ? WC_USER_TOP_5L : WC_USER_TOP_4L;
 		if (page_offset_base_addr)
-			bpf_probe_read_kernel(&q.pob, sizeof(q.pob), (void *)page_offset_base_addr);
-		bpf_loop(QUIET_STEPS, quiet_step, &q, 0);
+			bpf_probe_read_kernel(&q->pob, sizeof(q->pob), (void *)page_offset_base_addr);
+		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
 	}
-	qp->cls = q.cls;
-	qp->found = q.found;
+	qp->cls = q->cls;
+	qp->found = q->found;
 	return 0;
 }
 

@@ -47,6 +47,7 @@ enum wc_kind {
 	WC_K_PTE_RANGE = 7,	/* walk_pte_range_inner (WC_EV_LEVEL) */
 	WC_K_PGD_ENTRY = 8,
 	WC_K_P4D_ENTRY = 9,
+	WC_K_INSTALL_PTE = 10,	/* install_pte (6.13+): called for a none pte instead of pte_entry */
 };
 
 /* walk->action as the kernel defines it (enum page_walk_action). */

@@ -71,7 +71,7 @@ int cmd_probes(int argc, char **argv)
 		.doc = "List each kernel function walkcov would trace on this kernel, the "
 		       "mechanism (fentry/fexit, kprobe.multi or kprobe) and why, and why anything is skipped.",
 	};
-	int ret = WC_EXIT_FAIL, per_kind[WC_K_P4D_ENTRY + 1] = {};
+	int ret = WC_EXIT_FAIL, per_kind[WC_K_INSTALL_PTE + 1] = {};
 	struct wc_plan plan = {};
 	struct wc_tracer *tracer = NULL;
 	struct ksyms *ks = NULL;
@@ -100,17 +100,17 @@ int cmd_probes(int argc, char **argv)
 	uname(&u);
 	for (int i = 0; i < plan.n; i++)
 		if (plan.t[i].use && plan.t[i].slot.role == WC_R_CALLBACK)
-			if (plan.t[i].slot.kind <= WC_K_P4D_ENTRY)
+			if (plan.t[i].slot.kind <= WC_K_INSTALL_PTE)
 				per_kind[plan.t[i].slot.kind]++;
 	printf("# kernel %s (%s), mechanism %s\n", u.release, u.machine,
 	       tracer ? wc_mech_name(wc_tracer_mech(tracer)) : "not tested (--no-load)");
 	if (tracer)
 		printf("# why: %s\n", wc_tracer_why(tracer));
 	printf("# callbacks found through BTF: %d pgd_entry, %d p4d_entry, %d pud_entry, "
-	       "%d pmd_entry, %d pte_entry, %d pte_hole, %d hugetlb_entry\n",
+	       "%d pmd_entry, %d pte_entry, %d pte_hole, %d hugetlb_entry, %d install_pte\n",
 	       per_kind[WC_K_PGD_ENTRY], per_kind[WC_K_P4D_ENTRY], per_kind[WC_K_PUD_ENTRY],
 	       per_kind[WC_K_PMD_ENTRY], per_kind[WC_K_PTE_ENTRY], per_kind[WC_K_PTE_HOLE],
-	       per_kind[WC_K_HUGETLB_ENTRY]);
+	       per_kind[WC_K_HUGETLB_ENTRY], per_kind[WC_K_INSTALL_PTE]);
 	printf("%-44s %-9s %-14s %-12s %s\n", "FUNCTION", "ROLE", "KIND", "MECH", "STATUS");
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < plan.n; i++) {

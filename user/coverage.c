@@ -845,6 +845,7 @@ static int classify(const struct wc_event *ev)
 	switch (ev->kind) {
 	case WC_K_PTE_HOLE:		/* the walker ignores walk->action here */
 	case WC_K_HUGETLB_ENTRY:
+	case WC_K_INSTALL_PTE:		/* it fills the none pte it is given */
 		return V_TERMINAL;
 	case WC_K_PTE_ENTRY:
 		return ev->ret == 0 && ev->action == WC_ACT_AGAIN ? V_AGAIN : V_TERMINAL;
@@ -876,7 +877,7 @@ static int classify(const struct wc_event *ev)
 /* Is kind a level below the huge entry's? */
 static int below(uint32_t kind, uint32_t huge_kind)
 {
-	if (kind == WC_K_PTE_ENTRY || kind == WC_K_PTE_HOLE)
+	if (kind == WC_K_PTE_ENTRY || kind == WC_K_PTE_HOLE || kind == WC_K_INSTALL_PTE)
 		return 1;
 	return kind == WC_K_PMD_ENTRY && huge_kind == WC_K_PUD_ENTRY;
 }
@@ -1199,6 +1200,7 @@ const char *wc_kind_name(uint32_t kind)
 	case WC_K_HUGETLB_ENTRY: return "hugetlb_entry";
 	case WC_K_PMD_RANGE: return "pmd_range";
 	case WC_K_PTE_RANGE: return "pte_range";
+	case WC_K_INSTALL_PTE: return "install_pte";
 	}
 	return "?";
 }

@@ -365,9 +365,11 @@ static struct wc_slot callback_slot(unsigned int kind)
 		s.arg_walk = 3;
 		break;
 	case WC_K_PTE_HOLE:
+		s.arg_depth = 2;
+		/* fallthrough */
+	case WC_K_INSTALL_PTE:
 		s.arg_start = 0;
 		s.arg_end = 1;
-		s.arg_depth = 2;
 		s.arg_walk = 3;
 		break;
 	case WC_K_HUGETLB_ENTRY:
@@ -440,6 +442,7 @@ int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 		{ "pte_entry", WC_K_PTE_ENTRY, "" },
 		{ "pte_hole", WC_K_PTE_HOLE, "" },
 		{ "hugetlb_entry", WC_K_HUGETLB_ENTRY, "" },
+		{ "install_pte", WC_K_INSTALL_PTE, "" },
 	};
 	int ncb = ARRAY_LEN(cbs);
 	size_t i;
