@@ -55,7 +55,7 @@ for s in gap_skip gap_cut; do
 		jqcheck "$n: module's own expectations hold (one gap, redirected once)" "$M" \
 			'.ok == true and .gaps == 1 and .redirects == 1'
 		gs=$(printf '0x%x' "$(jq -r .gap_start "$M")") ge=$(printf '0x%x' "$(jq -r .gap_end "$M")")
-		gaps=$(jq -c '[.anomalies[] | select(.type == "gap") | {ops, start, end}]' "$R" 2>&1)
+		gaps=$(jq -c '[.anomalies[] | select(.type == "gap") | {"ops": .ops, "start": .start, "end": .end}]' "$R" 2>&1)
 		note "$n: module gap [$gs, $ge); walkcov gaps $gaps"
 		check "$n: check exits 1" grep -qx "$n=1" "$OUT/status"
 		jqcheck "$n: exactly one gap anomaly" "$R" '[.anomalies[] | select(.type == "gap")] | length == 1'
@@ -72,6 +72,7 @@ for s in gap_skip gap_cut; do
 done
 
 # the earlier scenarios: their walks leave nothing unhandled
+jqs() { jq -e -s "$1" "$2" >/dev/null 2>&1; }
 for n in sum-others full-others; do
 	R=$OUT/$n.json
 	if ! jq -e .summary "$R" >/dev/null 2>&1; then
@@ -83,10 +84,10 @@ for n in sum-others full-others; do
 	got=$(jq -s -c 'map(.scenario + ":ok=" + (.ok | tostring) + ",gaps=" + (.gaps | tostring))' \
 		"$OUT/$n.jsonl" 2>&1)
 	check "$n: 7 scenarios, all ok, no module gap ($got)" \
-		jq -e -s 'length == 7 and all(.ok) and all(.gaps == 0 and .uncovered_bytes == 0)' "$OUT/$n.jsonl"
+		jqs 'length == 7 and all(.ok) and all(.gaps == 0 and .uncovered_bytes == 0)' "$OUT/$n.jsonl"
 	jqcheck "$n: walkcov reports no gap for the module's ops" "$R" \
 		'[.anomalies[] | select(.type == "gap" and (.ops | test("wct")))] | length == 0'
-	note "$n: gap anomalies (any ops): $(jq -c '[.anomalies[] | select(.type == "gap") | {ops, start, end}]' "$R")"
+	note "$n: gap anomalies (any ops): $(jq -c '[.anomalies[] | select(.type == "gap") | {"ops": .ops, "start": .start, "end": .end}]' "$R")"
 done
 
 check "the module unloads after the gap runs (ftrace_ops unregistered)" [ -s "$OUT/unloaded" ]
