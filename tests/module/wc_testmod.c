@@ -544,7 +544,9 @@ static const char *const wct_names[WCT_NR_SCENARIOS] = {
  * arguments unchanged and returns to the walker in its place.  Only walks
  * with the gap scenarios' ops are redirected, only once per run, and never
  * the module's own calls of the real function (run->in_gap_call).  The ops
- * is registered only while a gap scenario runs.
+ * is registered only while a gap scenario runs, or from load to unload with
+ * gap_arm_at_load=1 (then a tracer attaches to __walk_page_range after the
+ * IPMODIFY ops, the order of a live patch applied before tracing starts).
  */
 #ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
 #define WCT_HAVE_GAP 1
@@ -553,6 +555,12 @@ static const char *const wct_names[WCT_NR_SCENARIOS] = {
 #endif
 
 static bool wct_gap_ready;	/* filter set on __walk_page_range: gap runs possible */
+static bool wct_gap_armed;	/* the ftrace_ops is registered */
+
+static bool gap_arm_at_load;
+module_param(gap_arm_at_load, bool, 0400);
+MODULE_PARM_DESC(gap_arm_at_load,
+		 "register the gap scenarios' IPMODIFY ftrace_ops on __walk_page_range at load, not per run");
 
 static bool wct_is_gap_ops(const struct mm_walk_ops *ops)
 {
@@ -640,12 +648,6 @@ static void wct_gap_init(void)
 	wct_gap_ready = true;
 }
 
-static void wct_gap_exit(void)
-{
-	if (wct_gap_ready)
-		ftrace_free_filter(&wct_fops);
-}
-
 static int wct_gap_arm(void)
 {
 	int err = register_ftrace_function(&wct_fops);
@@ -653,6 +655,8 @@ static int wct_gap_arm(void)
 	if (err)
 		pr_err("wc_testmod: register_ftrace_function (IPMODIFY on __walk_page_range) failed: %d\n",
 		       err);
+	else
+		wct_gap_armed = true;
 	return err;
 }
 
@@ -662,6 +666,16 @@ static void wct_gap_disarm(void)
 
 	if (err)
 		pr_err("wc_testmod: unregister_ftrace_function failed: %d\n", err);
+	wct_gap_armed = false;
+}
+
+static void wct_gap_exit(void)
+{
+	if (wct_gap_armed)
+		wct_gap_disarm();
+	if (wct_gap_ready)
+		ftrace_free_filter(&wct_fops);
+	wct_gap_ready = false;
 }
 #else
 static void wct_gap_init(void) { }
@@ -786,6 +800,7 @@ static ssize_t wct_run_write(struct file *file, const char __user *ubuf,
 {
 	struct wct_run run = {};
 	char buf[128];
+	bool arm;
 	int err;
 
 	if (!current->mm)
@@ -807,14 +822,16 @@ static ssize_t wct_run_write(struct file *file, const char __user *ubuf,
 
 	mutex_lock(&wct_lock);
 	err = wct_alloc_run(&run);
-	if (!err && wct_is_gap(run.scenario)) {
+	/* per run unless armed at load (gap_arm_at_load) */
+	arm = !err && wct_is_gap(run.scenario) && !wct_gap_armed;
+	if (arm) {
 		err = wct_gap_arm();
 		if (err)
 			wct_free_run(&run);
 	}
 	if (!err) {
 		wct_run_walk(&run);
-		if (wct_is_gap(run.scenario))
+		if (arm)
 			wct_gap_disarm();
 		wct_free_run(&run);
 	}
@@ -912,6 +929,13 @@ static int __init wct_init(void)
 			wct_walk_chunk = (wct_chunk_fn)walk_chunk_addr;
 	}
 	wct_gap_init();
+	if (gap_arm_at_load && wct_gap_ready) {
+		err = wct_gap_arm();
+		if (err) {
+			wct_gap_exit();
+			return err;
+		}
+	}
 
 	wct_dir = debugfs_create_dir("wc_testmod", NULL);
 	if (IS_ERR_OR_NULL(wct_dir)) {
@@ -924,7 +948,9 @@ static int __init wct_init(void)
 	debugfs_create_file("state", 0400, wct_dir, NULL, &wct_state_fops);
 	pr_info("wc_testmod: loaded, walk_page_range at %pS%s\n",
 		(void *)walk_page_range_addr,
-		wct_gap_ready ? ", gap scenarios ready" : "");
+		!wct_gap_ready ? "" :
+		wct_gap_armed ? ", gap scenarios ready (ftrace_ops registered)" :
+		", gap scenarios ready");
 	return 0;
 }
 
