@@ -11,9 +11,10 @@
  * counters as one JSON line per scenario (stdout and --out FILE). Exits 1 if
  * any scenario's counters differ from what its setup implies, 2 on setup
  * errors. Scenarios: correct double retry race mixed overrun rewalk
- * (default: all; retry takes K, the number of ACTION_AGAINs per pmd,
- * default 2). overrun and rewalk also need __walk_page_range in
- * /proc/kallsyms.
+ * gap_skip gap_cut (default: all; retry takes K, the number of
+ * ACTION_AGAINs per pmd, default 2). overrun, rewalk, gap_skip and gap_cut
+ * also need __walk_page_range in /proc/kallsyms (the gap scenarios also
+ * ftrace with IPMODIFY).
  *
  * Build: gcc -static -O2 -pthread -o wc_modtest wc_modtest.c
  */
@@ -223,6 +224,7 @@ struct result {
 	unsigned long walks, handled_bytes, doubles, retries, splits_seen;
 	unsigned long pmd_huge, pte, holes, pmd_calls, uncovered_bytes, order_errors;
 	unsigned long nested;
+	unsigned long redirects, gaps, gap_start, gap_end;
 };
 
 static void read_file(const char *path, char *buf, size_t size)
@@ -264,8 +266,8 @@ static struct result run_walk(const char *name, unsigned long start, unsigned lo
 		die("cannot open %s: %s", DBG_DIR "/run", strerror(errno));
 	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
 		if (errno == ENOENT)
-			die("%s: the module cannot call __walk_page_range (not in "
-			    "/proc/kallsyms, or IBT: see dmesg)", name);
+			die("%s: the module cannot call (or, for gap_*, ftrace) "
+			    "__walk_page_range (not in /proc/kallsyms, or IBT: see dmesg)", name);
 		die("writing '%s' to %s failed: %s", cmd, DBG_DIR "/run", strerror(errno));
 	}
 	close(fd);
@@ -287,6 +289,10 @@ static struct result run_walk(const char *name, unsigned long start, unsigned lo
 	r.uncovered_bytes = field(line, "uncovered_bytes");
 	r.order_errors = field(line, "order_errors");
 	r.nested = field(line, "nested");
+	r.redirects = field(line, "redirects");
+	r.gaps = field(line, "gaps");
+	r.gap_start = field(line, "gap_start");
+	r.gap_end = field(line, "gap_end");
 	return r;
 }
 
@@ -307,11 +313,13 @@ static void print_json(FILE *f, const char *name, unsigned long start, unsigned 
 		"\"thps\":%d,\"table_pmds\":%d,\"walks\":%lu,\"ret\":%ld,\"handled_bytes\":%lu,"
 		"\"doubles\":%lu,\"retries\":%lu,\"splits_seen\":%lu,\"pmd_huge\":%lu,"
 		"\"pte\":%lu,\"holes\":%lu,\"pmd_calls\":%lu,\"uncovered_bytes\":%lu,"
-		"\"order_errors\":%lu,\"nested\":%lu,\"thp_split_pmd\":%lu,\"ok\":%s,\"failed\":\"%s\"}\n",
+		"\"order_errors\":%lu,\"nested\":%lu,\"redirects\":%lu,\"gaps\":%lu,"
+		"\"gap_start\":%lu,\"gap_end\":%lu,\"thp_split_pmd\":%lu,\"ok\":%s,\"failed\":\"%s\"}\n",
 		name, (int)getpid(), start, end, k, nthp, ntable, r->walks, r->ret,
 		r->handled_bytes, r->doubles, r->retries, r->splits_seen, r->pmd_huge,
 		r->pte, r->holes, r->pmd_calls, r->uncovered_bytes, r->order_errors,
-		r->nested, splits, *esc ? "false" : "true", esc);
+		r->nested, r->redirects, r->gaps, r->gap_start, r->gap_end, splits,
+		*esc ? "false" : "true", esc);
 	fflush(f);
 }
 
@@ -547,10 +555,63 @@ static bool run_chunks(const char *name)
 	return !*why;
 }
 
+/*
+ * gap_skip, gap_cut: ops with pmd_entry and pte_hole (no pte_entry), so no
+ * range is silent by design; the module redirects the walker's first
+ * __walk_page_range call (ftrace, IPMODIFY) to its own function, which
+ * walks only part of that chunk with the real __walk_page_range:
+ *   gap_skip: one VMA of 4 KiB pages, 4 pmds, the first 3 populated, the
+ *             last never touched (a none pmd: pte_hole). The chunk is walked
+ *             as [base, +2M) and [+4M, +8M): the populated pmd [+2M, +4M)
+ *             gets no callback, the walk goes on.
+ *   gap_cut:  VMA 1 [base, +6M) read-write, all populated; VMA 2
+ *             [+6M, +10M) read-only, its first pmd populated, its second
+ *             never touched. Chunk 1 is walked as [base, +2M) only: the
+ *             populated [+2M, +6M) gets no callback; chunk 2 runs as usual.
+ * Either way exactly one range, [gap_start, gap_end), is handled by no one.
+ */
+static bool run_gap(const char *name)
+{
+	bool cut = !strcmp(name, "gap_cut");
+	unsigned long len = (cut ? 5 : 4) * PMD, base = reserve(len);
+	unsigned long gs = base + PMD, ge = base + (cut ? 3 : 2) * PMD;
+	struct result r;
+
+	map_region(base, len, MADV_NOHUGEPAGE, len - PMD);
+	if (cut) {
+		if (mprotect((void *)(base + 3 * PMD), 2 * PMD, PROT_READ) != 0)
+			die("mprotect(0x%lx) failed: %s", base + 3 * PMD, strerror(errno));
+		if (!vma_starts_at(base + 3 * PMD))
+			die("%s: no VMA starts at 0x%lx (the two regions merged?)", name,
+			    base + 3 * PMD);
+	}
+	r = run_walk(name, base, len, 0);
+
+	*why = '\0';
+	EXPECT(r.walks == 1);
+	EXPECT(r.ret == 0);
+	EXPECT(r.redirects == 1);
+	EXPECT(r.nested == (cut ? 1UL : 2UL));
+	EXPECT(r.gaps == 1);
+	EXPECT(r.gap_start == gs);
+	EXPECT(r.gap_end == ge);
+	EXPECT(r.uncovered_bytes == ge - gs);
+	EXPECT(r.handled_bytes == len - (ge - gs));
+	EXPECT(r.doubles == 0);
+	EXPECT(r.order_errors == 1);
+	EXPECT(r.pmd_calls == 2);
+	EXPECT(r.holes >= 1);
+	EXPECT(r.pte == 0);
+	EXPECT(r.retries == 0);
+	report(name, base, base + len, 0, &r, 0, 0, cut ? 3 : 2);
+	munmap((void *)base, len);
+	return !*why;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const all[] = { "correct", "double", "retry", "race", "mixed",
-					   "overrun", "rewalk" };
+					   "overrun", "rewalk", "gap_skip", "gap_cut" };
 	const int nall = sizeof(all) / sizeof(all[0]);
 	const char *ko = "wc_testmod.ko", *out = NULL;
 	const char *names[64];
@@ -563,7 +624,7 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: wc_modtest [--ko PATH] [--out FILE] "
-			       "[correct|double|retry[:K]|race|mixed|overrun|rewalk ...]\n");
+			       "[correct|double|retry[:K]|race|mixed|overrun|rewalk|gap_skip|gap_cut ...]\n");
 			return 0;
 		} else if (argv[i][0] == '-')
 			die("unknown option %s", argv[i]);
@@ -585,7 +646,7 @@ int main(int argc, char **argv)
 		for (int j = 0; j < nall; j++)
 			known |= strlen(all[j]) == l && !strncmp(all[j], names[i], l);
 		if (!known || (colon && strncmp(names[i], "retry:", 6)))
-			die("unknown scenario '%s' (correct, double, retry[:K], race, mixed, overrun, rewalk)",
+			die("unknown scenario '%s' (correct, double, retry[:K], race, mixed, overrun, rewalk, gap_skip, gap_cut)",
 			    names[i]);
 		if (colon) {
 			char *e;
@@ -614,6 +675,8 @@ int main(int argc, char **argv)
 			ok = run_mixed();
 		else if (!strcmp(names[i], "overrun") || !strcmp(names[i], "rewalk"))
 			ok = run_chunks(names[i]);
+		else if (!strncmp(names[i], "gap_", 4))
+			ok = run_gap(names[i]);
 		else
 			ok = run_basic(names[i], 0);
 		failed += !ok;

@@ -34,6 +34,8 @@
 #include <linux/jiffies.h>
 #include <linux/string.h>
 #include <linux/kallsyms.h>
+#include <linux/ftrace.h>
+#include <linux/ptrace.h>
 
 #define WCT_MAX_LEN	(1UL << 30)	/* largest walk: 1 GiB */
 #define WCT_MAX_K	1000		/* retry scenario: AGAINs per pmd */
@@ -76,6 +78,8 @@ enum wct_scenario {
 	WCT_MIXED,
 	WCT_OVERRUN,
 	WCT_REWALK,
+	WCT_GAP_SKIP,
+	WCT_GAP_CUT,
 	WCT_NR_SCENARIOS
 };
 
@@ -94,12 +98,17 @@ struct wct_run {
 	unsigned long cursor;		/* end of the highest handled byte so far */
 	bool race_waited;		/* the race scenario waits only once */
 	bool in_nested;			/* inside this module's own chunk call */
+	bool in_gap_call;		/* gap scenarios: the module is calling the
+					 * real __walk_page_range (not redirected) */
 
 	/* the ground-truth counters */
 	unsigned long handled_bytes, doubles, retries, splits_seen;
 	unsigned long pmd_huge, pte, holes, pmd_calls, order_errors;
 	unsigned long uncovered_bytes;
 	unsigned long nested;		/* chunks this module walked itself */
+	unsigned long redirects;	/* gap scenarios: walker chunks redirected */
+	unsigned long gaps;		/* maximal runs of pages no callback handled */
+	unsigned long gap_start, gap_end; /* the first such run (0, 0 if none) */
 	int ret_nested;			/* ...and the return of the one from post_vma */
 	int ret;
 };
@@ -415,6 +424,51 @@ WCT_CB int wct_rewalk_pmd_entry(pmd_t *pmd, unsigned long addr,
 	return err;
 }
 
+/* ---- gap_skip, gap_cut: the walker itself leaves a range unhandled ---- */
+
+/*
+ * Plain, complete ops: pmd_entry handles every pmd it is given whole (no
+ * pte_entry) and pte_hole every none range, so nothing is silent by design.
+ * The range no callback handles is made below the callbacks: the walker's
+ * first __walk_page_range call of the run is redirected (ftrace) to
+ * wct_gap_chunk(), which walks only part of that chunk.
+ */
+WCT_CB int wct_gap_skip_pmd_entry(pmd_t *pmd, unsigned long addr,
+				  unsigned long next, struct mm_walk *walk)
+{
+	wct_handle_whole(pmd, addr, next, walk);
+	walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
+WCT_CB int wct_gap_skip_pte_hole(unsigned long addr, unsigned long next,
+				 int depth, struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+
+	run->holes++;
+	wct_handle(run, addr, next);
+	return 0;
+}
+
+WCT_CB int wct_gap_cut_pmd_entry(pmd_t *pmd, unsigned long addr,
+				 unsigned long next, struct mm_walk *walk)
+{
+	wct_handle_whole(pmd, addr, next, walk);
+	walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
+WCT_CB int wct_gap_cut_pte_hole(unsigned long addr, unsigned long next,
+				int depth, struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+
+	run->holes++;
+	wct_handle(run, addr, next);
+	return 0;
+}
+
 /* ---- scenario table ---- */
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
@@ -457,6 +511,16 @@ static const struct mm_walk_ops wct_ops[WCT_NR_SCENARIOS] = {
 		.pmd_entry = wct_rewalk_pmd_entry,
 		WCT_RDLOCK
 	},
+	[WCT_GAP_SKIP] = {
+		.pmd_entry = wct_gap_skip_pmd_entry,
+		.pte_hole = wct_gap_skip_pte_hole,
+		WCT_RDLOCK
+	},
+	[WCT_GAP_CUT] = {
+		.pmd_entry = wct_gap_cut_pmd_entry,
+		.pte_hole = wct_gap_cut_pte_hole,
+		WCT_RDLOCK
+	},
 };
 
 static const char *const wct_names[WCT_NR_SCENARIOS] = {
@@ -467,7 +531,163 @@ static const char *const wct_names[WCT_NR_SCENARIOS] = {
 	[WCT_MIXED] = "mixed",
 	[WCT_OVERRUN] = "overrun",
 	[WCT_REWALK] = "rewalk",
+	[WCT_GAP_SKIP] = "gap_skip",
+	[WCT_GAP_CUT] = "gap_cut",
 };
+
+/* ---- the gap scenarios' redirect of __walk_page_range (ftrace) ---- */
+
+/*
+ * An ftrace_ops with IPMODIFY on __walk_page_range (as livepatch and kpatch
+ * replace functions) sends the walker's first chunk call of a gap run to
+ * wct_gap_chunk(), which has __walk_page_range's prototype, gets its
+ * arguments unchanged and returns to the walker in its place.  Only walks
+ * with the gap scenarios' ops are redirected, only once per run, and never
+ * the module's own calls of the real function (run->in_gap_call).  The ops
+ * is registered only while a gap scenario runs, or from load to unload with
+ * gap_arm_at_load=1 (then a tracer attaches to __walk_page_range after the
+ * IPMODIFY ops, the order of a live patch applied before tracing starts).
+ */
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#define WCT_HAVE_GAP 1
+#else
+#define WCT_HAVE_GAP 0
+#endif
+
+static bool wct_gap_ready;	/* filter set on __walk_page_range: gap runs possible */
+static bool wct_gap_armed;	/* the ftrace_ops is registered */
+
+static bool gap_arm_at_load;
+module_param(gap_arm_at_load, bool, 0400);
+MODULE_PARM_DESC(gap_arm_at_load,
+		 "register the gap scenarios' IPMODIFY ftrace_ops on __walk_page_range at load, not per run");
+
+static bool wct_is_gap_ops(const struct mm_walk_ops *ops)
+{
+	return ops == &wct_ops[WCT_GAP_SKIP] || ops == &wct_ops[WCT_GAP_CUT];
+}
+
+/* The real __walk_page_range on [start, end), let through by the handler. */
+static int wct_gap_real(struct wct_run *run, unsigned long start,
+			unsigned long end, struct mm_walk *walk)
+{
+	int err;
+
+	run->nested++;
+	run->in_gap_call = true;
+	err = wct_walk_chunk(start, end, walk);
+	run->in_gap_call = false;
+	return err;
+}
+
+/*
+ * In place of the walker's __walk_page_range(start, end, walk), with
+ * m1 = the end of the first pmd of the chunk and m2 = the end of the second:
+ *   gap_skip: the real function on [start, m1) and on [m2, end): the pmd
+ *             [m1, m2) gets no callback, the walk goes on;
+ *   gap_cut:  the real function on [start, m1) only: [m1, end) gets no
+ *             callback, the walker's later chunks still run.
+ * Returns what the real calls returned (0 unless a callback failed).
+ */
+static __used __attribute__((__noipa__)) int
+wct_gap_chunk(unsigned long start, unsigned long end, struct mm_walk *walk)
+{
+	struct wct_run *run = walk->private;
+	unsigned long m1 = pmd_addr_end(start, end);
+	unsigned long m2 = pmd_addr_end(m1, end);
+	int err;
+
+	err = wct_gap_real(run, start, m1, walk);
+	if (err || m1 == end)
+		return err;
+	if (run->scenario == WCT_GAP_SKIP && m2 < end)
+		err = wct_gap_real(run, m2, end, walk);
+	return err;
+}
+
+#if WCT_HAVE_GAP
+static void notrace wct_ftrace_handler(unsigned long ip, unsigned long parent_ip,
+				       struct ftrace_ops *op,
+				       struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct mm_walk *walk;
+	struct wct_run *run;
+
+	if (!regs)
+		return;
+	/* __walk_page_range(start, end, walk): the third argument */
+	walk = (struct mm_walk *)regs_get_kernel_argument(regs, 2);
+	if (!walk || !wct_is_gap_ops(READ_ONCE(walk->ops)))
+		return;
+	run = walk->private;	/* the gap ops are only ever used with a run */
+	if (run->in_gap_call || run->redirects)
+		return;
+	run->redirects++;
+	instruction_pointer_set(regs, (unsigned long)wct_gap_chunk);
+}
+
+static struct ftrace_ops wct_fops = {
+	.func = wct_ftrace_handler,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+/* Filter the ops on __walk_page_range only (before any register). */
+static void wct_gap_init(void)
+{
+	int err;
+
+	if (!wct_walk_chunk)
+		return;
+	err = ftrace_set_filter_ip(&wct_fops, (unsigned long)wct_walk_chunk, 0, 0);
+	if (err) {
+		pr_warn("wc_testmod: ftrace_set_filter_ip(__walk_page_range) failed (%d): no gap scenarios\n",
+			err);
+		return;
+	}
+	wct_gap_ready = true;
+}
+
+static int wct_gap_arm(void)
+{
+	int err = register_ftrace_function(&wct_fops);
+
+	if (err)
+		pr_err("wc_testmod: register_ftrace_function (IPMODIFY on __walk_page_range) failed: %d\n",
+		       err);
+	else
+		wct_gap_armed = true;
+	return err;
+}
+
+static void wct_gap_disarm(void)
+{
+	int err = unregister_ftrace_function(&wct_fops);
+
+	if (err)
+		pr_err("wc_testmod: unregister_ftrace_function failed: %d\n", err);
+	wct_gap_armed = false;
+}
+
+static void wct_gap_exit(void)
+{
+	if (wct_gap_armed)
+		wct_gap_disarm();
+	if (wct_gap_ready)
+		ftrace_free_filter(&wct_fops);
+	wct_gap_ready = false;
+}
+#else
+static void wct_gap_init(void) { }
+static void wct_gap_exit(void) { }
+static int wct_gap_arm(void) { return -EOPNOTSUPP; }
+static void wct_gap_disarm(void) { }
+#endif
+
+static bool wct_is_gap(enum wct_scenario s)
+{
+	return s == WCT_GAP_SKIP || s == WCT_GAP_CUT;
+}
 
 static void wct_free_run(struct wct_run *run)
 {
@@ -492,6 +712,21 @@ static int wct_alloc_run(struct wct_run *run)
 	return 0;
 }
 
+/* The maximal runs of pages no callback handled: count, and the first. */
+static void wct_find_gaps(struct wct_run *run)
+{
+	unsigned long p = 0, q;
+
+	while ((p = find_next_zero_bit(run->handled, run->nr_pages, p)) < run->nr_pages) {
+		q = find_next_bit(run->handled, run->nr_pages, p);
+		if (!run->gaps++) {
+			run->gap_start = run->start + (p << PAGE_SHIFT);
+			run->gap_end = run->start + (q << PAGE_SHIFT);
+		}
+		p = q;
+	}
+}
+
 /* Run one walk of current->mm and format the result line. */
 static void wct_run_walk(struct wct_run *run)
 {
@@ -507,13 +742,15 @@ static void wct_run_walk(struct wct_run *run)
 
 	covered = bitmap_weight(run->handled, run->nr_pages);
 	run->uncovered_bytes = (run->nr_pages - covered) << PAGE_SHIFT;
+	wct_find_gaps(run);
 
 	snprintf(wct_result, sizeof(wct_result),
-		 "scenario=%s walks=1 ret=%d handled_bytes=%lu doubles=%lu retries=%lu splits_seen=%lu pmd_huge=%lu pte=%lu holes=%lu pmd_calls=%lu uncovered_bytes=%lu order_errors=%lu nested=%lu start=0x%lx end=0x%lx k=%lu\n",
+		 "scenario=%s walks=1 ret=%d handled_bytes=%lu doubles=%lu retries=%lu splits_seen=%lu pmd_huge=%lu pte=%lu holes=%lu pmd_calls=%lu uncovered_bytes=%lu order_errors=%lu nested=%lu start=0x%lx end=0x%lx k=%lu redirects=%lu gaps=%lu gap_start=0x%lx gap_end=0x%lx\n",
 		 wct_names[run->scenario], run->ret, run->handled_bytes,
 		 run->doubles, run->retries, run->splits_seen, run->pmd_huge,
 		 run->pte, run->holes, run->pmd_calls, run->uncovered_bytes,
-		 run->order_errors, run->nested, run->start, run->end, run->k);
+		 run->order_errors, run->nested, run->start, run->end, run->k,
+		 run->redirects, run->gaps, run->gap_start, run->gap_end);
 }
 
 /* Parse "SCENARIO START LEN [K]" (numbers decimal or 0x-hex). */
@@ -563,6 +800,7 @@ static ssize_t wct_run_write(struct file *file, const char __user *ubuf,
 {
 	struct wct_run run = {};
 	char buf[128];
+	bool arm;
 	int err;
 
 	if (!current->mm)
@@ -579,11 +817,22 @@ static ssize_t wct_run_write(struct file *file, const char __user *ubuf,
 	if ((run.scenario == WCT_OVERRUN || run.scenario == WCT_REWALK) &&
 	    !wct_walk_chunk)
 		return -ENOENT;	/* loaded without walk_chunk_addr */
+	if (wct_is_gap(run.scenario) && !wct_gap_ready)
+		return -ENOENT;	/* no walk_chunk_addr, or no ftrace filter on it */
 
 	mutex_lock(&wct_lock);
 	err = wct_alloc_run(&run);
+	/* per run unless armed at load (gap_arm_at_load) */
+	arm = !err && wct_is_gap(run.scenario) && !wct_gap_armed;
+	if (arm) {
+		err = wct_gap_arm();
+		if (err)
+			wct_free_run(&run);
+	}
 	if (!err) {
 		wct_run_walk(&run);
+		if (arm)
+			wct_gap_disarm();
 		wct_free_run(&run);
 	}
 	mutex_unlock(&wct_lock);
@@ -679,23 +928,39 @@ static int __init wct_init(void)
 		if (!err)
 			wct_walk_chunk = (wct_chunk_fn)walk_chunk_addr;
 	}
+	wct_gap_init();
+	if (gap_arm_at_load && wct_gap_ready) {
+		err = wct_gap_arm();
+		if (err) {
+			wct_gap_exit();
+			return err;
+		}
+	}
 
 	wct_dir = debugfs_create_dir("wc_testmod", NULL);
 	if (IS_ERR_OR_NULL(wct_dir)) {
 		pr_err("wc_testmod: cannot create debugfs directory (is debugfs available?)\n");
+		wct_gap_exit();
 		return -ENODEV;
 	}
 	debugfs_create_file("run", 0200, wct_dir, NULL, &wct_run_fops);
 	debugfs_create_file("result", 0400, wct_dir, NULL, &wct_result_fops);
 	debugfs_create_file("state", 0400, wct_dir, NULL, &wct_state_fops);
-	pr_info("wc_testmod: loaded, walk_page_range at %pS\n",
-		(void *)walk_page_range_addr);
+	pr_info("wc_testmod: loaded, walk_page_range at %pS%s\n",
+		(void *)walk_page_range_addr,
+		!wct_gap_ready ? "" :
+		wct_gap_armed ? ", gap scenarios ready (ftrace_ops registered)" :
+		", gap scenarios ready");
 	return 0;
 }
 
 static void __exit wct_exit(void)
 {
+	/* no run is active (debugfs files gone, the mutex free): unregistered */
 	debugfs_remove_recursive(wct_dir);
+	mutex_lock(&wct_lock);
+	wct_gap_exit();
+	mutex_unlock(&wct_lock);
 }
 
 module_init(wct_init);

@@ -42,8 +42,8 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 	>"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status"
 note "module callbacks attachable: $(cat "$OUT/module_callbacks" 2>/dev/null)"
-check "walkcov probes finds the module's 11 callbacks (module BTF)" \
-	grep -qx 11 "$OUT/module_callbacks"
+check "walkcov probes finds the module's 15 callbacks (module BTF)" \
+	grep -qx 15 "$OUT/module_callbacks"
 
 for n in correct double retry race mixed overrun rewalk; do
 	M=$OUT/$n.jsonl R=$OUT/$n.json

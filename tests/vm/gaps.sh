@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Ground truth for gaps: the test module's gap_skip and gap_cut walks really
+# leave one range unhandled (the module redirects one __walk_page_range call
+# with an IPMODIFY ftrace_ops and walks only part of that chunk; its ops have
+# pmd_entry and pte_hole, so nothing is silent by design). walkcov check must
+# exit 1 and report exactly one anomaly of type "gap" per run, at exactly the
+# module's [gap_start, gap_end), in summary mode (judged in the kernel), in
+# full mode (the user-space engine) and with kprobes; the module's other
+# scenarios must give no gap at all.
+. "$(dirname "$0")/lib.sh"
+
+ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
+	sed 's/^/# /' "$OUT/build.err"
+	notok "module builds for $SUITE"
+	exit 1
+}
+ok "module builds for $SUITE"
+
+# runs: NAME = MODE-SCENARIO; MODE sum (default: summary mode, the default
+# mechanism), full (--full) or kp (--full --kprobe); "others" is every
+# earlier scenario in one run
+vm --add "$ko:/wc_testmod.ko" -- sh -c '
+	sym() { awk -v s=$1 "\$3 == s && NF == 3 {print \$1; exit}" /proc/kallsyms; }
+	insmod /wc_testmod.ko walk_page_range_addr=0x$(sym walk_page_range) \
+		walk_chunk_addr=0x$(sym __walk_page_range) || echo "insmod failed"
+	dmesg | grep -q "wc_testmod: loaded.*gap scenarios ready" && echo ready > /out/gap_ready
+	run() {
+		n=$1 s=$2
+		shift 2
+		walkcov check "$@" --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/$n.jsonl $s >/dev/null" \
+			> /out/$n.json 2> /out/$n.err
+		echo "$n=$?" >> /out/status
+	}
+	for s in gap_skip gap_cut; do
+		run sum-$s $s
+		run full-$s $s --full
+		run kp-$s $s --full --kprobe
+	done
+	run sum-others "correct double retry:2 race mixed overrun rewalk"
+	run full-others "correct double retry:2 race mixed overrun rewalk" --full
+	rmmod wc_testmod && echo unloaded > /out/unloaded
+	dmesg | grep -E "WARNING|BUG|Oops|ftrace (failed|bug)" > /out/kernel_warnings' \
+	>"$OUT/console" 2>&1
+sed 's/^/# /' "$OUT/status" 2>/dev/null
+check "the module can redirect __walk_page_range (gap scenarios ready)" [ -s "$OUT/gap_ready" ]
+
+for s in gap_skip gap_cut; do
+	for mode in sum full kp; do
+		n=$mode-$s M=$OUT/$n.jsonl R=$OUT/$n.json
+		if ! jq -e . "$M" >/dev/null 2>&1 || ! jq -e .summary "$R" >/dev/null 2>&1; then
+			notok "$n: module result and walkcov report present"
+			sed 's/^/# /' "$OUT/$n.err" 2>/dev/null | head -5
+			continue
+		fi
+		jqcheck "$n: module's own expectations hold (one gap, redirected once)" "$M" \
+			'.ok == true and .gaps == 1 and .redirects == 1'
+		gs=$(printf '0x%x' "$(jq -r .gap_start "$M")") ge=$(printf '0x%x' "$(jq -r .gap_end "$M")")
+		gaps=$(jq -c '[.anomalies[] | select(.type == "gap") | {"ops": .ops, "start": .start, "end": .end}]' "$R" 2>&1)
+		note "$n: module gap [$gs, $ge); walkcov gaps $gaps"
+		check "$n: check exits 1" grep -qx "$n=1" "$OUT/status"
+		jqcheck "$n: exactly one gap anomaly" "$R" '[.anomalies[] | select(.type == "gap")] | length == 1'
+		jqcheck "$n: the gap is the module's ops" "$R" \
+			"[.anomalies[] | select(.type == \"gap\" and (.ops | test(\"wct_$s\")))] | length == 1"
+		jqcheck "$n: the gap is [$gs, $ge)" "$R" \
+			"[.anomalies[] | select(.type == \"gap\")] | map(.start == \"$gs\" and .end == \"$ge\") == [true]"
+		jqcheck "$n: no double, out-of-order visit or livelock" "$R" \
+			'[.anomalies[] | select(.type == "double" or .type == "out-of-order" or .type == "livelock")] | length == 0'
+		jqcheck "$n: nothing lost" "$R" '.summary.lost.total == 0'
+	done
+	jqcheck "kp-$s: kprobes were used" "$OUT/kp-$s.json" '.summary.mechanism == "kprobe"'
+	jqcheck "full-$s: full event mode" "$OUT/full-$s.json" '.summary.mode == "full"'
+done
+
+# the earlier scenarios: their walks leave nothing unhandled
+jqs() { jq -e -s "$1" "$2" >/dev/null 2>&1; }
+for n in sum-others full-others; do
+	R=$OUT/$n.json
+	if ! jq -e .summary "$R" >/dev/null 2>&1; then
+		notok "$n: walkcov report present"
+		sed 's/^/# /' "$OUT/$n.err" 2>/dev/null | head -5
+		continue
+	fi
+	# the module's result lines (JSON Lines: one per scenario)
+	got=$(jq -s -c 'map(.scenario + ":ok=" + (.ok | tostring) + ",gaps=" + (.gaps | tostring))' \
+		"$OUT/$n.jsonl" 2>&1)
+	check "$n: 7 scenarios, all ok, no module gap ($got)" \
+		jqs 'length == 7 and all(.ok) and all(.gaps == 0 and .uncovered_bytes == 0)' "$OUT/$n.jsonl"
+	jqcheck "$n: walkcov reports no gap for the module's ops" "$R" \
+		'[.anomalies[] | select(.type == "gap" and (.ops | test("wct")))] | length == 0'
+	note "$n: gap anomalies (any ops): $(jq -c '[.anomalies[] | select(.type == "gap") | {"ops": .ops, "start": .start, "end": .end}]' "$R")"
+done
+
+check "the module unloads after the gap runs (ftrace_ops unregistered)" [ -s "$OUT/unloaded" ]
+check "no kernel warning ($(head -c 200 "$OUT/kernel_warnings" 2>/dev/null))" [ ! -s "$OUT/kernel_warnings" ]
