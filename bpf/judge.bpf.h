@@ -24,6 +24,7 @@
 #define J_KEYS	8	/* (type, block) anomaly keys counted per walk */
 #define J_RKEYS	4	/* retried ranges counted per walk (livelock) */
 #define J_PEND	4	/* anomalies one event can raise before they are emitted */
+#define J_GAPS	4	/* gaps held per walk until it closes */
 #define J_MMW	8	/* open walks per mm followed for splits by other tasks */
 #define TK(type, kind) ((__u32)(type) << 16 | (__u32)(kind))
 #define J_BLOCK(a) ((a) & ~(WC_PMD_SIZE - 1))
@@ -35,13 +36,16 @@
 #define J_OVERFLOW	0x10
 #define J_UNTRACKED	0x20
 #define J_ENTRY_MISSING	0x40
-#define J_REASONS	0xfb
+#define J_UNSURE	0x200
+#define J_STOPPED	0x400
+#define J_REASONS	0x2fb
 
 /* enum wc_anomaly_type, enum wc_split_attr (user/coverage.h) */
 #define J_AN_DOUBLE	1
 #define J_AN_RETRY	2
 #define J_AN_OOO	3
 #define J_AN_LIVELOCK	4
+#define J_AN_GAP	5
 #define J_SPLIT_OWN	1
 #define J_SPLIT_OTHER	2
 
@@ -58,6 +62,10 @@ struct j_key {
 struct j_retry {
 	__u64 start, end;	/* widened range of the retried visits */
 	__u32 kind, count;
+};
+
+struct j_gap {
+	__u64 s, e, ts;
 };
 
 struct j_pend {
@@ -80,7 +88,11 @@ struct j_walk {
 	char comm[WC_COMM_LEN];
 	__u8 open, ordered, ended, active, pass_valid[2], huge_valid, huge_kind;
 	__u8 niv, nkeys, nrk, mm_slot;	/* mm_slot: index in mm_walks, 0xff none */
-	__u8 pad[4];
+	/* the gap rule (engine's struct frame and walk level, section 5a) */
+	__u8 fdepth, fhave, fnovma, wrule, whave, ngaps;
+	__u32 fmask, wmask;
+	__u64 fs, fe, freach, wreach;
+	struct j_gap gaps[J_GAPS];
 	struct j_iv iv[J_IVS];
 	struct j_key keys[J_KEYS];
 	struct j_retry rk[J_RKEYS];
@@ -92,6 +104,7 @@ struct judge {
 	struct j_pend pend[J_PEND];
 	struct j_iv tmp[J_IVS];	/* the list being rebuilt */
 	struct { __u64 out, placed, ms, me; } rb;	/* ... and where that is */
+	struct { __u64 p, s, end, judge, cursor; } sc;	/* judge_scan's loop state */
 	__u32 npend;
 	__u32 closed;		/* the event closed the walk at its END: delete the entry */
 };
@@ -233,7 +246,8 @@ __noinline int pend_add(struct judge *j, __u32 tk, __u64 s, __u64 e, __u32 n_add
 			break;
 		p = &j->pend[i];
 		if (p->type == type && p->walk_id == j->w.walk_id && p->kind == kind &&
-		    (type == J_AN_RETRY ? p->start == s : J_BLOCK(p->start) == J_BLOCK(s))) {
+		    (type == J_AN_RETRY || type == J_AN_GAP ? p->start == s :
+		     J_BLOCK(p->start) == J_BLOCK(s))) {
 			p->start = jmin(p->start, s);
 			p->end = jmax(p->end, e);
 			p->count += n_add;
@@ -358,32 +372,40 @@ static __always_inline void iv_drop_lowest(struct judge *j)
 }
 
 /* The engine's pass over the handled list for a backwards [s, end):
- * fresh gaps (out of order below the cursor) and overlaps (doubles). */
+ * fresh gaps (out of order below the cursor) and overlaps (doubles). Its
+ * state lives in the map value (SC), not in registers spilled to a stack:
+ * the programs' call chains have 512 bytes in all. */
+#define SC(f) (*(volatile __u64 *)&j->sc.f)
+
 __noinline int judge_scan(struct judge *j, __u64 s, __u64 end, int judge, __u64 cursor)
 {
-	__u64 p = s;
-
 	if (!j)
 		return 0;
+	SC(p) = s;
+	SC(s) = s;
+	SC(end) = end;
+	SC(judge) = judge;
+	SC(cursor) = cursor;
 	for (int i = 0; i < J_IVS; i++) {
-		__u64 vs, ve, os, oe;
+		__u64 vs, ve, p;
 
 		if (i >= j->w.niv)
 			break;
 		vs = j->w.iv[i].s;
 		ve = j->w.iv[i].e;
-		if (ve < s || vs > end)
+		if (ve < SC(s) || vs > SC(end))
 			continue;
+		p = SC(p);
 		if (vs > p)
-			fresh(j, p, vs, judge, cursor);
-		os = jmax(p, vs);
-		oe = jmin(end, ve);
-		if (os < oe && judge)
-			anomaly(j, J_AN_DOUBLE, j->ev.kind, os, oe);
-		p = jmax(p, oe);
+			fresh(j, p, vs, SC(judge), SC(cursor));
+		p = jmax(SC(p), vs);
+		ve = jmin(SC(end), ve);
+		if (p < ve && SC(judge))
+			anomaly(j, J_AN_DOUBLE, j->ev.kind, p, ve);
+		SC(p) = jmax(SC(p), ve);
 	}
-	if (p < end)
-		fresh(j, p, end, judge, cursor);
+	if (SC(p) < SC(end))
+		fresh(j, SC(p), SC(end), SC(judge), SC(cursor));
 	return 0;
 }
 
@@ -393,7 +415,7 @@ __noinline int judge_scan(struct judge *j, __u64 s, __u64 end, int judge, __u64 
  * of the output index (which made it give up). */
 #define RB(f) (*(volatile __u64 *)&j->rb.f)
 
-static __always_inline void rb_put(struct judge *j, __u64 vs, __u64 ve)
+static __noinline void rb_put(struct judge *j, __u64 vs, __u64 ve)
 {
 	__u64 out = RB(out);
 
@@ -483,6 +505,122 @@ static __always_inline void judge_cover(struct judge *j, __u64 s, __u64 end, int
 	return;
 }
 
+/* ---- gaps: engine's unhandled(), account(), account_tail() ---- */
+
+static __always_inline bool gap_certain(__u32 mask, int walk_level, __u8 novma)
+{
+	if (!(mask & WC_OPS_HOLE))
+		return false;
+	if (walk_level || (mask & WC_OPS_VMA_HUGETLB))
+		return true;
+	if (novma)
+		return (mask & WC_OPS_PUD) && (mask & WC_OPS_PMD);
+	return mask & (WC_OPS_P4D | WC_OPS_PUD | WC_OPS_PMD | WC_OPS_PTE | WC_OPS_INSTALL);
+}
+
+/* [a, b) got no callback, and no silence was shown for it. */
+static __always_inline void unhandled(struct judge *j, __u64 a, __u64 b, int walk_level)
+{
+	__u32 mask, n;
+	__u8 have;
+
+	mask = walk_level ? j->w.wmask : j->w.fmask;
+	have = walk_level ? j->w.whave : j->w.fhave;
+	if (!have || !gap_certain(mask, walk_level, walk_level ? 0 : j->w.fnovma)) {
+		j->w.flags |= J_UNSURE;
+		return;
+	}
+	n = j->w.ngaps;
+	if (n >= J_GAPS) {
+		j->w.flags |= J_OVERFLOW;
+		return;
+	}
+	j->w.gaps[jidx(n, J_GAPS - 1)].s = a;
+	j->w.gaps[jidx(n, J_GAPS - 1)].e = b;
+	j->w.gaps[jidx(n, J_GAPS - 1)].ts = j->ev.ts_ns;
+	j->w.ngaps = n + 1;
+}
+
+/* [s, end) accounted for: by the frame when one is open, else the walk. */
+__noinline int account(struct judge *j, __u64 s, __u64 end)
+{
+	__u64 lo, hi, reach;
+	int walk_level;
+
+	if (!j)
+		return 0;
+	walk_level = !j->w.fdepth;
+	if (walk_level && !j->w.wrule)
+		return 0;
+	lo = walk_level ? j->w.start : j->w.fs;
+	hi = walk_level ? j->w.end : j->w.fe;
+	reach = walk_level ? j->w.wreach : j->w.freach;
+	s = jmax(s, lo);
+	end = jmin(end, hi);
+	if (s >= end)
+		return 0;
+	if (s > reach)
+		unhandled(j, reach, s, walk_level);
+	reach = jmax(reach, end);
+	if (walk_level)
+		j->w.wreach = reach;
+	else
+		j->w.freach = reach;
+	return 0;
+}
+
+/* The frame (walk_level 0) or the walk ends: nothing may be left. */
+__noinline int account_tail(struct judge *j, int walk_level)
+{
+	__u64 hi, reach;
+
+	if (!j || (walk_level && !j->w.wrule))
+		return 0;
+	hi = walk_level ? j->w.end : j->w.fe;
+	reach = walk_level ? j->w.wreach : j->w.freach;
+	if (reach < hi)
+		unhandled(j, reach, hi, walk_level);
+	if (walk_level)
+		j->w.wreach = jmax(reach, hi);
+	else
+		j->w.freach = jmax(reach, hi);
+	return 0;
+}
+
+/* CHUNK_BEGIN / CHUNK_END: the outermost chunk is a frame. */
+static __always_inline void judge_chunk(struct judge *j)
+{
+	const struct wc_event *ev = &j->ev;
+
+	if (ev->type == WC_EV_CHUNK_END) {
+		if (j->w.fdepth > 1) {
+			j->w.fdepth--;
+		} else if (j->w.fdepth == 1) {
+			if (ev->ret)
+				j->w.flags |= J_STOPPED;
+			else
+				account_tail(j, 0);
+			j->w.fdepth = 0;
+		}
+		return;
+	}
+	if (j->w.fdepth) {
+		if (j->w.fdepth < 255)
+			j->w.fdepth++;
+		return;
+	}
+	account(j, ev->start, ev->end);
+	j->w.fdepth = 1;
+	j->w.fs = ev->start;
+	j->w.fe = ev->end;
+	j->w.freach = ev->start;
+	j->w.fhave = !!(ev->flags & WC_F_OPS_MASK);
+	j->w.fmask = (__u32)ev->value;
+	j->w.fnovma = !!(ev->flags & WC_F_NO_VMA);
+	if (j->w.fhave && (j->w.fmask & WC_OPS_VMA_HUGETLB) && !(j->w.fmask & WC_OPS_HUGETLB))
+		j->w.freach = j->w.fe;	/* hugetlb VMA, no hugetlb_entry: silent */
+}
+
 /* ---- walks ---- */
 
 /* Splits of other tasks reach this walk through its mm's table. */
@@ -566,13 +704,26 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 		j->w.flags |= J_SEQ_GAP;
 	if (!j->w.ended)
 		j->w.flags |= J_NO_END;
+	/* a walk that lost events has its reason; only a walk whose every
+	 * event came has gaps (engine's walk_close) */
+	if (j->w.flags & J_REASONS & ~J_UNSURE)
+		j->w.flags &= ~J_UNSURE;
+	else
+		for (int i = 0; i < J_GAPS; i++) {
+			if (i >= j->w.ngaps)
+				break;
+			j->w.v.gaps++;
+			pend_add(j, TK(J_AN_GAP, 0), j->w.gaps[i].s, j->w.gaps[i].e, 1);
+		}
 	j->w.v.walks = 1;
 	j->w.v.events = j->w.seen;
+	j->w.v.walks_stopped = !!(j->w.flags & J_STOPPED);
+	j->w.v.walks_unsure = !!(j->w.flags & J_UNSURE);
 	if (j->w.flags & J_REASONS) {
 		j->w.v.walks_incomplete = 1;
 	} else {
 		j->w.v.walks_complete = 1;
-		if (!j->w.v.doubles && !j->w.v.out_of_order && !j->w.v.livelocks)
+		if (!j->w.v.doubles && !j->w.v.out_of_order && !j->w.v.livelocks && !j->w.v.gaps)
 			j->w.v.walks_proven = 1;
 	}
 	for (int i = 0; i < J_RKEYS; i++) {
@@ -617,6 +768,9 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 		sum_add(&sv->splits_own, j->w.v.splits_own);
 		sum_add(&sv->splits_other, j->w.v.splits_other);
 		sum_add(&sv->events, j->w.v.events);
+		sum_add(&sv->gaps, j->w.v.gaps);
+		sum_add(&sv->walks_stopped, j->w.v.walks_stopped);
+		sum_add(&sv->walks_unsure, j->w.v.walks_unsure);
 	} else if (st) {
 		count(&st->sum_full);
 	}
@@ -792,6 +946,8 @@ static __always_inline void on_visit_j(struct judge *j)
 			j->w.flags |= J_ENTRY_MISSING;
 		if (c == JV_TERMINAL)
 			judge_cover(j, s, end, 1);
+		if (c == JV_TERMINAL || (c == JV_PASS && !(ev->flags & WC_F_HAS_LOWER)))
+			account(j, s, end);
 		return;
 	}
 	if (j->w.huge_valid && (s < j->w.huge_s || s >= j->w.huge_e))
@@ -862,6 +1018,26 @@ static __always_inline void on_visit_j(struct judge *j)
 	    end > j->w.huge_s)
 		anomaly(j, J_AN_DOUBLE, ev->kind, jmax(s, j->w.huge_s), jmin(end, j->w.huge_e));
 	judge_cover(j, s, end, 1);
+	account(j, s, end);
+}
+
+/* A WC_EV_QUIET event (the tracer's reading of a range nobody visited):
+ * all none, where the walker is silent by design (engine's on_quiet). */
+__noinline int judge_quiet(struct judge *j)
+{
+	const struct wc_event *ev;
+
+	if (!j)
+		return 0;
+	ev = &j->ev;
+	if (ev->end <= ev->start)
+		return 0;
+	activity(j);
+	if (ev->cls == WC_CLS_NONE &&
+	    (j->w.fdepth ? j->w.fhave && !(j->w.fmask & WC_OPS_HOLE) :
+			   j->w.whave && !(j->w.wmask & WC_OPS_HOLE)))
+		account(j, ev->start, ev->end);
+	return 0;
 }
 
 /* Judge the task's event (j->ev). Anomalies found are left in j->pend for
@@ -888,12 +1064,20 @@ __noinline int judge_event(struct judge *j)
 		if (ev->slot < WC_MAX_SLOTS)
 			j->w.ordered = !(slots[ev->slot].flags & WC_SLOT_UNORDERED);
 		space_enter(j, ev->mm);
+		j->w.wrule = ev->start < ev->end;
+		j->w.wreach = ev->start;
+		j->w.whave = !!(ev->flags & WC_F_OPS_MASK);
+		j->w.wmask = (__u32)ev->value;
 		return 0;
 	case WC_EV_WALK_END:
 		walk_of(j);
 		if (ev->flags & WC_F_NESTED)
 			return 0;
 		j->w.ended = 1;
+		if (ev->ret)
+			j->w.flags |= J_STOPPED;
+		else if (!j->w.fdepth && !(j->w.flags & J_STOPPED))
+			account_tail(j, 1);
 		judge_close(j, 0);
 		j->closed = 1;
 		return 0;
@@ -902,6 +1086,7 @@ __noinline int judge_event(struct judge *j)
 		activity(j);
 		if (ev->type == WC_EV_CHUNK_BEGIN)
 			j->w.cursor = jmax(j->w.cursor, ev->start);
+		judge_chunk(j);
 		return 0;
 	case WC_EV_VMA_SKIP:
 		if (ev->end <= ev->start)
@@ -909,7 +1094,9 @@ __noinline int judge_event(struct judge *j)
 		activity(j);
 		j->w.v.skipped_vmas++;
 		judge_cover(j, ev->start, ev->end, 0);
+		account(j, ev->start, ev->end);
 		return 0;
+	/* WC_EV_QUIET: judge_quiet(), called by the tracer's quiet_emit() */
 	case WC_EV_VISIT:
 		on_visit_j(j);
 		return 0;

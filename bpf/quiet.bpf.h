@@ -25,13 +25,13 @@ const volatile __u64 page_offset_base_addr = 0;	/* &page_offset_base, from kalls
 const volatile __u64 pgdir_shift_addr = 0;	/* &pgdir_shift (5-level capable builds) */
 
 struct quiet {
-	__u64 mm;		/* struct mm_struct * */
-	__u64 pgd, pob;		/* its top table, page_offset_base */
+	__u64 pgd, pob;		/* the mm's top table, page_offset_base */
 	__u64 a, end;		/* still to read: [a, end) */
 	__u64 ptes, ptes_end;	/* a pte table being read, up to ptes_end */
 	__u64 found;		/* the first present entry's address */
 	__u32 shift, l5, level;
 	__u8 cls;		/* WC_CLS_UNKNOWN until decided */
+	__u64 run[QUIET_RUN];	/* entries read at once (here, not on a stack) */
 };
 
 /* The reader's state while it loops: in a map value, whose contents the
@@ -76,15 +76,15 @@ static __always_inline long quiet_found(struct quiet *q, __u8 cls)
 static __always_inline long quiet_skip(struct quiet *q, __u64 base, __u64 shift)
 {
 	__u64 idx = (q->a >> shift) & (WC_PT_ENTRIES - 1), first = idx & ~(QUIET_RUN - 1ULL);
-	__u64 span = 1ULL << shift, run[QUIET_RUN];
+	__u64 span = 1ULL << shift;
 
 	q->a = ((q->a >> shift) + 1) << shift;
-	if (bpf_probe_read_kernel(run, sizeof(run), (void *)(base + first * 8)))
+	if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(base + first * 8)))
 		return 0;	/* the next step reads it again */
 	for (__u64 k = 0; k < QUIET_RUN; k++) {
 		if (k <= idx - first)
 			continue;
-		if (!pt_none(run[k]))
+		if (!pt_none(q->run[k]))
 			break;
 		q->a += span;
 	}
@@ -108,17 +108,17 @@ static long quiet_step(__u32 i, void *ctx)
 	}
 	if (q->ptes) {
 		__u64 idx = (q->a >> 12) & (WC_PT_ENTRIES - 1), first = idx & ~(QUIET_RUN - 1ULL);
-		__u64 pmd_base = q->a & ~(WC_PMD_SIZE - 1), pte[QUIET_RUN];
+		__u64 pmd_base = q->a & ~(WC_PMD_SIZE - 1);
 
-		if (bpf_probe_read_kernel(pte, sizeof(pte), (void *)(q->ptes + first * 8)))
+		if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(q->ptes + first * 8)))
 			return 1;	/* unknown */
 		for (int k = 0; k < QUIET_RUN; k++) {
 			__u64 addr = pmd_base + ((first + k) << 12);
 
-			if (addr < q->a || addr >= q->ptes_end || pt_none(pte[k]))
+			if (addr < q->a || addr >= q->ptes_end || pt_none(q->run[k]))
 				continue;
 			q->a = addr;
-			return quiet_found(q, (pte[k] & WC_PTE_PRESENT) ? WC_CLS_TABLE : WC_CLS_SWAP);
+			return quiet_found(q, (q->run[k] & WC_PTE_PRESENT) ? WC_CLS_TABLE : WC_CLS_SWAP);
 		}
 		q->a = pmd_base + ((first + QUIET_RUN) << 12);
 		if (q->a >= q->ptes_end) {
@@ -162,24 +162,26 @@ static long quiet_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/* Read [qp->a, qp->end) of qp->mm down to qp->level (1 p4d .. 3 pmd, 4
- * pte), up to the top of user space: the answer in qp->cls and qp->found. A global function: the
- * verifier checks it once, not at every call site of every program. */
-__noinline int quiet_read(struct quiet *qp)
+/* Read [a, end) of MM down to LEVEL (1 p4d .. 3 pmd, 4 pte), up to the
+ * top of user space: returns the class found (WC_CLS_NONE: all none), the
+ * first present entry's address left in quiet_state's found. A global
+ * function with scalar arguments: the verifier checks it once, not at
+ * every call site of every program, and no caller's stack holds its state
+ * (6.1 allows 512 bytes for a whole call chain). */
+__noinline int quiet_read(__u64 mm_addr, __u64 a, __u64 end, __u32 level)
 {
-	struct mm_struct *mm;
+	struct mm_struct *mm = (struct mm_struct *)mm_addr;
 	struct quiet *q;
 	__u32 zero = 0;
 	__u64 shift = 0;
 
 	q = bpf_map_lookup_elem(&quiet_state, &zero);
-	if (!qp || !q)
-		return 0;
-	mm = (struct mm_struct *)qp->mm;
+	if (!q)
+		return WC_CLS_UNKNOWN;
 	__builtin_memset(q, 0, sizeof(*q));
-	q->a = qp->a;
-	q->end = qp->end;
-	q->level = qp->level;
+	q->a = a;
+	q->end = end;
+	q->level = level;
 	q->cls = WC_CLS_UNKNOWN;
 	q->pgd = (__u64)BPF_CORE_READ(mm, pgd);
 	if (q->pgd) {
@@ -195,9 +197,7 @@ __noinline int quiet_read(struct quiet *qp)
 			bpf_probe_read_kernel(&q->pob, sizeof(q->pob), (void *)page_offset_base_addr);
 		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
 	}
-	qp->cls = q->cls;
-	qp->found = q->found;
-	return 0;
+	return q->cls;
 }
 
 #endif /* WALKCOV_QUIET_BPF_H */

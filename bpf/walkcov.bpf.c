@@ -249,10 +249,11 @@ static __always_inline void fill_event(struct wc_event *e, __u16 type, __u32 slo
 static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
 						  const struct ident *id)
 {
-	struct wc_stats *st = my_stats();
+	struct wc_stats *st;
 	struct wc_event *e;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	st = my_stats();	/* after the call: nothing live across it (stack) */
 	if (!e) {
 		if (st)
 			__sync_fetch_and_add(&st->ringbuf_drops, 1);
@@ -548,8 +549,8 @@ static __always_inline void take(struct ident *id, struct task_walk *tw)
 }
 
 /* A walk entry point with OPS is entered. */
-static __always_inline struct task_walk *ident_begin(struct ident *id, __u16 slot,
-						     const struct mm_walk_ops *ops)
+static __always_inline void ident_begin(struct ident *id, __u16 slot,
+					const struct mm_walk_ops *ops)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
@@ -565,18 +566,17 @@ static __always_inline struct task_walk *ident_begin(struct ident *id, __u16 slo
 			id->flags |= WC_F_NESTED;
 			id->skip = tw->skip != OPS_IN;
 			take(id, tw);
-			return NULL;
+			return;
 		}
 	}
 	tw = walk_start(tid, tw, 0, 1, slot, ops_verdict(ops));
 	if (!tw) {
 		id->flags |= WC_F_NO_WALK;
 		id->skip = ops_verdict(ops) != OPS_IN;
-		return NULL;
+		return;
 	}
 	id->skip = tw->skip != OPS_IN;
 	take(id, tw);
-	return tw;
 }
 
 /* A walk entry point returns: pop its level; the last level ends the walk. */
@@ -711,9 +711,11 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 
 #define VM_HUGETLB_FLAG 0x00400000ULL	/* include/linux/mm.h, VM_HUGETLB */
 
-/* The callbacks OPS has (WC_OPS_*): the walker calls only those. */
-static __always_inline __u32 ops_mask(const struct mm_walk_ops *ops)
+/* The callbacks OPS has (WC_OPS_*): the walker calls only those. A global
+ * function: its reads take no room in the calling program's stack. */
+__noinline __u32 ops_mask(__u64 ops_addr)
 {
+	const struct mm_walk_ops *ops = (const struct mm_walk_ops *)ops_addr;
 	__u32 m = 0;
 
 	if (!ops)
@@ -731,6 +733,22 @@ static __always_inline __u32 ops_mask(const struct mm_walk_ops *ops)
 	return m;
 }
 
+/* The chunk's ops mask, and whether its VMA is a hugetlb one. */
+__noinline __u32 chunk_mask(__u64 walk_addr)
+{
+	struct mm_walk *walk = (struct mm_walk *)walk_addr;
+	struct vm_area_struct *vma;
+	__u32 mask;
+
+	if (!walk)
+		return 0;
+	mask = ops_mask((__u64)BPF_CORE_READ(walk, ops));
+	vma = BPF_CORE_READ(walk, vma);
+	if (vma && (BPF_CORE_READ(vma, vm_flags) & VM_HUGETLB_FLAG))
+		mask |= WC_OPS_VMA_HUGETLB;
+	return mask;
+}
+
 /* The level at which the walker decides whether to call anything, for
  * ops without pte_hole (quiet_read's level); 0: nothing to read (pte_hole
  * reports every none entry, or nothing below the pgd is ever called). */
@@ -745,39 +763,63 @@ static __always_inline __u8 decide_level(__u32 m)
 	return (m & WC_OPS_P4D) ? 1 : 0;
 }
 
-/* A WC_EV_QUIET event of TW's walk: [s, e) of its mm read down to LEVEL. */
+/* A WC_EV_QUIET event of TW's walk: [s, e) of its mm read down to LEVEL.
+ * Out of line, and into the judge through judge_quiet(), not ev_close():
+ * the programs' call chains must stay within 512 bytes of stack (6.1), and
+ * a reading never raises an anomaly to emit at once. */
 static __noinline void quiet_emit(struct task_walk *tw, struct call *c, __u64 s, __u64 e,
 				  __u32 level)
 {
 	struct ident id = {};
 	struct wc_event *ev;
-	struct quiet q;
-	struct evh h;
+	struct judge *j;
+	struct quiet *q;
+	__u32 zero = 0, tid;
+	__u8 cls;
 
 	if (!read_quiet || !tw || s >= e || tw->skip != OPS_IN || !tw->mm)
 		return;
 	take(&id, tw);
-	__builtin_memset(&q, 0, sizeof(q));
-	q.mm = tw->mm;
-	q.a = s;
-	q.end = e;
-	q.level = level;
-	quiet_read(&q);
-	ev = ev_open(WC_EV_QUIET, c->slot, &id, &h, c->ctx);
+	cls = quiet_read(tw->mm, s, e, level);
+	q = bpf_map_lookup_elem(&quiet_state, &zero);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	j = (mode & WC_MODE_F_JUDGE) ? judge_get(tid) : NULL;
+	ev = j ? &j->ev : (mode & WC_MODE_F_EVENTS) ? new_event(WC_EV_QUIET, c->slot, &id) : NULL;
 	if (!ev)
 		return;
+	if (j)
+		fill_event(ev, WC_EV_QUIET, c->slot, &id);
 	ev->walk = tw->walk;
 	ev->mm = tw->mm;
 	ev->start = s;
 	ev->end = e;
-	ev->cls = q.cls;
-	ev->value = q.found;
+	ev->cls = cls;
+	ev->value = q ? q->found : 0;
 	ev->depth = level;
-	ev_close(ev, c, &h);
+	if (c->kprobe)
+		ev->flags |= WC_F_KPROBE;
+	if (!j) {
+		bpf_ringbuf_submit(ev, ring_flags(ev));
+		return;
+	}
+	if (mode & WC_MODE_F_EVENTS) {
+		struct wc_stats *st = my_stats();
+
+		if (bpf_ringbuf_output(&events, ev, sizeof(*ev), ring_flags(ev))) {
+			if (st)
+				count(&st->ringbuf_drops);
+		} else if (st) {
+			count(&st->events);
+		}
+	}
+	judge_quiet(j);
 }
 
 /* Between chunks (VMA gaps) nothing may be mapped: read down to the ptes
- * what lies before S, then count [.., e) as reached. */
+ * what lies before S, then count [.., e) as reached. Called at the exit of
+ * walk_page_test, which the walker calls for each VMA before its chunk:
+ * exit programs have the stack room for the reading (a program's whole
+ * call chain gets 512 bytes, and the entry programs' own frame is large). */
 static __always_inline void quiet_walk_to(struct task_walk *tw, struct call *c, __u64 s, __u64 e)
 {
 	if (tw->walk_quiet && s > tw->walk_reach)
@@ -786,11 +828,13 @@ static __always_inline void quiet_walk_to(struct task_walk *tw, struct call *c, 
 		tw->walk_reach = e;
 }
 
-/* The outermost chunk [s, e) of WALK begins, with ops mask MASK. */
-static __always_inline void frame_open(struct task_walk *tw, struct call *c, struct mm_walk *walk,
+/* The outermost chunk [s, e) of WALK begins, with ops mask MASK (what lies
+ * before it was read at walk_page_test's exit). */
+static __always_inline void frame_open(struct task_walk *tw, struct mm_walk *walk,
 				       __u64 s, __u64 e, __u32 mask)
 {
-	quiet_walk_to(tw, c, s, e);
+	if (e > tw->walk_reach)
+		tw->walk_reach = e;
 	if (!tw->mm)
 		tw->mm = (__u64)BPF_CORE_READ(walk, mm);
 	tw->reach = s;
@@ -902,6 +946,36 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 	return 0;
 }
 
+/* A chunk function is entered. */
+static __always_inline int on_chunk_begin(struct call *c, const volatile struct wc_slot *s)
+{
+	struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
+	struct ident id = {};
+	struct task_walk *tw = ident_activity(&id, (__u64)walk);
+	bool outer = tw && !tw->chunks;
+	struct wc_event *e;
+	struct evh h;
+	__u32 mask;
+
+	if (tw && tw->chunks < 255)
+		tw->chunks++;
+	if (id.skip || !walk)
+		return 0;
+	mask = chunk_mask((__u64)walk);
+	if (outer)
+		frame_open(tw, walk, arg(c, s->arg_start), arg(c, s->arg_end), mask);
+	e = ev_open(WC_EV_CHUNK_BEGIN, c->slot, &id, &h, c->ctx);
+	if (!e)
+		return 0;
+	from_walk(e, walk, WC_K_NONE);
+	e->start = arg(c, s->arg_start);
+	e->end = arg(c, s->arg_end);
+	e->flags |= WC_F_OPS_MASK;
+	e->value = mask;
+	ev_close(e, c, &h);
+	return 0;
+}
+
 static __always_inline int on_entry(struct call *c)
 {
 	const volatile struct wc_slot *s;
@@ -922,69 +996,48 @@ static __always_inline int on_entry(struct call *c)
 		return 0;
 
 	if (s->role == WC_R_WALK) {
-		const struct mm_walk_ops *ops = (const struct mm_walk_ops *)arg(c, s->arg_ops);
-		struct vm_area_struct *vma = (void *)arg(c, s->arg_vma);
-		__u64 start = arg(c, s->arg_start), end = arg(c, s->arg_end), mm = arg(c, s->arg_mm);
-		struct task_walk *tw = ident_begin(&id, c->slot, ops);
-		__u32 mask = ops_mask(ops);
+		struct task_walk *tw;
+		__u32 tid;
 
+		ident_begin(&id, c->slot, (const struct mm_walk_ops *)arg(c, s->arg_ops));
 		if (id.skip)
 			return 0;
-		if (vma) {
-			mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-			if (s->arg_start == WC_ARG_NONE) {	/* walk_page_vma */
-				start = BPF_CORE_READ(vma, vm_start);
-				end = BPF_CORE_READ(vma, vm_end);
-			}
-		}
-		if (tw) {
-			tw->mm = mm;
-			tw->walk_reach = start;
-			tw->walk_end = end;
-			tw->walk_quiet = start < end && !(mask & WC_OPS_HOLE);
-		}
 		e = ev_open(WC_EV_WALK_BEGIN, c->slot, &id, &h, c->ctx);
 		if (!e)
-			return 0;
-		e->start = start;
-		e->end = end;
-		e->ops = ops_id(ops);
-		e->mm = mm;
-		e->vma = (__u64)vma;
-		e->flags |= WC_F_OPS_MASK;
-		e->value = mask;
-		ev_close(e, c, &h);
-		return 0;
-	}
-
-	if (s->role == WC_R_CHUNK) {
-		struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
-		struct task_walk *tw = ident_activity(&id, (__u64)walk);
-		struct vm_area_struct *vma;
-		bool outer = tw && !tw->chunks;
-		__u32 mask;
-
-		if (tw && tw->chunks < 255)
-			tw->chunks++;
-		if (id.skip || !walk)
-			return 0;
-		mask = ops_mask(BPF_CORE_READ(walk, ops));
-		vma = BPF_CORE_READ(walk, vma);
-		if (vma && (BPF_CORE_READ(vma, vm_flags) & VM_HUGETLB_FLAG))
-			mask |= WC_OPS_VMA_HUGETLB;
-		if (outer)
-			frame_open(tw, c, walk, arg(c, s->arg_start), arg(c, s->arg_end), mask);
-		e = ev_open(WC_EV_CHUNK_BEGIN, c->slot, &id, &h, c->ctx);
-		if (!e)
-			return 0;
-		from_walk(e, walk, WC_K_NONE);
+			return 0;	/* its walk misses its BEGIN: no walk-level rule */
 		e->start = arg(c, s->arg_start);
 		e->end = arg(c, s->arg_end);
+		e->ops = ops_id((const struct mm_walk_ops *)arg(c, s->arg_ops));
+		e->mm = arg(c, s->arg_mm);
+		e->vma = arg(c, s->arg_vma);
+		if (e->vma) {
+			struct vm_area_struct *vma = (void *)e->vma;
+
+			e->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+			if (s->arg_start == WC_ARG_NONE) {	/* walk_page_vma */
+				e->start = BPF_CORE_READ(vma, vm_start);
+				e->end = BPF_CORE_READ(vma, vm_end);
+			}
+		}
 		e->flags |= WC_F_OPS_MASK;
-		e->value = mask;
+		e->value = ops_mask(arg(c, s->arg_ops));
+		/* looked up again, not kept live: the entry programs' stack is
+		 * at its limit (512 bytes with the judge's calls below) */
+		tid = (__u32)bpf_get_current_pid_tgid();
+		tw = (id.flags & (WC_F_NESTED | WC_F_NO_WALK)) ? NULL :
+		     bpf_map_lookup_elem(&walks, &tid);
+		if (tw) {
+			tw->mm = e->mm;
+			tw->walk_reach = e->start;
+			tw->walk_end = e->end;
+			tw->walk_quiet = e->start < e->end && !(e->value & WC_OPS_HOLE);
+		}
 		ev_close(e, c, &h);
 		return 0;
 	}
+
+	if (s->role == WC_R_CHUNK)
+		return on_chunk_begin(c, s);
 
 	/* Everything else reports at exit; save what the exit needs. */
 	if (!c->kprobe && !(s->role == WC_R_CALLBACK && entry_matters(s->kind)))
@@ -1115,8 +1168,18 @@ static __always_inline int on_exit(struct call *c)
 			ident_activity(&id, 0);
 		return 0;
 	}
-	if (s->role == WC_R_TEST && (long)c->ret <= 0)
-		return 0;	/* the VMA is walked: nothing to report */
+	if (s->role == WC_R_TEST) {
+		/* the walker considers a VMA: read the gap before it; a
+		 * skipped VMA counts as reached (its VMA_SKIP accounts for it) */
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+		if (tw && !tw->chunks && tw->skip == OPS_IN)
+			quiet_walk_to(tw, c, arg(c, s->arg_start),
+				      (long)c->ret > 0 ? arg(c, s->arg_end) : arg(c, s->arg_start));
+		if ((long)c->ret <= 0)
+			return 0;	/* the VMA is walked: nothing to report */
+	}
 	if (s->role == WC_R_CALLBACK) {
 		struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
 
@@ -1147,9 +1210,7 @@ static __always_inline int on_exit(struct call *c)
 
 			tw = bpf_map_lookup_elem(&walks, &tid);
 		}
-		if (tw && !id.skip && s->role == WC_R_TEST && !tw->chunks)
-			quiet_walk_to(tw, c, arg(c, s->arg_start), arg(c, s->arg_end));
-		else if (tw && !id.skip && s->role == WC_R_CALLBACK)
+		if (tw && !id.skip && s->role == WC_R_CALLBACK)
 			quiet_visit(tw, c, s->kind, arg(c, s->arg_start), arg(c, s->arg_end), action);
 	}
 	if (id.skip)

@@ -282,7 +282,10 @@ static void gap_report(struct wc_engine *e, struct owalk *w, const struct gap *g
 	a.start = g->s;
 	a.end = g->e;
 	a.count = 1;
-	a.first_ts = a.last_ts = g->ts;
+	/* final at the walk's close, as the kernel's judge emits it: a split
+	 * until then counts for its attribution */
+	a.first_ts = g->ts;
+	a.last_ts = max64(g->ts, w->last_ts);
 	w->w.gaps++;
 	w->w.gap_bytes += g->e - g->s;
 	if (e->obs.observe && observed(e, w)) {
@@ -312,8 +315,8 @@ static int gap_certain(uint32_t mask, int walk_level, int novma)
 }
 
 /* [a, b) got no callback and no silence was shown for it. */
-static void unhandled(struct owalk *w, const struct wc_event *ev, uint64_t a, uint64_t b,
-		      int walk_level)
+static void unhandled(struct wc_engine *e, struct owalk *w, const struct wc_event *ev,
+		      uint64_t a, uint64_t b, int walk_level)
 {
 	uint32_t mask = walk_level ? w->wmask : w->f.mask;
 	int have = walk_level ? w->whave_mask : w->f.have_mask;
@@ -321,6 +324,7 @@ static void unhandled(struct owalk *w, const struct wc_event *ev, uint64_t a, ui
 
 	if (!have || !gap_certain(mask, walk_level, !walk_level && w->f.novma)) {
 		w->w.flags |= WC_W_UNSURE;
+		observe(e, w, WC_OBS_UNSURE, 0, ev, a, b, ev->ts_ns);
 		return;
 	}
 	if (w->ngaps == MAX_GAPS) {
@@ -336,7 +340,8 @@ static void unhandled(struct owalk *w, const struct wc_event *ev, uint64_t a, ui
 
 /* [s, end) is accounted for: by the frame when one is open (clipped to it),
  * else at the walk level. Bytes skipped over on the way are unhandled. */
-static void account(struct owalk *w, const struct wc_event *ev, uint64_t s, uint64_t end)
+static void account(struct wc_engine *e, struct owalk *w, const struct wc_event *ev,
+		    uint64_t s, uint64_t end)
 {
 	uint64_t lo, hi, *reach;
 	int walk_level = !w->f.depth;
@@ -351,13 +356,14 @@ static void account(struct owalk *w, const struct wc_event *ev, uint64_t s, uint
 	if (s >= end)
 		return;
 	if (s > *reach)
-		unhandled(w, ev, *reach, s, walk_level);
+		unhandled(e, w, ev, *reach, s, walk_level);
 	*reach = max64(*reach, end);
 }
 
 /* The frame (or, with none open, the walk) is over: every byte up to its
  * end must have been accounted for. */
-static void account_tail(struct owalk *w, const struct wc_event *ev, int walk_level)
+static void account_tail(struct wc_engine *e, struct owalk *w, const struct wc_event *ev,
+			 int walk_level)
 {
 	uint64_t hi = walk_level ? w->w.end : w->f.e;
 	uint64_t *reach = walk_level ? &w->wreach : &w->f.reach;
@@ -365,7 +371,7 @@ static void account_tail(struct owalk *w, const struct wc_event *ev, int walk_le
 	if (walk_level && !w->wrule)
 		return;
 	if (*reach < hi)
-		unhandled(w, ev, *reach, hi, walk_level);
+		unhandled(e, w, ev, *reach, hi, walk_level);
 	*reach = max64(*reach, hi);
 }
 
@@ -730,7 +736,7 @@ static void on_end(struct wc_engine *e, const struct wc_event *ev)
 	if (ev->ret)
 		stopped(e, w, ev, w->wrule ? w->wreach : 0, w->wrule ? w->w.end : 0);
 	else if (!w->f.depth && !(w->w.flags & WC_W_STOPPED))
-		account_tail(w, ev, 1);
+		account_tail(e, w, ev, 1);
 	walk_close(e, w, 0);
 }
 
@@ -740,7 +746,7 @@ static void frame_open(struct wc_engine *e, struct owalk *w, const struct wc_eve
 {
 	struct frame *f = &w->f;
 
-	account(w, ev, ev->start, ev->end);
+	account(e, w, ev, ev->start, ev->end);
 	f->depth = 1;
 	f->s = ev->start;
 	f->e = ev->end;
@@ -763,7 +769,7 @@ static void frame_close(struct wc_engine *e, struct owalk *w, const struct wc_ev
 	if (ev->ret)
 		stopped(e, w, ev, f->reach, f->e);
 	else
-		account_tail(w, ev, 0);
+		account_tail(e, w, ev, 0);
 	f->depth = 0;
 }
 
@@ -808,7 +814,7 @@ static void on_quiet(struct wc_engine *e, const struct wc_event *ev)
 	if (ev->cls != WC_CLS_NONE || !have || (mask & WC_OPS_HOLE))
 		return;
 	observe(e, w, WC_OBS_SILENT, 0, ev, ev->start, ev->end, ev->ts_ns);
-	account(w, ev, ev->start, ev->end);
+	account(e, w, ev, ev->start, ev->end);
 }
 
 static void on_skip(struct wc_engine *e, const struct wc_event *ev)
@@ -825,7 +831,7 @@ static void on_skip(struct wc_engine *e, const struct wc_event *ev)
 	observe(e, w, WC_OBS_SKIP, 0, ev, ev->start, ev->end, ev->ts_ns);
 	/* Fill only: with VM_PFNMAP, pte_hole already reported this range. */
 	cover(e, w, ev, ev->start, ev->end, 0);
-	account(w, ev, ev->start, ev->end);
+	account(e, w, ev, ev->start, ev->end);
 }
 
 /* pgd/p4d: the walker ignores walk->action there and descends anyway; a
@@ -904,7 +910,7 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		/* nothing below to call: the walker does not descend, the
 		 * callback was the last word on its range */
 		if (c == V_TERMINAL || (c == V_PASS && !(ev->flags & WC_F_HAS_LOWER)))
-			account(w, ev, s, end);
+			account(e, w, ev, s, end);
 		if (c == V_UNKNOWN) {
 			observe(e, w, WC_OBS_UNJUDGED, ev->kind, ev, s, end, ev->ts_ns);
 		}
@@ -986,7 +992,7 @@ static void on_visit(struct wc_engine *e, const struct wc_event *ev)
 		observe(e, w, WC_OBS_DOUBLE, ev->kind, ev, os, oe, ev->ts_ns);
 	}
 	cover(e, w, ev, s, end, 1);
-	account(w, ev, s, end);
+	account(e, w, ev, s, end);
 }
 
 static void split_seen(struct wc_engine *e, const struct owalk *w, const struct wc_event *ev,
