@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "httpd.h"
+#include "numparse.h"
 #include "promfmt.h"
 #include "session.h"
 
@@ -55,7 +56,7 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
+	uint64_t v;
 
 	switch (key) {
 	case OPT_LISTEN:
@@ -67,16 +68,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.textfile = arg;
 		return 0;
 	case OPT_MAX_SERIES:
-		errno = 0;
-		env.max_series = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || env.max_series < 0 ||
-		    env.max_series > WC_PROM_MAX_SERIES_LIMIT)
+		if (wc_parse_u64(arg, 0, WC_PROM_MAX_SERIES_LIMIT, &v))
 			argp_error(state, "invalid max series '%s' (0 to %d)", arg, WC_PROM_MAX_SERIES_LIMIT);
+		env.max_series = (long)v;
 		return 0;
 	case OPT_INTERVAL:
-		errno = 0;
-		env.interval = strtod(arg, &end);
-		if (errno || end == arg || *end || !(env.interval >= 0.1 && env.interval <= 3600))
+		if (wc_parse_decimal(arg, &env.interval) ||
+		    !(env.interval >= 0.1 && env.interval <= 3600))
 			argp_error(state, "invalid interval '%s' (seconds, 0.1 to 3600)", arg);
 		return 0;
 	default:

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov map: one walk of a recorded file drawn as SVG (docs/map.md). */
 #include <argp.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "commands.h"
 #include "fileopts.h"
 #include "kaddr.h"
+#include "numparse.h"
 #include "recfile.h"
 #include "walkmap.h"
 
@@ -37,12 +37,9 @@ static const struct argp_option options[] = {
 
 static uint64_t positive(const char *what, const char *arg, struct argp_state *state)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v = 0;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || *end || end == arg || !v || *arg == '-')
+	if (wc_parse_u64(arg, 1, UINT64_MAX, &v))
 		argp_error(state, "invalid %s '%s' (a number from 1)", what, arg);
 	return v;
 }
