@@ -28,6 +28,7 @@
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
 #define WC_HDR_MAX_LEN		(1u << 20)	/* limit on the JSON header (memory: docs/file-format.md) */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
+#define WC_END_JSON_MAX_LEN	(64u << 10)	/* limit on the END record's JSON */
 #define WC_DEFAULT_FILE		"walkcov.data"
 
 enum wc_rec_type {
@@ -155,7 +156,9 @@ void wc_reader_close(struct wc_reader *r);
 /* Decoders of record payloads (checked lengths; 0 ok, -1 malformed). */
 int wc_rec_symbol(const struct wc_record *rec, uint64_t *addr, const char **name);
 int wc_rec_lost(const struct wc_record *rec, struct wc_rec_lost *lost);
-/* *extra: the optional JSON (parsed; caller puts it) or NULL. */
+/* *extra: the optional JSON (parsed, strings escaped as wc_json_read does;
+ * caller puts it) or NULL. The reader has already refused an END record
+ * whose JSON is invalid or past the caps of jsonin.h. */
 int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end,
 	       struct json_object **extra);
 

@@ -10,7 +10,17 @@
 # default 1000: huge pmds, a hole, a skipped VMA, one pmd at pte level),
 # map-retry (a pmd_entry retried twice, the second time racing a split by
 # another task).
+# Hostile files (tests/host/hostile.sh): hdr-objs N (a header padded with an
+# array of N empty objects), hdr-ints N (... of N integers), hdr-deep N (...
+# nested N arrays deep), hdr-tail (garbage after the header's object),
+# hdr-evsize (an event_size past 2^64), end-objs N / end-ints N / end-deep N
+# (the END trailer's JSON, the same shapes; one complete walk before it),
+# ctl (every control byte in every string a report or script prints: header
+# strings, plan name, symbol name, prog_misses key; one complete walk), and
+# walks N (N complete walks, each with an anomaly: a retried pmd).
 import json, struct, sys, zlib
+
+CTL = "".join(chr(c) for c in list(range(1, 32)) + [127])
 
 EVENT_SIZE = 128
 # struct wc_event (bpf/walkcov.h): ts walk_id walk mm ops vma start end
@@ -122,7 +132,34 @@ def main():
            "kernel": "6.1.0-test", "machine": "x86_64", "plan": []}
     if kind == "bighdr":
         hdr["pad"] = "x" * n
+    if kind == "ctl":
+        for k in ("kernel", "machine", "hostname", "start_time", "mechanism"):
+            hdr[k] = k + CTL + "\n1.0: forged"
+        hdr["command"] = ["cmd" + CTL, "arg\n# forged"]
+        hdr["cmdline"] = ["walkcov" + CTL]
+        hdr["filters"] = {"comm": "c" + CTL, "cgroup": "/g" + CTL, "ops": "o" + CTL}
+        hdr["plan"] = [{"slot": 1, "name": "fn" + CTL, "role": 4, "role_name": "r" + CTL,
+                        "kind": 2, "mechanism": "fentry"}]
     js = json.dumps(hdr).encode()
+    if kind == "hdr-objs":
+        js = js[:-1] + b',"pad":[' + b",".join([b"{}"] * n) + b"]}"
+    elif kind == "hdr-ints":
+        js = js[:-1] + b',"pad":[' + b",".join([b"1"] * n) + b"]}"
+    elif kind == "hdr-deep":
+        js = js[:-1] + b',"pad":' + b"[" * n + b"]" * n + b"}"
+    elif kind == "hdr-tail":
+        js += b" garbage"
+    elif kind == "hdr-evsize":
+        js = js.replace(b'"event_size": 128', b'"event_size": 18446744073709551744')
+    extra = None
+    if kind == "end-objs":
+        extra = b'{"pad":[' + b",".join([b"{}"] * n) + b"]}"
+    elif kind == "end-ints":
+        extra = b'{"pad":[' + b",".join([b"1"] * n) + b"]}"
+    elif kind == "end-deep":
+        extra = b'{"pad":' + b"[" * n + b"]" * n + b"}"
+    elif kind == "ctl":
+        extra = json.dumps({"prog_misses": {"walk_page_range" + CTL + "\n# forged": 3}}).encode()
     body = bytearray()
     if kind == "events":
         # walks begun by N threads, never ended: the engine's worst case
@@ -132,8 +169,24 @@ def main():
         for i in range(n):
             body += event(1, 7, i + 1, 0x400000, 0x600000, 2 * i)
             body += event(2, 7, i + 1, 0, 0, 2 * i + 1)
-    elif kind == "bighdr":
+    elif kind == "bighdr" or kind.startswith("hdr-"):
         pass
+    elif kind.startswith("end-") or kind == "ctl":
+        w = Walk(body, 7, 123, 1000000)
+        w.ev(BEGIN, BASE, BASE + PMD)
+        w.ev(END)
+        if kind == "ctl":
+            name = b"ops" + CTL.encode() + b"\n# forged\0"
+            body[:0] = struct.pack("<II", 2, 8 + len(name)) + struct.pack("<Q", OPS) + name
+    elif kind == "walks":
+        for i in range(n):
+            w = Walk(body, i + 1, 123, 1000000 + i * 100000)
+            w.ev(BEGIN, BASE, BASE + PMD)
+            w.ev(CHUNK, BASE, BASE + PMD)
+            w.pmd(BASE, AGAIN, HUGE)
+            w.pmd(BASE, CONTINUE, HUGE)
+            w.ev(CHUNK_END)
+            w.ev(END)
     elif kind.startswith("map-"):
         map_walks(kind, n or 1000, body)
         name = b"ops of wct_" + kind[4:].encode() + b"_pmd_entry\0"
@@ -148,9 +201,10 @@ def main():
     else:
         raise SystemExit("unknown kind " + kind)
     z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    if kind in ("events", "script") or kind.startswith("map-"):
+    if kind in ("events", "script", "ctl", "walks") or kind.startswith(("map-", "end-")):
         nev = body.count(b"crafted") + body.count(b"wc_modtest")
-        body += struct.pack("<II", 4, 32) + struct.pack("<QQQQ", nev, 0, 0, 0)
+        x = extra or b""
+        body += struct.pack("<II", 4, 32 + len(x)) + struct.pack("<QQQQ", nev, 0, 0, 0) + x
     data = z.compress(bytes(body)) + z.flush()
     with open(out, "wb") as f:
         f.write(b"WALKCOV\0" + struct.pack("<II", 2, len(js)) + js + data)

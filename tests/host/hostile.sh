@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Issue 20 on the host, as a hostile user would try it: crafted record files
+# (tests/host/mkrec.py) whose JSON would cost hundreds of MB, control bytes in
+# every printed string, odd numbers in options, FIFOs and directories where a
+# file is expected. Every bad input: one line on stderr, exit 2, nothing on
+# stdout. Memory ceilings are `ulimit -v` (address space, a bit above RSS).
+# shellcheck source=tests/host/lib.sh
+. "$(dirname "$0")/lib.sh"
+MK=tests/host/mkrec.py
+if ! command -v python3 >/dev/null || ! command -v jq >/dev/null; then
+	echo "not ok - python3 and jq are needed (scripts/deps)"
+	exit 1
+fi
+
+is() {
+	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1 (want '$2', got '$3')"; fi
+}
+# under MB CMD...: CMD's status within an address space of MB megabytes
+under() {
+	local mb="$1"
+	shift
+	(ulimit -v $((mb * 1024)); "$@")
+}
+
+# ---- numbers: one parser, digits only
+for a in "-1" "-18446744073709551615" " 5" "+5" "5 " "0x10" "1e3" ""; do
+	expect_fail "report -l '$a' refused" "^walkcov report: invalid livelock threshold '${a//+/\\+}'$" \
+		$W report -l "$a" -i "$tmp/none"
+done
+for a in " -1" "-1" "18446744073709551616" "+1" "0"; do
+	expect_fail "map --walk '$a' refused" "^walkcov map: invalid walk id '${a//+/\\+}' \(a number from 1\)$" \
+		$W map --walk "$a" -i "$tmp/none"
+done
+expect_fail "record -p ' 12' refused" "^walkcov record: invalid PID ' 12'$" $W record -p " 12"
+expect_fail "trace --ring-size -4096 refused" "invalid ring size '-4096'" $W trace --ring-size -4096
+expect_fail "exporter --interval 1e1 refused" "invalid interval '1e1'" $W exporter --interval 1e1
+expect_fail "top -d ' 1' refused" "invalid delay ' 1'" $W top -d " 1"
+expect_fail "stress -t +2 refused" "invalid thread count '\+2'" $W stress -t +2
+
+# ---- header and trailer JSON: capped before json-c allocates (about 800
+# bytes per "{}", 70 per "1"): each would cost 40 to 270 MB
+$MK "$tmp/ho.wc" hdr-objs 340000
+expect_fail "header of 340000 objects refused" \
+	"^walkcov: $tmp/ho.wc: corrupt header: 340001 JSON objects, at most 4096$" \
+	under 100 $W report -i "$tmp/ho.wc"
+$MK "$tmp/hi.wc" hdr-ints 500000
+expect_fail "header of 500000 integers refused" \
+	"^walkcov: $tmp/hi.wc: corrupt header: [0-9]+ JSON elements, at most 65536$" \
+	under 100 $W script -i "$tmp/hi.wc"
+$MK "$tmp/hd.wc" hdr-deep 20
+expect_fail "header nested 20 deep refused" "^walkcov: $tmp/hd.wc: corrupt header: nesting too deep at byte [0-9]+$" \
+	$W report -i "$tmp/hd.wc"
+$MK "$tmp/eo.wc" end-objs 340000
+expect_fail "trailer of 340000 objects (5 KB on disk) refused" \
+	"^walkcov: $tmp/eo.wc: corrupt END record at stream offset [0-9]+: [0-9]+ bytes of JSON, at most 65536$" \
+	under 100 $W report -i "$tmp/eo.wc"
+$MK "$tmp/eo2.wc" end-objs 5000
+expect_fail "trailer of 5000 objects refused" \
+	"^walkcov: $tmp/eo2.wc: corrupt END record at stream offset [0-9]+: 5001 JSON objects, at most 4096$" \
+	$W report -i "$tmp/eo2.wc"
+$MK "$tmp/ed.wc" end-deep 20
+expect_fail "trailer nested 20 deep refused" "corrupt END record at stream offset [0-9]+: nesting too deep" \
+	$W report --json -i "$tmp/ed.wc"
+$MK "$tmp/ok.wc" end-ints 16000
+under 100 $W report --json -i "$tmp/ok.wc" >"$tmp/ok.json" 2>"$tmp/err"
+is "trailer of 16000 integers (within the caps) reads under 100 MB" "0 1" "$? $(jq .summary.walks "$tmp/ok.json")"
+$MK "$tmp/tail.wc" hdr-tail
+expect_fail "garbage after the header's object refused" \
+	"^walkcov: $tmp/tail.wc: corrupt header: data after the JSON object at byte [0-9]+$" $W report -i "$tmp/tail.wc"
+$MK "$tmp/evs.wc" hdr-evsize
+expect_fail "event_size past 2^64 is out of range, not 9223372036854775807" \
+	"^walkcov: $tmp/evs.wc: corrupt header: event_size out of range \(0 to 1048576\)$" $W script -i "$tmp/evs.wc"
+
+# ---- control bytes in every printed string (header, plan, symbol, END)
+$MK "$tmp/ctl.wc" ctl
+for args in "report" "report --json" "script" "script --json"; do
+	# shellcheck disable=SC2086
+	$W $args -i "$tmp/ctl.wc" >"$tmp/ctl.out" 2>"$tmp/err"
+	is "control bytes, $args: exit 0" 0 $?
+	is "control bytes, $args: no raw control byte" 0 \
+		"$(tr -d '\n' <"$tmp/ctl.out" | LC_ALL=C grep -c '[[:cntrl:]]')"
+	is "control bytes, $args: no forged line" 0 "$(grep -c '^1.0: forged\|^# forged' "$tmp/ctl.out")"
+done
+is "control bytes: ESC shown as \\x1b in the symbol name" 1 \
+	"$($W script -i "$tmp/ctl.wc" | grep -c '^# symbol 0x[0-9a-f]* ops\\x01.*\\x1b.*\\x0a# forged$')"
+is "control bytes: script --json is valid JSON" 5 "$($W script --json -i "$tmp/ctl.wc" | jq -c . | wc -l)"
+is "control bytes: report --json is valid JSON, the key escaped" 'walk_page_range\x01' \
+	"$($W report --json -i "$tmp/ctl.wc" | jq -r '.summary.prog_misses | keys[0]' | cut -c1-19)"
