@@ -10,7 +10,9 @@
 #include "fileopts.h"
 #include "kaddr.h"
 #include "numparse.h"
+#include "outfile.h"
 #include "recfile.h"
+#include "svgmap.h"
 #include "walkmap.h"
 
 static struct {
@@ -111,35 +113,44 @@ int cmd_map(int argc, char **argv)
 	struct wc_anomaly hl;
 	struct wc_analysis an;
 	struct wc_mapset *set = NULL;
+	struct wc_outfile o = { .f = stdout };
 	struct wc_map *m;
 	uint64_t id;
 	int ret = WC_EXIT_FAIL;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))
 		return WC_EXIT_FAIL;
+	/* the output first: a bad path fails before the file is read */
+	if (strcmp(env.output, "-") &&
+	    wc_outfile_open(&o, env.output, WC_OUT_KEEP_OLD | (wc_kaddr_raw() ? WC_OUT_PRIVATE : 0)))
+		return WC_EXIT_FAIL;
 	id = env.walk;
 	if (!id && !(id = anomaly_walk(env.f.input, env.anomaly ? env.anomaly : 1, &hl)))
-		return WC_EXIT_FAIL;
+		goto out;
 	if (wc_analysis_init(&an, env.livelock)) {
 		wc_err("out of memory");
-		return WC_EXIT_FAIL;
+		goto out;
 	}
 	if (!(set = wc_mapset_new(&id, 1))) {
 		wc_err("out of memory");
-		goto out;
+		goto out_an;
 	}
 	if (wc_mapset_replay(set, &an, env.f.input) < 0)
-		goto out;
+		goto out_an;
 	m = wc_mapset_get(set, id);
 	if (!m->closed) {
 		wc_err("%s: no walk %" PRIu64 " in this file ('walkcov script' shows walk ids)",
 		       env.f.input, id);
-		goto out;
+		goto out_an;
 	}
-	if (!wc_map_write(m, env.walk ? NULL : &hl, env.output))
-		ret = WC_EXIT_OK;
-out:
+	wc_svgmap_render(o.f, m, env.walk ? NULL : &hl);
+	/* stdout is judged at exit (wc_output_status) */
+	ret = o.path && wc_outfile_commit(&o) ? WC_EXIT_FAIL : WC_EXIT_OK;
+out_an:
 	wc_mapset_free(set);
 	wc_analysis_free(&an);
+out:
+	if (o.path)
+		wc_outfile_discard(&o);	/* not committed */
 	return ret;
 }

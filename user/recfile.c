@@ -604,6 +604,35 @@ static int hdr_int(struct json_object *hdr, const char *key, int64_t *out)
 	return 0;
 }
 
+/*
+ * PATH for reading, only if it is a regular file: a FIFO without a writer
+ * would block the open forever, a directory or a device is no record file
+ * ('-' reads stdin, whatever it is). NULL with one line in err.
+ */
+static FILE *open_input(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "a directory, not a record file" :
+			 "not a regular file (give '-' to read a pipe or device on stdin)");
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, 0) || !(f = fdopen(fd, "rb"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 {
 	struct wc_reader *r = calloc(1, sizeof(*r));
@@ -617,11 +646,9 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!r->f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	r->f = strcmp(path, "-") == 0 ? stdin : open_input(path, err, errlen);
+	if (!r->f)
 		goto fail;
-	}
 	got = fread(pre, 1, sizeof(pre), r->f);
 	if (ferror(r->f)) {
 		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));

@@ -11,6 +11,8 @@
 #include <uthash.h>
 #include "errors.h"
 #include "fmt.h"
+#include "kaddr.h"
+#include "outfile.h"
 #include "recfile.h"
 #include "svgmap.h"
 #include "walkmap.h"
@@ -313,33 +315,17 @@ int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *pa
 
 int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path)
 {
-	bool to_stdout = !strcmp(path, "-");
-	FILE *f = stdout;
-	int err, fd;
+	struct wc_outfile o;
 
-	if (!to_stdout) {
-		/* never through a symbolic link (a planted one in /tmp) */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			err = errno;
-			wc_err("%s: %s", path, err == ELOOP ? "a symbolic link, not followed" :
-			       strerror(err));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-	}
-	wc_svgmap_render(f, m, highlight);
-	if (to_stdout)
+	if (!strcmp(path, "-")) {
+		wc_svgmap_render(stdout, m, highlight);
 		return 0;	/* judged at exit (wc_output_status) */
-	err = ferror(f) ? (errno ? errno : EIO) : 0;
-	if (fclose(f) && !err)
-		err = errno ? errno : EIO;
-	if (err) {
-		wc_err("%s: %s", path, strerror(err));
-		return -1;
 	}
-	return 0;
+	/* raw addresses (ops, titles) make the map as private as the record */
+	if (wc_outfile_open(&o, path, WC_OUT_KEEP_OLD | (wc_kaddr_raw() ? WC_OUT_PRIVATE : 0)))
+		return -1;
+	wc_svgmap_render(o.f, m, highlight);
+	return wc_outfile_commit(&o);
 }
 
 int wc_walkmap_svg_dir(const char *path, const char *dir)
@@ -350,12 +336,18 @@ int wc_walkmap_svg_dir(const char *path, const char *dir)
 		wc_err("--svg reads the file twice: give a file, not '-'");
 		return -1;
 	}
-	if (mkdir(dir, 0777) && errno != EEXIST) {
+	/* as private as the maps it will hold; never through a symbolic link */
+	if (mkdir(dir, wc_kaddr_raw() ? 0700 : 0755) && errno != EEXIST) {
 		wc_err("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (stat(dir, &st)) {
+	if (lstat(dir, &st)) {
 		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		wc_err("%s: is a symbolic link; walkcov does not write through one "
+		       "(give the target's path)", dir);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -396,16 +388,21 @@ int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const cha
 	if (wc_mapset_replay(set, &an, path) >= 0) {
 		ret = 0;
 		for (size_t i = 0; i < nmaps && !ret; i++) {
-			char out[4096];
+			char *out;
 
-			snprintf(out, sizeof(out), "%s/anomaly-%zu.svg", dir, i + 1);
+			/* never cut: a path too long for the system fails in one line */
+			if (asprintf(&out, "%s/anomaly-%zu.svg", dir, i + 1) < 0)
+				goto oom_an;
 			ret = wc_map_write(wc_mapset_get(set, ids[i]), &all[i], out);
+			free(out);
 		}
 	}
 	wc_analysis_free(&an);
 	wc_mapset_free(set);
 	free(ids);
 	return ret;
+oom_an:
+	wc_analysis_free(&an);
 oom:
 	wc_err("out of memory");
 	wc_mapset_free(set);

@@ -86,3 +86,57 @@ is "control bytes: ESC shown as \\x1b in the symbol name" 1 \
 is "control bytes: script --json is valid JSON" 5 "$($W script --json -i "$tmp/ctl.wc" | jq -c . | wc -l)"
 is "control bytes: report --json is valid JSON, the key escaped" 'walk_page_range\x01' \
 	"$($W report --json -i "$tmp/ctl.wc" | jq -r '.summary.prog_misses | keys[0]' | cut -c1-19)"
+
+# ---- files read: only a regular file (or '-'); a FIFO without a writer
+# used to block the open forever
+mkfifo "$tmp/fifo"
+expect_fail "report -i FIFO refused at once" \
+	"^walkcov: $tmp/fifo: not a regular file \(give '-' to read a pipe or device on stdin\)$" \
+	timeout 10 $W report -i "$tmp/fifo"
+expect_fail "script -i DIR refused" "^walkcov: $tmp: a directory, not a record file$" $W script -i "$tmp"
+is "report -i - still reads a pipe" 1 "$(cat "$tmp/ok.wc" | $W report --json -i - | jq .summary.walks)"
+
+# ---- files written whole (map -o, report --svg, exporter --textfile)
+if head -1 /proc/kallsyms | grep -q '^0*[ ]'; then mode=644; else mode=600; fi
+$MK "$tmp/d.wc" map-double
+expect_fail "map -o FIFO (no reader) refused at once, before reading" \
+	"^walkcov: $tmp/fifo: not a regular file \(a FIFO or device\); walkcov writes only regular files here$" \
+	timeout 10 $W map -i "$tmp/none.wc" -o "$tmp/fifo"
+mkdir "$tmp/m"
+$W map -i "$tmp/d.wc" -o "$tmp/m/a.svg" 2>"$tmp/err"
+is "map: a new map, mode $mode (0600 when it shows kernel addresses)" "0 $mode" "$? $(stat -c %a "$tmp/m/a.svg")"
+echo old >"$tmp/m/a.svg"
+$W map -i "$tmp/d.wc" -o "$tmp/m/a.svg" 2>"$tmp/err"
+is "map: an existing map is kept as .old" "0 old" "$? $(cat "$tmp/m/a.svg.old")"
+cp "$tmp/m/a.svg" "$tmp/m/keep"
+(trap '' XFSZ; ulimit -f 4; $W map -i "$tmp/d.wc" -o "$tmp/m/a.svg" >"$tmp/out" 2>"$tmp/err")
+is "map on a full disk (ulimit -f): exit 2, one line" "2 1" "$? $(wc -l <"$tmp/err")"
+is "map on a full disk: the previous map intact, no partial file left" "same 3" \
+	"$(cmp -s "$tmp/m/a.svg" "$tmp/m/keep" && echo same) $(find "$tmp/m" -type f | wc -l)"
+ln -s "$tmp/m" "$tmp/svglink"
+expect_fail "report --svg through a symbolic link refused" \
+	"^walkcov: $tmp/svglink: is a symbolic link; walkcov does not write through one" \
+	$W report -i "$tmp/d.wc" --svg "$tmp/svglink"
+$W report -i "$tmp/d.wc" --svg "$tmp/svg" >/dev/null 2>"$tmp/err"
+is "report --svg: a new directory, mode 0${mode/6/7}, its maps mode 0$mode" "7${mode:1} $mode" \
+	"$(stat -c %a "$tmp/svg") $(stat -c %a "$tmp/svg/anomaly-1.svg")"
+# a DIR the system takes whose map path it does not: never cut short
+long=$(python3 -c '
+d = "."
+while len(d) < 3880:
+    d += "/" + "d" * 200
+print(d + "/" + "e" * (4088 - len(d) - 1))')
+(cd "$tmp" && mkdir -p "$long")
+wabs=$(realpath "$W")
+(cd "$tmp" && "$wabs" report -i "$tmp/d.wc" --svg "$long" >/dev/null 2>"$tmp/err")
+is "report --svg DIR of ${#long} bytes: exit 2, one line" "2 1" "$? $(wc -l <"$tmp/err")"
+is "report --svg DIR too long: File name too long, nothing written" "1 0" \
+	"$(grep -c 'File name too long$' "$tmp/err") $(cd "$tmp" && find "$long" -type f | wc -l)"
+# the exporter's pre-flight check never touches a file it did not make
+echo precious >"$tmp/victim"
+ln "$tmp/victim" "$tmp/m.prom.tmp"
+$W exporter --textfile "$tmp/m.prom" --listen 127.0.0.1:1 -d 0.1 >/dev/null 2>"$tmp/err"
+is "exporter: a hard-linked PATH.tmp is left alone" "precious 0" \
+	"$(cat "$tmp/victim") $(find "$tmp" -maxdepth 1 -name 'm.prom.??????' | wc -l)"
+expect_fail "exporter --textfile DIR refused" "^walkcov: $tmp/m: is a directory \(give a file name\)$" \
+	$W exporter --textfile "$tmp/m"
