@@ -181,7 +181,7 @@ void wc_analysis_free(struct wc_analysis *a)
 
 int wc_analysis_file(struct wc_analysis *a, const char *path)
 {
-	int ret = wc_replay(path, &a->sink);
+	int ret = wc_replay_ex(path, &a->sink, !a->quiet_truncation, &a->file_events);
 
 	return ret < 0 ? -1 : ret;
 }

@@ -22,6 +22,8 @@ struct wc_analysis {
 	bool summary;
 	struct wc_merger *merger;
 	char **stacks;			/* per stack id: frames joined by '\n' */
+	bool quiet_truncation;		/* wc_analysis_file: no truncation warning */
+	uint64_t file_events;		/* ... the events it read */
 };
 
 /* 0, or -1 out of memory. */

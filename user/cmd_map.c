@@ -77,6 +77,7 @@ static uint64_t anomaly_walk(const char *path, uint64_t nth, struct wc_anomaly *
 	const struct wc_anomaly *all;
 	size_t n;
 	uint64_t id = 0;
+	int ret;
 
 	if (!strcmp(path, "-")) {
 		wc_err("map reads the file twice unless --walk is given: give a file, not '-'");
@@ -86,12 +87,15 @@ static uint64_t anomaly_walk(const char *path, uint64_t nth, struct wc_anomaly *
 		wc_err("out of memory");
 		return 0;
 	}
-	if (wc_analysis_file(&an, path) >= 0) {
+	an.quiet_truncation = true;	/* said once, by the second pass */
+	if ((ret = wc_analysis_file(&an, path)) >= 0) {
 		all = wc_report_anomalies(an.report, &n);
 		if (!n)
-			wc_err("%s: no anomaly to draw (give a walk with --walk N)", path);
+			wc_err("%s: no anomaly to draw (give a walk with --walk N)%s", path,
+			       ret ? "; the file is truncated" : "");
 		else if (nth > n)
-			wc_err("%s: no anomaly %" PRIu64 " (the report lists %zu)", path, nth, n);
+			wc_err("%s: no anomaly %" PRIu64 " (the report lists %zu)%s", path, nth, n,
+			       ret ? "; the file is truncated" : "");
 		else {
 			*out = all[nth - 1];
 			id = out->walk_id;
@@ -116,7 +120,7 @@ int cmd_map(int argc, char **argv)
 	struct wc_outfile o = { .f = stdout };
 	struct wc_map *m;
 	uint64_t id;
-	int ret = WC_EXIT_FAIL;
+	int ret = WC_EXIT_FAIL, truncated;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))
 		return WC_EXIT_FAIL;
@@ -135,14 +139,18 @@ int cmd_map(int argc, char **argv)
 		wc_err("out of memory");
 		goto out_an;
 	}
-	if (wc_mapset_replay(set, &an, env.f.input) < 0)
+	/* one line per run: the truncation warning, or the walk missing */
+	an.quiet_truncation = true;
+	if ((truncated = wc_mapset_replay(set, &an, env.f.input)) < 0)
 		goto out_an;
 	m = wc_mapset_get(set, id);
 	if (!m->closed) {
-		wc_err("%s: no walk %" PRIu64 " in this file ('walkcov script' shows walk ids)",
-		       env.f.input, id);
+		wc_err("%s: no walk %" PRIu64 " in this file ('walkcov script' shows walk ids)%s",
+		       env.f.input, id, truncated ? "; the file is truncated" : "");
 		goto out_an;
 	}
+	if (truncated)
+		wc_replay_warn_truncated(env.f.input, an.file_events);
 	wc_svgmap_render(o.f, m, env.walk ? NULL : &hl);
 	/* stdout is judged at exit (wc_output_status) */
 	ret = o.path && wc_outfile_commit(&o) ? WC_EXIT_FAIL : WC_EXIT_OK;

@@ -619,7 +619,12 @@ static FILE *open_input(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "a directory, not a record file" :
 			 "not a regular file (give '-' to read a pipe or device on stdin)");
 		close(fd);
@@ -1230,7 +1235,18 @@ static int replay_record(const struct wc_record *rec, struct wc_sink *sink, bool
 	return 0;
 }
 
+void wc_replay_warn_truncated(const char *path, uint64_t events)
+{
+	wc_err("%s: truncated after %" PRIu64
+	       " events (no trailer); results cover what was written", path, events);
+}
+
 int wc_replay(const char *path, struct wc_sink *sink)
+{
+	return wc_replay_ex(path, sink, true, NULL);
+}
+
+int wc_replay_ex(const char *path, struct wc_sink *sink, bool warn, uint64_t *events)
 {
 	char err[512];
 	struct wc_reader *r = wc_reader_open(path, err, sizeof(err));
@@ -1258,10 +1274,12 @@ int wc_replay(const char *path, struct wc_sink *sink)
 	if (!ret)
 		ret = end_ret;
 	if (!ret && r->truncated) {
-		wc_err("%s: truncated after %" PRIu64
-		       " events (no trailer); results cover what was written", path, r->events);
+		if (warn)
+			wc_replay_warn_truncated(path, r->events);
 		ret = 1;
 	}
+	if (events)
+		*events = r->events;
 	wc_reader_close(r);
 	return ret;
 }

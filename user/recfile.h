@@ -194,5 +194,10 @@ void wc_file_sink_discard(struct wc_file_sink *f);
  * callback's non-zero return.
  */
 int wc_replay(const char *path, struct wc_sink *sink);
+/* The same; WARN false leaves the truncation warning to the caller (one
+ * line per failure: map). *EVENTS (if not NULL): the events read. */
+int wc_replay_ex(const char *path, struct wc_sink *sink, bool warn, uint64_t *events);
+/* The truncation warning wc_replay prints. */
+void wc_replay_warn_truncated(const char *path, uint64_t events);
 
 #endif /* WALKCOV_RECFILE_H */

@@ -385,6 +385,7 @@ int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const cha
 		goto oom;
 	if (wc_analysis_init(&an, livelock_retries))
 		goto oom;
+	an.quiet_truncation = true;	/* the report's own pass said it */
 	if (wc_mapset_replay(set, &an, path) >= 0) {
 		ret = 0;
 		for (size_t i = 0; i < nmaps && !ret; i++) {

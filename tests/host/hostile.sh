@@ -140,3 +140,18 @@ is "exporter: a hard-linked PATH.tmp is left alone" "precious 0" \
 	"$(cat "$tmp/victim") $(find "$tmp" -maxdepth 1 -name 'm.prom.??????' | wc -l)"
 expect_fail "exporter --textfile DIR refused" "^walkcov: $tmp/m: is a directory \(give a file name\)$" \
 	$W exporter --textfile "$tmp/m"
+
+# ---- a truncated file: one line per run, never the warning twice or plus
+# another line
+head -c $(($(stat -c %s "$tmp/d.wc") / 2)) "$tmp/d.wc" >"$tmp/dt.wc"
+$W map -i "$tmp/dt.wc" -o "$tmp/m/t.svg" 2>"$tmp/err"
+is "map of a truncated file: exit 0, one warning" "0 1" "$? $(grep -c 'truncated after' "$tmp/err")"
+is "map of a truncated file: nothing else on stderr" 1 "$(wc -l <"$tmp/err")"
+expect_fail "map --walk of a walk not in a truncated file: one line" \
+	"^walkcov: $tmp/dt.wc: no walk 8 in this file \('walkcov script' shows walk ids\); the file is truncated$" \
+	$W map -i "$tmp/dt.wc" --walk 8 -o "$tmp/m/t.svg"
+expect_fail "map --anomaly past a truncated file's: one line" \
+	"^walkcov: $tmp/dt.wc: no anomaly 9 \(the report lists [0-9]+\); the file is truncated$" \
+	$W map -i "$tmp/dt.wc" --anomaly 9 -o "$tmp/m/t.svg"
+$W report -i "$tmp/dt.wc" --svg "$tmp/svgt" >/dev/null 2>"$tmp/err"
+is "report --svg of a truncated file: the warning once" "0 1" "$? $(wc -l <"$tmp/err")"
