@@ -119,7 +119,7 @@ int cmd_map(int argc, char **argv)
 	struct wc_mapset *set = NULL;
 	struct wc_outfile o = { .f = stdout };
 	struct wc_map *m;
-	uint64_t id;
+	uint64_t id, cut;
 	int ret = WC_EXIT_FAIL, truncated;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))
@@ -151,9 +151,12 @@ int cmd_map(int argc, char **argv)
 	}
 	if (truncated)
 		wc_replay_warn_truncated(env.f.input, an.file_events);
-	wc_svgmap_render(o.f, m, env.walk ? NULL : &hl);
+	cut = wc_svgmap_render(o.f, m, env.walk ? NULL : &hl);
 	/* stdout is judged at exit (wc_output_status) */
 	ret = o.path && wc_outfile_commit(&o) ? WC_EXIT_FAIL : WC_EXIT_OK;
+	if (ret == WC_EXIT_OK && cut && !truncated)	/* one line: the truncation said enough */
+		wc_err("%s: walk %" PRIu64 " drawn in part: %" PRIu64 " pmds not drawn (a map has "
+		       "at most %d cells; its note says where)", env.f.input, id, cut, WC_SVG_MAX_CELLS);
 out_an:
 	wc_mapset_free(set);
 	wc_analysis_free(&an);

@@ -62,9 +62,10 @@ static char *escaped(const char *s, size_t len, size_t *outlen)
 /*
  * Escape every string and key under O (depth bounded by the tokener). An
  * object with a key to escape is rebuilt: the new one is returned (the
- * caller puts it in O's place), else O. NULL: out of memory.
+ * caller puts it in O's place), else O (which may be NULL: a JSON null).
+ * Out of memory sets *oom.
  */
-static struct json_object *clean(struct json_object *o)
+static struct json_object *clean(struct json_object *o, bool *oom)
 {
 	struct json_object *n;
 	bool rename = false;
@@ -77,15 +78,13 @@ static struct json_object *clean(struct json_object *o)
 			return o;
 		b = escaped(json_object_get_string(o), (size_t)json_object_get_string_len(o), &len);
 		if (!b || json_object_set_string_len(o, b, (int)len) != 1)
-			o = NULL;
+			*oom = true;
 		free(b);
 		return o;
 	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(o); i++) {
-			struct json_object *v = json_object_array_get_idx(o, i), *c = clean(v);
+		for (size_t i = 0; i < json_object_array_length(o) && !*oom; i++) {
+			struct json_object *v = json_object_array_get_idx(o, i), *c = clean(v, oom);
 
-			if (!c)
-				return NULL;
 			if (c != v)
 				json_object_array_put_idx(o, i, c);
 		}
@@ -97,10 +96,10 @@ static struct json_object *clean(struct json_object *o)
 	}
 	{
 		json_object_object_foreach(o, key, val) {
-			struct json_object *c = clean(val);
+			struct json_object *c = clean(val, oom);
 
-			if (!c)
-				return NULL;
+			if (*oom)
+				return o;
 			if (c != val)
 				json_object_object_add(o, key, c);	/* replaces in place */
 			rename |= wc_needs_escape(key, strlen(key));
@@ -108,15 +107,18 @@ static struct json_object *clean(struct json_object *o)
 	}
 	if (!rename)
 		return o;
-	if (!(n = json_object_new_object()))
-		return NULL;
+	if (!(n = json_object_new_object())) {
+		*oom = true;
+		return o;
+	}
 	{
 		json_object_object_foreach(o, key, val) {
 			if (!(b = escaped(key, strlen(key), &len)) ||
 			    json_object_object_add(n, b, json_object_get(val))) {
 				free(b);
 				json_object_put(n);
-				return NULL;
+				*oom = true;
+				return o;
 			}
 			free(b);
 		}
@@ -131,6 +133,7 @@ struct json_object *wc_json_read(const char *text, size_t len, size_t max_len,
 	struct json_object *o, *c;
 	enum json_tokener_error je;
 	size_t end;
+	bool oom = false;
 
 	if (wc_json_check_size(text, len, max_len, err, errlen))
 		return NULL;
@@ -161,10 +164,13 @@ struct json_object *wc_json_read(const char *text, size_t len, size_t max_len,
 			return NULL;
 		}
 	}
-	c = clean(o);
+	c = clean(o, &oom);
 	if (c != o)
 		json_object_put(o);
-	if (!c)
+	if (oom) {
 		snprintf(err, errlen, "out of memory");
+		json_object_put(c);
+		return NULL;
+	}
 	return c;
 }

@@ -322,6 +322,34 @@ static int build_items(const struct ctx *c, struct items *it)
 	return 0;
 }
 
+/* Keep the first WC_SVG_MAX_CELLS cells (a run is one); the pmds cut are
+ * returned, the first of them in *from. */
+static uint64_t cap_items(struct items *it, uint64_t *from)
+{
+	uint64_t cells = 0, cut = 0;
+	size_t i;
+
+	for (i = 0; i < it->n; i++) {
+		struct item *t = &it->v[i];
+		uint64_t n = t->count >= RUN_MIN ? 1 : t->count;
+
+		if (cells + n > WC_SVG_MAX_CELLS) {
+			uint64_t keep = WC_SVG_MAX_CELLS - cells;	/* < n: not a run */
+
+			*from = t->start + keep * PMD;
+			cut = t->count - keep;
+			t->count = keep;
+			i += keep > 0;
+			break;
+		}
+		cells += n;
+	}
+	for (size_t j = i; j < it->n; j++)
+		cut += it->v[j].count;
+	it->n = i;
+	return cut;
+}
+
 /* ---- output helpers ---- */
 
 static void esc(FILE *f, const char *s)
@@ -589,12 +617,12 @@ static int grid(FILE *f, const struct geo *g, const struct items *it, int y)
 	return y;
 }
 
-void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *hl)
+uint64_t wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *hl)
 {
 	struct ctx c;
 	struct items it = { 0 };
 	struct geo g;
-	uint64_t strips[MAX_STRIPS], down_total = 0;
+	uint64_t strips[MAX_STRIPS], down_total = 0, cut = 0, cut_from = 0;
 	size_t nstrips = 0;
 	int y, height, grid_y;
 	char buf[1400];
@@ -606,6 +634,7 @@ void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *
 		goto out;
 	}
 	nstrips = pick_strips(&c, strips, &down_total);
+	cut = cap_items(&it, &cut_from);
 	grid_y = legend(NULL, LEGEND_Y) + 10;
 	g = geometry(&it);
 	height = grid(NULL, &g, &it, grid_y - (g.ch + 8)) + g.ch + 8 + 14 + 8 +
@@ -654,11 +683,17 @@ void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *
 	text(f, 10, y, 11, "normal", buf);
 	y += 16;
 	buf[0] = 0;
-	if (m->truncated || m->other_mm || m->splits_dropped)
-		snprintf(buf, sizeof(buf), "note:%s%s%s",
+	if (m->truncated || m->other_mm || m->splits_dropped || cut) {
+		char cb[160] = "";
+
+		if (cut)
+			snprintf(cb, sizeof(cb), " %" PRIu64 " pmds from 0x%" PRIx64 " not drawn "
+				 "(a map has at most %d cells);", cut, cut_from, WC_SVG_MAX_CELLS);
+		snprintf(buf, sizeof(buf), "note:%s%s%s%s",
 			 m->truncated ? " too fragmented, later ranges not drawn;" : "",
 			 m->other_mm ? " visits of other address spaces not drawn;" : "",
-			 m->splits_dropped ? " some splits not drawn;" : "");
+			 m->splits_dropped ? " some splits not drawn;" : "", cb);
+	}
 	text(f, 10, y, 11, "normal", buf);
 	legend(f, LEGEND_Y);
 
@@ -682,4 +717,5 @@ out:
 	free(c.bp);
 	free(c.vb);
 	free(c.sp);
+	return cut;
 }

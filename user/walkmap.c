@@ -313,18 +313,14 @@ int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *pa
 
 /* ---- writing ---- */
 
-int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path)
+static int map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path,
+		     uint64_t *cut)
 {
 	struct wc_outfile o;
 
-	if (!strcmp(path, "-")) {
-		wc_svgmap_render(stdout, m, highlight);
-		return 0;	/* judged at exit (wc_output_status) */
-	}
-	/* raw addresses (ops, titles) make the map as private as the record */
 	if (wc_outfile_open(&o, path, WC_OUT_KEEP_OLD | (wc_kaddr_raw() ? WC_OUT_PRIVATE : 0)))
 		return -1;
-	wc_svgmap_render(o.f, m, highlight);
+	*cut = wc_svgmap_render(o.f, m, highlight);
 	return wc_outfile_commit(&o);
 }
 
@@ -362,19 +358,20 @@ int wc_walkmap_svg_dir(const char *path, const char *dir)
 }
 
 int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const char *dir,
-			  uint32_t livelock_retries)
+			  uint32_t livelock_retries, size_t max_maps)
 {
 	const struct wc_anomaly *all;
-	size_t n, nmaps;
-	uint64_t *ids = NULL;
+	size_t n, nmaps, ncut = 0;
+	uint64_t *ids = NULL, cut;
 	struct wc_mapset *set = NULL;
 	struct wc_analysis an;
 	int ret = -1;
 
 	all = wc_report_anomalies(first->report, &n);
-	nmaps = n < WC_MAP_MAX_MAPS ? n : WC_MAP_MAX_MAPS;
+	nmaps = n < max_maps ? n : max_maps;
 	if (n > nmaps)
-		wc_err("--svg: maps of the first %zu anomalies only", nmaps);
+		wc_err("--svg: maps of the first %zu of %zu anomalies only (--svg-maps N draws more)",
+		       nmaps, n);
 	if (!nmaps)
 		return 0;
 	if (!(ids = calloc(nmaps, sizeof(*ids))))
@@ -394,9 +391,13 @@ int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const cha
 			/* never cut: a path too long for the system fails in one line */
 			if (asprintf(&out, "%s/anomaly-%zu.svg", dir, i + 1) < 0)
 				goto oom_an;
-			ret = wc_map_write(wc_mapset_get(set, ids[i]), &all[i], out);
+			ret = map_write(wc_mapset_get(set, ids[i]), &all[i], out, &cut);
+			ncut += cut > 0;
 			free(out);
 		}
+		if (!ret && ncut)
+			wc_err("--svg: %zu of the %zu maps are cut at %d cells (their notes say "
+			       "where)", ncut, nmaps, WC_SVG_MAX_CELLS);
 	}
 	wc_analysis_free(&an);
 	wc_mapset_free(set);

@@ -23,7 +23,8 @@
 #define WC_MAP_MAX_IVS	(1u << 20)	/* intervals of all layers of one map */
 #define WC_MAPSET_MAX_IVS (4u << 20)	/* ... of all maps together (report --svg): 64 MiB */
 #define WC_MAP_MAX_SPLITS 4096		/* split markers of one map */
-#define WC_MAP_MAX_MAPS	1000		/* report --svg: maps written at most */
+#define WC_MAP_MAX_MAPS	1000		/* report --svg-maps N: at most */
+#define WC_MAP_DEFAULT_MAPS 20		/* report --svg: maps written by default */
 
 enum wc_map_layer {
 	WC_ML_ENTRY,	/* handled by an entry callback (pgd..pte, hugetlb) */
@@ -90,18 +91,16 @@ struct wc_map *wc_mapset_get(struct wc_mapset *s, uint64_t id);
  * report. 0, 1 (truncated file, warned) or -1 (error printed). */
 int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *path);
 
-/* Write the map as SVG into PATH ("-": stdout), HIGHLIGHT (or NULL) outlined.
- * 0, or -1 with one line printed. */
-int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path);
-
 /* walkcov report --svg DIR: one map per anomaly of the report AN (already
  * filled from PATH with LIVELOCK_RETRIES), DIR/anomaly-N.svg, N as the
- * report numbers them (wc_walkmap_svg_dir checked DIR first).
+ * report numbers them, for the first MAX_MAPS (one line says how many were
+ * left out, one how many maps were cut at WC_SVG_MAX_CELLS); each written
+ * whole (outfile.h). wc_walkmap_svg_dir checked DIR first.
  * 0, or -1 with one line printed. */
 /* Before reading PATH: DIR exists (made if absent) and can be written, and
  * PATH is not stdin (read twice). 0, or -1 with one line printed. */
 int wc_walkmap_svg_dir(const char *path, const char *dir);
 int wc_walkmap_report_svg(struct wc_analysis *an, const char *path, const char *dir,
-			  uint32_t livelock_retries);
+			  uint32_t livelock_retries, size_t max_maps);
 
 #endif

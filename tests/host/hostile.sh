@@ -155,3 +155,22 @@ expect_fail "map --anomaly past a truncated file's: one line" \
 	$W map -i "$tmp/dt.wc" --anomaly 9 -o "$tmp/m/t.svg"
 $W report -i "$tmp/dt.wc" --svg "$tmp/svgt" >/dev/null 2>"$tmp/err"
 is "report --svg of a truncated file: the warning once" "0 1" "$? $(wc -l <"$tmp/err")"
+
+# ---- output bounded: a map's cells, report --svg's maps
+$MK "$tmp/frag.wc" map-frag 100000
+$W map -i "$tmp/frag.wc" -o "$tmp/m/frag.svg" 2>"$tmp/err"
+is "map of a walk of 200000 unmergeable pmds: exit 0, one line" "0 1" "$? $(wc -l <"$tmp/err")"
+is "map of 200000 unmergeable pmds: the line says what was cut" 1 \
+	"$(grep -c "^walkcov: $tmp/frag.wc: walk 7 drawn in part: 191808 pmds not drawn (a map has at most 8192 cells; its note says where)$" "$tmp/err")"
+size=$(stat -c %s "$tmp/m/frag.svg")
+is "map of 200000 unmergeable pmds: under 4 MB (was 54 MB), with its note" "yes 1" \
+	"$([ "$size" -lt 4000000 ] && echo yes || echo "no: $size") $(grep -c 'note: 191808 pmds from 0x7f0400000000 not drawn' "$tmp/m/frag.svg")"
+$MK "$tmp/walks.wc" walks 2000
+$W report -i "$tmp/walks.wc" --svg "$tmp/svg2k" >/dev/null 2>"$tmp/err"
+is "report --svg of 2000 anomalies: 20 maps by default" "0 20" "$? $(find "$tmp/svg2k" -type f | wc -l)"
+is "report --svg of 2000 anomalies: one line says what was left out" \
+	"walkcov: --svg: maps of the first 20 of 2000 anomalies only (--svg-maps N draws more)" "$(cat "$tmp/err")"
+$W report -i "$tmp/walks.wc" --svg "$tmp/svg50" --svg-maps 50 >/dev/null 2>"$tmp/err"
+is "report --svg-maps 50: 50 maps" "0 50" "$? $(find "$tmp/svg50" -type f | wc -l)"
+expect_fail "report --svg-maps 1001 refused" "^walkcov report: invalid number of maps '1001' \(1 to 1000\)$" \
+	$W report --svg-maps 1001 -i "$tmp/walks.wc"

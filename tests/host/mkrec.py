@@ -17,7 +17,8 @@
 # (the END trailer's JSON, the same shapes; one complete walk before it),
 # ctl (every control byte in every string a report or script prints: header
 # strings, plan name, symbol name, prog_misses key; one complete walk), and
-# walks N (N complete walks, each with an anomaly: a retried pmd).
+# walks N (N complete walks, each with an anomaly: a retried pmd), map-frag N
+# (one walk handling every other one of 2N pmds: 2N cells in its map).
 import json, struct, sys, zlib
 
 CTL = "".join(chr(c) for c in list(range(1, 32)) + [127])
@@ -178,6 +179,17 @@ def main():
         if kind == "ctl":
             name = b"ops" + CTL.encode() + b"\n# forged\0"
             body[:0] = struct.pack("<II", 2, 8 + len(name)) + struct.pack("<Q", OPS) + name
+    elif kind == "map-frag":
+        # one walk over 2N pmds handling every other one (a retry first, so
+        # it is an anomaly): 2N cells that no run can summarise
+        w = Walk(body, 7, 123, 1000000)
+        w.ev(BEGIN, BASE, BASE + 2 * n * PMD)
+        w.ev(CHUNK, BASE, BASE + 2 * n * PMD)
+        w.pmd(BASE, AGAIN, HUGE)
+        for i in range(n):
+            w.pmd(BASE + 2 * i * PMD, CONTINUE, HUGE)
+        w.ev(CHUNK_END)
+        w.ev(END)
     elif kind == "walks":
         for i in range(n):
             w = Walk(body, i + 1, 123, 1000000 + i * 100000)
@@ -187,7 +199,7 @@ def main():
             w.pmd(BASE, CONTINUE, HUGE)
             w.ev(CHUNK_END)
             w.ev(END)
-    elif kind.startswith("map-"):
+    elif kind.startswith("map-") and kind != "map-frag":
         map_walks(kind, n or 1000, body)
         name = b"ops of wct_" + kind[4:].encode() + b"_pmd_entry\0"
         body += struct.pack("<II", 2, 8 + len(name)) + struct.pack("<Q", OPS) + name
@@ -201,7 +213,7 @@ def main():
     else:
         raise SystemExit("unknown kind " + kind)
     z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    if kind in ("events", "script", "ctl", "walks") or kind.startswith(("map-", "end-")):
+    if kind in ("events", "script", "ctl", "walks", "map-frag") or kind.startswith(("map-", "end-")):
         nev = body.count(b"crafted") + body.count(b"wc_modtest")
         x = extra or b""
         body += struct.pack("<II", 4, 32 + len(x)) + struct.pack("<QQQQ", nev, 0, 0, 0) + x

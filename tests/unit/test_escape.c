@@ -17,6 +17,7 @@
 #include "analysis.h"
 #include "check.h"
 #include "fmt.h"
+#include "jsonin.h"
 #include "recfile.h"
 #include "script.h"
 
@@ -163,6 +164,29 @@ static void escape_check(void)
 	      "escape: needs_escape");
 }
 
+/* wc_json_read: nulls, numbers and nested keys kept, strings and keys escaped */
+static void json_check(void)
+{
+	static const char in[] = "{\"a\":null,\"b\\u001b\":[1,true,\"x\\u0007\",null],"
+				 "\"c\":{\"d\\u0001\":null,\"e\":{\"f\\n\":2.5}}}  \n";
+	char err[128] = "";
+	struct json_object *o = wc_json_read(in, sizeof(in) - 1, 4096, err, sizeof(err));
+	const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : err;
+
+	check(o && !strcmp(s, "{\"a\":null,\"b\\\\x1b\":[1,true,\"x\\\\x07\",null],"
+			   "\"c\":{\"d\\\\x01\":null,\"e\":{\"f\\\\x0a\":2.5}}}"),
+	      "json: escaped, nulls kept (%s)", s);
+	json_object_put(o);
+	o = wc_json_read("{} x", 4, 4096, err, sizeof(err));
+	check(!o && !strcmp(err, "data after the JSON object at byte 3"), "json: garbage after (%s)", err);
+	o = wc_json_read("[1]", 3, 4096, err, sizeof(err));
+	check(!o && !strcmp(err, "JSON is not an object"), "json: not an object (%s)", err);
+	o = wc_json_read("{\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}", 42, 4096, err, sizeof(err));
+	check(!o && strstr(err, "nesting too deep"), "json: too deep (%s)", err);
+	o = wc_json_read("{\"a\":\"xx\"}", 10, 9, err, sizeof(err));
+	check(!o && !strcmp(err, "10 bytes of JSON, at most 9"), "json: too long (%s)", err);
+}
+
 int main(void)
 {
 	size_t len;
@@ -172,6 +196,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	escape_check();
+	json_check();
 	snprintf(path, sizeof(path), "%s/plain.wc", dir);
 	write_file(path, 'x');
 	out = outputs(path, &len, &plain);
