@@ -174,3 +174,19 @@ $W report -i "$tmp/walks.wc" --svg "$tmp/svg50" --svg-maps 50 >/dev/null 2>"$tmp
 is "report --svg-maps 50: 50 maps" "0 50" "$? $(find "$tmp/svg50" -type f | wc -l)"
 expect_fail "report --svg-maps 1001 refused" "^walkcov report: invalid number of maps '1001' \(1 to 1000\)$" \
 	$W report --svg-maps 1001 -i "$tmp/walks.wc"
+
+# ---- a decompression bomb of events (10.5 million 2-byte events in 45 KB):
+# script prints about 1 us and 170 bytes per event, so --limit
+$MK "$tmp/bomb.wc" bomb 20
+s0=$SECONDS
+timeout 30 $W script --limit 1000 -i "$tmp/bomb.wc" >"$tmp/out" 2>"$tmp/err"
+is "script --limit 1000 of a bomb: exit 0, within 5 s" "0 yes" "$? $([ $((SECONDS - s0)) -le 5 ] && echo yes)"
+is "script --limit 1000: 1000 events" 1000 "$(grep -vc '^#' "$tmp/out")"
+is "script --limit 1000: one line says it stopped" \
+	"walkcov: $tmp/bomb.wc: stopped after 1000 events (--limit)" "$(cat "$tmp/err")"
+is "script --json --limit 3: 3 events" 3 \
+	"$($W script --json --limit 3 -i "$tmp/bomb.wc" 2>/dev/null | jq -r .record | grep -c '^event$')"
+expect_fail "script --limit 0 refused" "^walkcov script: invalid limit '0' \(a number of events from 1\)$" \
+	$W script --limit 0 -i "$tmp/bomb.wc"
+$W script --limit 100000 -i "$tmp/d.wc" >/dev/null 2>"$tmp/err"
+is "script --limit past the events: the whole file, no line" "0 0" "$? $(wc -l <"$tmp/err")"

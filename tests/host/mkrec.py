@@ -18,7 +18,8 @@
 # ctl (every control byte in every string a report or script prints: header
 # strings, plan name, symbol name, prog_misses key; one complete walk), and
 # walks N (N complete walks, each with an anomaly: a retried pmd), map-frag N
-# (one walk handling every other one of 2N pmds: 2N cells in its map).
+# (one walk handling every other one of 2N pmds: 2N cells in its map),
+# bomb N (version 3: N MiB of 2-byte packed events, 1000:1 compressed).
 import json, struct, sys, zlib
 
 CTL = "".join(chr(c) for c in list(range(1, 32)) + [127])
@@ -190,6 +191,8 @@ def main():
             w.pmd(BASE + 2 * i * PMD, CONTINUE, HUGE)
         w.ev(CHUNK_END)
         w.ev(END)
+    elif kind == "bomb":
+        pass
     elif kind == "walks":
         for i in range(n):
             w = Walk(body, i + 1, 123, 1000000 + i * 100000)
@@ -217,6 +220,17 @@ def main():
         nev = body.count(b"crafted") + body.count(b"wc_modtest")
         x = extra or b""
         body += struct.pack("<II", 4, 32 + len(x)) + struct.pack("<QQQQ", nev, 0, 0, 0) + x
+    if kind == "bomb":
+        # version 3: N EVENTS records of 524286 packed events of 2 bytes
+        # (mask 0, ts + 0: all zeros), 1 MiB each: 1000:1 compressed
+        per = (1 << 20) // 2 - 2
+        rec = struct.pack("<III", 5, 4 + 2 * per, per) + bytes(2 * per)
+        data = b"".join(z.compress(rec) for _ in range(n))
+        data += z.compress(struct.pack("<II", 4, 32) + struct.pack("<QQQQ", n * per, 0, 0, 0))
+        data += z.flush()
+        with open(out, "wb") as f:
+            f.write(b"WALKCOV\0" + struct.pack("<II", 3, len(js)) + js + data)
+        return
     data = z.compress(bytes(body)) + z.flush()
     with open(out, "wb") as f:
         f.write(b"WALKCOV\0" + struct.pack("<II", 2, len(js)) + js + data)
