@@ -137,6 +137,7 @@ int wc_analysis_init(struct wc_analysis *a, uint32_t livelock_retries)
 		.livelock_retries = livelock_retries,
 		.on_walk = wc_report_on_walk,
 		.on_anomaly = wc_report_on_anomaly,
+		.max_open = WC_ANALYSIS_MAX_OPEN,
 	};
 
 	memset(a, 0, sizeof(*a));

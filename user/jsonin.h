@@ -15,8 +15,8 @@
 #include <json-c/json.h>
 
 #define WC_JSON_MAX_DEPTH	16	/* nesting of arrays and objects */
-#define WC_JSON_MAX_ELEMENTS	65536	/* '{', '[', ',' and ':' outside strings */
-#define WC_JSON_MAX_OBJECTS	4096	/* '{' outside strings */
+#define WC_JSON_MAX_ELEMENTS	16384	/* '{', '[', ',' and ':' outside strings */
+#define WC_JSON_MAX_OBJECTS	1024	/* '{' outside strings */
 
 /*
  * TEXT (LEN bytes, at most MAX_LEN) as one JSON object, with nothing but

@@ -26,7 +26,7 @@
 #define WC_FILE_VERSION		3		/* written; version 2 (raw EVENT records) is read too */
 #define WC_FILE_VERSION_OLDEST	2
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
-#define WC_HDR_MAX_LEN		(1u << 20)	/* limit on the JSON header (memory: docs/file-format.md) */
+#define WC_HDR_MAX_LEN		(256u << 10)	/* limit on the JSON header (memory: docs/file-format.md) */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
 #define WC_END_JSON_MAX_LEN	(64u << 10)	/* limit on the END record's JSON */
 #define WC_DEFAULT_FILE		"walkcov.data"

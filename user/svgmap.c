@@ -300,13 +300,28 @@ static int push(struct items *it, const struct state *st, uint64_t start, uint64
 	return 0;
 }
 
+/* Cells an item takes: one run box, or one per pmd. */
+static uint64_t cells_of(const struct item *t)
+{
+	return t->count >= RUN_MIN ? 1 : t->count;
+}
+
 /* Every pmd of the walk, identical neighbours merged; a stretch with no
- * boundary inside is computed once. */
-static int build_items(const struct ctx *c, struct items *it)
+ * boundary inside is computed once. At WC_SVG_MAX_CELLS cells (a run is
+ * one) it stops: the pmds left are returned, the first of them in *from. */
+static int build_items(const struct ctx *c, struct items *it, uint64_t *cut, uint64_t *from)
 {
 	uint64_t p = c->lo & ~(PMD - 1), end = (c->hi + PMD - 1) & ~(PMD - 1);
+	uint64_t cells = 0, done = 0;	/* cells of all items, of all but the last */
+	size_t n_before = 0;
 
+	*cut = 0;
 	while (p < end) {
+		if (cells >= WC_SVG_MAX_CELLS) {
+			*from = p;
+			*cut = (end - p) / PMD;
+			return 0;
+		}
 		size_t i = lower(c->bp, c->nbp, p + 1);	/* next boundary after p */
 		uint64_t nb = i < c->nbp ? c->bp[i] : end, n = 1;
 		struct state st = state_of(c, p, p + PMD);
@@ -318,36 +333,12 @@ static int build_items(const struct ctx *c, struct items *it)
 		if (push(it, &st, p, n))
 			return -1;
 		p += n * PMD;
+		if (it->n > n_before && n_before)	/* the item before is final */
+			done += cells_of(&it->v[n_before - 1]);
+		n_before = it->n;
+		cells = done + cells_of(&it->v[it->n - 1]);
 	}
 	return 0;
-}
-
-/* Keep the first WC_SVG_MAX_CELLS cells (a run is one); the pmds cut are
- * returned, the first of them in *from. */
-static uint64_t cap_items(struct items *it, uint64_t *from)
-{
-	uint64_t cells = 0, cut = 0;
-	size_t i;
-
-	for (i = 0; i < it->n; i++) {
-		struct item *t = &it->v[i];
-		uint64_t n = t->count >= RUN_MIN ? 1 : t->count;
-
-		if (cells + n > WC_SVG_MAX_CELLS) {
-			uint64_t keep = WC_SVG_MAX_CELLS - cells;	/* < n: not a run */
-
-			*from = t->start + keep * PMD;
-			cut = t->count - keep;
-			t->count = keep;
-			i += keep > 0;
-			break;
-		}
-		cells += n;
-	}
-	for (size_t j = i; j < it->n; j++)
-		cut += it->v[j].count;
-	it->n = i;
-	return cut;
 }
 
 /* ---- output helpers ---- */
@@ -627,14 +618,13 @@ uint64_t wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anoma
 	int y, height, grid_y;
 	char buf[1400];
 
-	if (ctx_init(&c, m, hl) || build_items(&c, &it)) {
+	if (ctx_init(&c, m, hl) || build_items(&c, &it, &cut, &cut_from)) {
 		/* no memory for the layout: a document that says so */
 		fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" height=\"40\">"
 		      "<text x=\"10\" y=\"24\">walkcov map: out of memory</text></svg>\n", f);
 		goto out;
 	}
 	nstrips = pick_strips(&c, strips, &down_total);
-	cut = cap_items(&it, &cut_from);
 	grid_y = legend(NULL, LEGEND_Y) + 10;
 	g = geometry(&it);
 	height = grid(NULL, &g, &it, grid_y - (g.ch + 8)) + g.ch + 8 + 14 + 8 +

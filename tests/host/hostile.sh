@@ -39,14 +39,17 @@ expect_fail "stress -t +2 refused" "invalid thread count '\+2'" $W stress -t +2
 
 # ---- header and trailer JSON: capped before json-c allocates (about 800
 # bytes per "{}", 70 per "1"): each would cost 40 to 270 MB
-$MK "$tmp/ho.wc" hdr-objs 340000
-expect_fail "header of 340000 objects refused" \
-	"^walkcov: $tmp/ho.wc: corrupt header: 340001 JSON objects, at most 4096$" \
+$MK "$tmp/ho.wc" hdr-objs 80000
+expect_fail "header of 80000 objects (240 KB) refused" \
+	"^walkcov: $tmp/ho.wc: corrupt header: 80001 JSON objects, at most 1024$" \
 	under 100 $W report -i "$tmp/ho.wc"
-$MK "$tmp/hi.wc" hdr-ints 500000
-expect_fail "header of 500000 integers refused" \
-	"^walkcov: $tmp/hi.wc: corrupt header: [0-9]+ JSON elements, at most 65536$" \
+$MK "$tmp/hi.wc" hdr-ints 120000
+expect_fail "header of 120000 integers refused" \
+	"^walkcov: $tmp/hi.wc: corrupt header: [0-9]+ JSON elements, at most 16384$" \
 	under 100 $W script -i "$tmp/hi.wc"
+$MK "$tmp/hb.wc" hdr-objs 340000
+expect_fail "header of 1 MB refused" "^walkcov: $tmp/hb.wc: corrupt header: length [0-9]+ at offset 12$" \
+	$W report -i "$tmp/hb.wc"
 $MK "$tmp/hd.wc" hdr-deep 20
 expect_fail "header nested 20 deep refused" "^walkcov: $tmp/hd.wc: corrupt header: nesting too deep at byte [0-9]+$" \
 	$W report -i "$tmp/hd.wc"
@@ -56,20 +59,42 @@ expect_fail "trailer of 340000 objects (5 KB on disk) refused" \
 	under 100 $W report -i "$tmp/eo.wc"
 $MK "$tmp/eo2.wc" end-objs 5000
 expect_fail "trailer of 5000 objects refused" \
-	"^walkcov: $tmp/eo2.wc: corrupt END record at stream offset [0-9]+: 5001 JSON objects, at most 4096$" \
+	"^walkcov: $tmp/eo2.wc: corrupt END record at stream offset [0-9]+: 5001 JSON objects, at most 1024$" \
 	$W report -i "$tmp/eo2.wc"
 $MK "$tmp/ed.wc" end-deep 20
 expect_fail "trailer nested 20 deep refused" "corrupt END record at stream offset [0-9]+: nesting too deep" \
 	$W report --json -i "$tmp/ed.wc"
-$MK "$tmp/ok.wc" end-ints 16000
+$MK "$tmp/ok.wc" end-ints 8000
 under 100 $W report --json -i "$tmp/ok.wc" >"$tmp/ok.json" 2>"$tmp/err"
-is "trailer of 16000 integers (within the caps) reads under 100 MB" "0 1" "$? $(jq .summary.walks "$tmp/ok.json")"
+is "trailer of 8000 integers (within the caps) reads under 100 MB" "0 1" "$? $(jq .summary.walks "$tmp/ok.json")"
 $MK "$tmp/tail.wc" hdr-tail
 expect_fail "garbage after the header's object refused" \
 	"^walkcov: $tmp/tail.wc: corrupt header: data after the JSON object at byte [0-9]+$" $W report -i "$tmp/tail.wc"
 $MK "$tmp/evs.wc" hdr-evsize
 expect_fail "event_size past 2^64 is out of range, not 9223372036854775807" \
 	"^walkcov: $tmp/evs.wc: corrupt header: event_size out of range \(0 to 1048576\)$" $W script -i "$tmp/evs.wc"
+
+# ---- the worst files: JSON at the caps in its costliest shapes, 70000
+# threads' walks never ended (the engine keeps 4096 open), in 0.9 MB:
+# 27 MB peak RSS (665 MB before the caps); then the engine's interval
+# budget (4 Mi intervals, 64 MiB, user/coverage.c) filled by 4096 open walks
+# of 1100 fragments: 92 MB peak RSS, in 50 MB here (version 2) or 292 KB
+# packed (version 3). ulimit -v counts address space: about 25 MB more.
+$MK "$tmp/worst.wc" worst 70000
+for args in "report" "report --json" "script" "map --walk 69000 -o $tmp/w.svg"; do
+	# shellcheck disable=SC2086
+	under 100 $W $args -i "$tmp/worst.wc" >/dev/null 2>"$tmp/err"
+	is "worst JSON + 70000 open walks ($(stat -c %s "$tmp/worst.wc") bytes): $args under 100 MB" 0 $?
+done
+$MK "$tmp/wf.wc" worst-frag 4096
+for args in "report --json" "map --walk 5 -o $tmp/w.svg"; do
+	# shellcheck disable=SC2086
+	under 150 $W $args -i "$tmp/wf.wc" >"$tmp/out" 2>"$tmp/err"
+	is "worst JSON + the engine's interval budget: $args under 150 MB" 0 $?
+done
+is "the interval budget: 4096 walks, every one reported incomplete" "4096 4096" \
+	"$($W report --json -i "$tmp/wf.wc" | jq -r '"\(.summary.walks) \(.summary.incomplete_walks)"')"
+rm -f "$tmp/wf.wc"
 
 # ---- control bytes in every printed string (header, plan, symbol, END)
 $MK "$tmp/ctl.wc" ctl

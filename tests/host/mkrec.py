@@ -19,7 +19,10 @@
 # strings, plan name, symbol name, prog_misses key; one complete walk), and
 # walks N (N complete walks, each with an anomaly: a retried pmd), map-frag N
 # (one walk handling every other one of 2N pmds: 2N cells in its map),
-# bomb N (version 3: N MiB of 2-byte packed events, 1000:1 compressed).
+# bomb N (version 3: N MiB of 2-byte packed events, 1000:1 compressed),
+# worst N (header and trailer JSON at their costliest within the caps, and
+# N threads' walks never ended), frag-walks N (N open walks of 1100
+# intervals each: the engine's interval budget), worst-frag N (both).
 import json, struct, sys, zlib
 
 CTL = "".join(chr(c) for c in list(range(1, 32)) + [127])
@@ -149,6 +152,9 @@ def main():
         js = js[:-1] + b',"pad":[' + b",".join([b"1"] * n) + b"]}"
     elif kind == "hdr-deep":
         js = js[:-1] + b',"pad":' + b"[" * n + b"]" * n + b"}"
+    elif kind.startswith("worst"):
+        # the header and trailer JSON at their caps, the costliest shapes
+        js = js[:-1] + b',"pad":[' + b",".join([b'{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7}'] * 1000) + b"]}"
     elif kind == "hdr-tail":
         js += b" garbage"
     elif kind == "hdr-evsize":
@@ -173,6 +179,11 @@ def main():
             body += event(2, 7, i + 1, 0, 0, 2 * i + 1)
     elif kind == "bighdr" or kind.startswith("hdr-"):
         pass
+    elif kind == "worst":
+        # N threads' walks begun and never ended, as "events"
+        for i in range(n):
+            body += event(1, 1000 + i, i + 1, 0x400000, 0x800000, 1000 + i)
+        extra = b'{"pad":[' + b",".join([b"{}"] * 1000) + b"]}"
     elif kind.startswith("end-") or kind == "ctl":
         w = Walk(body, 7, 123, 1000000)
         w.ev(BEGIN, BASE, BASE + PMD)
@@ -193,6 +204,26 @@ def main():
         w.ev(END)
     elif kind == "bomb":
         pass
+    elif kind in ("frag-walks", "worst-frag"):
+        # N walks left open, each handling every other pmd 1100 times: the
+        # engine's interval lists at their caps (1024 a walk, 4 Mi in all)
+        body = []
+        for i in range(n):
+            tid = 1000 + i
+            hdr = struct.pack("<II", 1, 128)
+            body.append(hdr + struct.pack(EV_FMT, 1000, i + 1, 0xffffc90000400000, 0xffff888001000000,
+                                          OPS, 0, BASE, BASE + 2400 * PMD, 0, 0, 0, tid, tid, 0, 0,
+                                          BEGIN, 1, 0, 0xff, 0xff, 0, 0, b"frag"))
+            for k in range(1100):
+                a = BASE + 2 * k * PMD
+                body.append(hdr + struct.pack(EV_FMT, 2000 + k, i + 1, 0xffffc90000400000,
+                                              0xffff888001000000, OPS, 0xffff888002000000, a,
+                                              a + PMD, 0, 0, k + 1, tid, tid, 0, 0, VISIT, 1,
+                                              PMD_ENTRY, CONTINUE, 0xff, HUGE,
+                                              HAS_LOWER | ENTRY_SEEN, b"frag"))
+        body = bytearray(b"".join(body))
+        if kind == "worst-frag":
+            extra = b'{"pad":[' + b",".join([b"{}"] * 1000) + b"]}"
     elif kind == "walks":
         for i in range(n):
             w = Walk(body, i + 1, 123, 1000000 + i * 100000)
@@ -216,8 +247,8 @@ def main():
     else:
         raise SystemExit("unknown kind " + kind)
     z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    if kind in ("events", "script", "ctl", "walks", "map-frag") or kind.startswith(("map-", "end-")):
-        nev = body.count(b"crafted") + body.count(b"wc_modtest")
+    if kind in ("events", "script", "ctl", "walks", "map-frag", "worst", "frag-walks", "worst-frag") or kind.startswith(("map-", "end-")):
+        nev = body.count(b"crafted") + body.count(b"wc_modtest") + body.count(b"frag\0")
         x = extra or b""
         body += struct.pack("<II", 4, 32 + len(x)) + struct.pack("<QQQQ", nev, 0, 0, 0) + x
     if kind == "bomb":
