@@ -61,7 +61,7 @@ int cmd_report(int argc, char **argv)
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))
 		return WC_EXIT_FAIL;
-	if (env.svg_dir && wc_walkmap_svg_dir(env.f.input, env.svg_dir))
+	if (env.svg_dir && wc_walkmap_svg_dir(env.f.input, env.svg_dir, env.svg_maps))
 		return WC_EXIT_FAIL;
 	if (wc_analysis_init(&an, env.livelock)) {
 		wc_err("out of memory");

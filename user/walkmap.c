@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,12 +325,19 @@ static int map_write(const struct wc_map *m, const struct wc_anomaly *highlight,
 	return wc_outfile_commit(&o);
 }
 
-int wc_walkmap_svg_dir(const char *path, const char *dir)
+int wc_walkmap_svg_dir(const char *path, const char *dir, size_t max_maps)
 {
 	struct stat st;
+	/* the longest path written: DIR/anomaly-N.svg's temporary file */
+	int longest = snprintf(NULL, 0, "%s/anomaly-%zu.svg.XXXXXX", dir, max_maps);
 
 	if (!strcmp(path, "-")) {
 		wc_err("--svg reads the file twice: give a file, not '-'");
+		return -1;
+	}
+	if (longest >= PATH_MAX) {
+		wc_err("--svg: DIR is too long for its maps' paths (%d bytes with "
+		       "/anomaly-%zu.svg, at most %d)", longest, max_maps, PATH_MAX - 1);
 		return -1;
 	}
 	/* as private as the maps it will hold; never through a symbolic link */

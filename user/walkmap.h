@@ -97,9 +97,11 @@ int wc_mapset_replay(struct wc_mapset *s, struct wc_analysis *an, const char *pa
  * left out, one how many maps were cut at WC_SVG_MAX_CELLS); each written
  * whole (outfile.h). wc_walkmap_svg_dir checked DIR first.
  * 0, or -1 with one line printed. */
-/* Before reading PATH: DIR exists (made if absent) and can be written, and
- * PATH is not stdin (read twice). 0, or -1 with one line printed. */
-int wc_walkmap_svg_dir(const char *path, const char *dir);
+/* Before reading PATH: DIR exists (made if absent), is no symbolic link and
+ * can be written, the paths of MAX_MAPS maps in it are not too long for the
+ * system (never cut), and PATH is not stdin (read twice). 0, or -1 with one
+ * line printed. */
+int wc_walkmap_svg_dir(const char *path, const char *dir, size_t max_maps);
 int wc_walkmap_report_svg(struct wc_analysis *an, const char *path, const char *dir,
 			  uint32_t livelock_retries, size_t max_maps);
 
