@@ -21,7 +21,7 @@
 #include "coverage.h"
 
 #define WC_MAP_MAX_IVS	(1u << 16)	/* intervals of all layers of one map: 1 MiB */
-#define WC_MAPSET_MAX_IVS (1u << 19)	/* ... of all maps together (report --svg): 8 MiB */
+#define WC_MAPSET_MAX_IVS (1u << 18)	/* ... of all maps together (report --svg): 4 MiB */
 #define WC_MAP_MAX_SPLITS 4096		/* split markers of one map */
 #define WC_MAP_MAX_MAPS	1000		/* report --svg-maps N: at most */
 #define WC_MAP_DEFAULT_MAPS 20		/* report --svg: maps written by default */

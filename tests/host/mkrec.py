@@ -22,7 +22,9 @@
 # bomb N (version 3: N MiB of 2-byte packed events, 1000:1 compressed),
 # worst N (header and trailer JSON at their costliest within the caps, and
 # N threads' walks never ended), frag-walks N (N open walks of 1100
-# intervals each: the engine's interval budget), worst-frag N (both).
+# intervals each: the engine's interval budget), worst-frag N (both),
+# worst-all N (all of these, symbols, and a map of 2N fragmented pmds).
+# Rewritten packed (version 3) by `build/bench/bench_recfile IN OUT`.
 import json, struct, sys, zlib
 
 CTL = "".join(chr(c) for c in list(range(1, 32)) + [127])
@@ -204,6 +206,36 @@ def main():
         w.ev(END)
     elif kind == "bomb":
         pass
+    elif kind == "worst-all":
+        # the worst file known: JSON at its caps, 1100 symbols of 4 KB, 4095
+        # open walks of 1100 fragments (the engine's interval budget), one
+        # walk over 2N pmds handling every other one (its map), the trailer
+        for i in range(1100):
+            name = (b"s%d_" % i) + b"x" * 4000 + b"\0"
+            body += struct.pack("<II", 2, 8 + len(name)) + struct.pack("<Q", OPS + i * 64) + name
+        evs = []
+        for i in range(4095):
+            tid = 1000 + i
+            evs.append(struct.pack("<II", 1, 128) + struct.pack(
+                EV_FMT, 1000, i + 1, 0xffffc90000400000, 0xffff888001000000, OPS + (i % 1100) * 64,
+                0, BASE, BASE + 2400 * PMD, 0, 0, 0, tid, tid, 0, 0, BEGIN, 1, 0, 0xff, 0xff, 0, 0,
+                b"frag"))
+            for k in range(1100):
+                a = BASE + 2 * k * PMD
+                evs.append(struct.pack("<II", 1, 128) + struct.pack(
+                    EV_FMT, 2000 + k, i + 1, 0xffffc90000400000, 0xffff888001000000, OPS,
+                    0xffff888002000000, a, a + PMD, 0, 0, k + 1, tid, tid, 0, 0, VISIT, 1,
+                    PMD_ENTRY, CONTINUE, 0xff, HUGE, HAS_LOWER | ENTRY_SEEN, b"frag"))
+        body += b"".join(evs)
+        w = Walk(body, 99999, 77, 1000000)
+        w.ev(BEGIN, BASE, BASE + 2 * n * PMD)
+        w.ev(CHUNK, BASE, BASE + 2 * n * PMD)
+        w.pmd(BASE, AGAIN, HUGE)
+        for k in range(n):
+            w.pmd(BASE + 2 * k * PMD, CONTINUE, HUGE)
+        w.ev(CHUNK_END)
+        w.ev(END)
+        extra = b'{"pad":[' + b",".join([b"{}"] * 1000) + b"]}"
     elif kind in ("frag-walks", "worst-frag"):
         # N walks left open, each handling every other pmd 1100 times: the
         # engine's interval lists at their caps (1024 a walk, 4 Mi in all)
@@ -247,7 +279,7 @@ def main():
     else:
         raise SystemExit("unknown kind " + kind)
     z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    if kind in ("events", "script", "ctl", "walks", "map-frag", "worst", "frag-walks", "worst-frag") or kind.startswith(("map-", "end-")):
+    if kind in ("events", "script", "ctl", "walks", "map-frag", "worst", "frag-walks", "worst-frag", "worst-all") or kind.startswith(("map-", "end-")):
         nev = body.count(b"crafted") + body.count(b"wc_modtest") + body.count(b"frag\0")
         x = extra or b""
         body += struct.pack("<II", 4, 32 + len(x)) + struct.pack("<QQQQ", nev, 0, 0, 0) + x
