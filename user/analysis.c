@@ -137,6 +137,7 @@ int wc_analysis_init(struct wc_analysis *a, uint32_t livelock_retries)
 		.livelock_retries = livelock_retries,
 		.on_walk = wc_report_on_walk,
 		.on_anomaly = wc_report_on_anomaly,
+		.max_open = WC_ANALYSIS_MAX_OPEN,
 	};
 
 	memset(a, 0, sizeof(*a));
@@ -181,7 +182,7 @@ void wc_analysis_free(struct wc_analysis *a)
 
 int wc_analysis_file(struct wc_analysis *a, const char *path)
 {
-	int ret = wc_replay(path, &a->sink);
+	int ret = wc_replay_ex(path, &a->sink, !a->quiet_truncation, &a->file_events);
 
 	return ret < 0 ? -1 : ret;
 }

@@ -22,7 +22,20 @@ struct wc_analysis {
 	bool summary;
 	struct wc_merger *merger;
 	char **stacks;			/* per stack id: frames joined by '\n' */
+	bool quiet_truncation;		/* wc_analysis_file: no truncation warning */
+	uint64_t file_events;		/* ... the events it read */
 };
+
+/*
+ * Walks the engine keeps open at once (its max_open; the engine's own
+ * default is 32768): beyond, the oldest is closed as incomplete. A walk
+ * stays open only while its task is inside it (or its end was lost, until
+ * the task starts another walk or goes idle), so 4096 is far above what a
+ * machine does at once, and it bounds what a crafted file of never-ended
+ * walks costs: about 4.6 KB each, 19 MB at the cap instead of 150 MB
+ * (docs/file-format.md, "Memory on any input").
+ */
+#define WC_ANALYSIS_MAX_OPEN 4096
 
 /* 0, or -1 out of memory. */
 int wc_analysis_init(struct wc_analysis *a, uint32_t livelock_retries);

@@ -5,13 +5,13 @@
  * line: while parsing, stderr is a memory stream, and only its first line is
  * printed (at exit, since argp exits after an error).
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "errors.h"
+#include "numparse.h"
 
 static char *err_buf;
 static size_t err_len;
@@ -53,24 +53,18 @@ int wc_cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
 
 uint32_t wc_cli_livelock(const char *arg, struct argp_state *state)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v = 0;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || !v || v > 1000000000UL)
+	if (wc_parse_u64(arg, 1, 1000000000, &v))
 		argp_error(state, "invalid livelock threshold '%s'", arg);
-	return v;
+	return (uint32_t)v;
 }
 
 double wc_cli_duration(const char *arg, struct argp_state *state)
 {
-	char *end;
-	double v;
+	double v = 0;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || *end || end == arg || !(v > 0) || v > WC_MAX_DURATION_S)
+	if (wc_parse_decimal(arg, &v) || !(v > 0) || v > WC_MAX_DURATION_S)
 		argp_error(state, "invalid duration '%s' (seconds, > 0, at most %d)", arg,
 			   WC_MAX_DURATION_S);
 	return v;

@@ -16,6 +16,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "httpd.h"
+#include "numparse.h"
+#include "outfile.h"
 #include "promfmt.h"
 #include "session.h"
 
@@ -31,7 +33,6 @@ static struct {
 	struct wc_session_opts s;	/* first: the session's argp child gets it */
 	const char *listen;
 	const char *textfile;
-	char *textfile_tmp;
 	long max_series;
 	double interval;
 	struct wc_prom prom;
@@ -55,7 +56,7 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
+	uint64_t v;
 
 	switch (key) {
 	case OPT_LISTEN:
@@ -67,16 +68,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.textfile = arg;
 		return 0;
 	case OPT_MAX_SERIES:
-		errno = 0;
-		env.max_series = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || env.max_series < 0 ||
-		    env.max_series > WC_PROM_MAX_SERIES_LIMIT)
+		if (wc_parse_u64(arg, 0, WC_PROM_MAX_SERIES_LIMIT, &v))
 			argp_error(state, "invalid max series '%s' (0 to %d)", arg, WC_PROM_MAX_SERIES_LIMIT);
+		env.max_series = (long)v;
 		return 0;
 	case OPT_INTERVAL:
-		errno = 0;
-		env.interval = strtod(arg, &end);
-		if (errno || end == arg || *end || !(env.interval >= 0.1 && env.interval <= 3600))
+		if (wc_parse_decimal(arg, &env.interval) ||
+		    !(env.interval >= 0.1 && env.interval <= 3600))
 			argp_error(state, "invalid interval '%s' (seconds, 0.1 to 3600)", arg);
 		return 0;
 	default:
@@ -84,50 +82,29 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* PATH.tmp written in full, then renamed over PATH: node_exporter never
- * reads half a file. 0 or -1 after one line. */
+/* Written in full to a new temporary file, then renamed over PATH
+ * (outfile.h): node_exporter never reads half a file. 0 or -1 after one
+ * line. */
 static int write_textfile(const char *text, size_t len)
 {
-	int fd = open(env.textfile_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t off = 0;
+	struct wc_outfile o;
 
-	if (fd < 0) {
-		wc_err("cannot write %s: %s", env.textfile_tmp, strerror(errno));
+	if (wc_outfile_open(&o, env.textfile, 0))
 		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			wc_err("writing %s: %s", env.textfile_tmp, n < 0 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(env.textfile_tmp);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) || rename(env.textfile_tmp, env.textfile)) {
-		wc_err("cannot write %s: %s", env.textfile, strerror(errno));
-		unlink(env.textfile_tmp);
-		return -1;
-	}
-	return 0;
+	fwrite(text, 1, len, o.f);
+	return wc_outfile_commit(&o);
 }
 
-/* Can PATH.tmp be created (and so renamed in its directory)? Nothing is
- * left behind: a run that cannot trace must not publish zeros. */
+/* Can the textfile be written (PATH absent or a regular file, a file
+ * creatable beside it)? The temporary file made to know is removed, and
+ * nothing else is touched: a run that cannot trace must not publish zeros. */
 static int check_textfile(void)
 {
-	int fd = open(env.textfile_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	struct wc_outfile o;
 
-	if (fd < 0) {
-		wc_err("cannot write %s: %s", env.textfile_tmp, strerror(errno));
+	if (wc_outfile_open(&o, env.textfile, 0))
 		return -1;
-	}
-	close(fd);
-	unlink(env.textfile_tmp);
+	wc_outfile_discard(&o);
 	return 0;
 }
 
@@ -207,15 +184,8 @@ int cmd_exporter(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (env.textfile) {
-		if (asprintf(&env.textfile_tmp, "%s.tmp", env.textfile) < 0) {
-			env.textfile_tmp = NULL;
-			wc_err("out of memory");
-			goto cleanup;
-		}
-		if (check_textfile())
-			goto cleanup;
-	}
+	if (env.textfile && check_textfile())
+		goto cleanup;
 	if (env.httpd) {
 		/* before the first snapshot: the families, no series yet */
 		size_t len;
@@ -238,6 +208,5 @@ int cmd_exporter(int argc, char **argv)
 cleanup:
 	wc_httpd_stop(env.httpd);
 	wc_prom_free(&env.prom);
-	free(env.textfile_tmp);
 	return ret;
 }

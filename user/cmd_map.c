@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov map: one walk of a recorded file drawn as SVG (docs/map.md). */
 #include <argp.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,10 @@
 #include "commands.h"
 #include "fileopts.h"
 #include "kaddr.h"
+#include "numparse.h"
+#include "outfile.h"
 #include "recfile.h"
+#include "svgmap.h"
 #include "walkmap.h"
 
 static struct {
@@ -37,12 +39,9 @@ static const struct argp_option options[] = {
 
 static uint64_t positive(const char *what, const char *arg, struct argp_state *state)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v = 0;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || *end || end == arg || !v || *arg == '-')
+	if (wc_parse_u64(arg, 1, UINT64_MAX, &v))
 		argp_error(state, "invalid %s '%s' (a number from 1)", what, arg);
 	return v;
 }
@@ -78,6 +77,7 @@ static uint64_t anomaly_walk(const char *path, uint64_t nth, struct wc_anomaly *
 	const struct wc_anomaly *all;
 	size_t n;
 	uint64_t id = 0;
+	int ret;
 
 	if (!strcmp(path, "-")) {
 		wc_err("map reads the file twice unless --walk is given: give a file, not '-'");
@@ -87,12 +87,15 @@ static uint64_t anomaly_walk(const char *path, uint64_t nth, struct wc_anomaly *
 		wc_err("out of memory");
 		return 0;
 	}
-	if (wc_analysis_file(&an, path) >= 0) {
+	an.quiet_truncation = true;	/* said once, by the second pass */
+	if ((ret = wc_analysis_file(&an, path)) >= 0) {
 		all = wc_report_anomalies(an.report, &n);
 		if (!n)
-			wc_err("%s: no anomaly to draw (give a walk with --walk N)", path);
+			wc_err("%s: no anomaly to draw (give a walk with --walk N)%s", path,
+			       ret ? "; the file is truncated" : "");
 		else if (nth > n)
-			wc_err("%s: no anomaly %" PRIu64 " (the report lists %zu)", path, nth, n);
+			wc_err("%s: no anomaly %" PRIu64 " (the report lists %zu)%s", path, nth, n,
+			       ret ? "; the file is truncated" : "");
 		else {
 			*out = all[nth - 1];
 			id = out->walk_id;
@@ -114,35 +117,51 @@ int cmd_map(int argc, char **argv)
 	struct wc_anomaly hl;
 	struct wc_analysis an;
 	struct wc_mapset *set = NULL;
+	struct wc_outfile o = { .f = stdout };
 	struct wc_map *m;
-	uint64_t id;
-	int ret = WC_EXIT_FAIL;
+	uint64_t id, cut;
+	int ret = WC_EXIT_FAIL, truncated;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, NULL) || wc_kaddr_setup(env.f.raw_addresses))
 		return WC_EXIT_FAIL;
+	/* the output first: a bad path fails before the file is read */
+	if (strcmp(env.output, "-") &&
+	    wc_outfile_open(&o, env.output, WC_OUT_KEEP_OLD | (wc_kaddr_raw() ? WC_OUT_PRIVATE : 0)))
+		return WC_EXIT_FAIL;
 	id = env.walk;
 	if (!id && !(id = anomaly_walk(env.f.input, env.anomaly ? env.anomaly : 1, &hl)))
-		return WC_EXIT_FAIL;
+		goto out;
 	if (wc_analysis_init(&an, env.livelock)) {
 		wc_err("out of memory");
-		return WC_EXIT_FAIL;
+		goto out;
 	}
 	if (!(set = wc_mapset_new(&id, 1))) {
 		wc_err("out of memory");
-		goto out;
+		goto out_an;
 	}
-	if (wc_mapset_replay(set, &an, env.f.input) < 0)
-		goto out;
+	/* one line per run: the truncation warning, or the walk missing */
+	an.quiet_truncation = true;
+	if ((truncated = wc_mapset_replay(set, &an, env.f.input)) < 0)
+		goto out_an;
 	m = wc_mapset_get(set, id);
 	if (!m->closed) {
-		wc_err("%s: no walk %" PRIu64 " in this file ('walkcov script' shows walk ids)",
-		       env.f.input, id);
-		goto out;
+		wc_err("%s: no walk %" PRIu64 " in this file ('walkcov script' shows walk ids)%s",
+		       env.f.input, id, truncated ? "; the file is truncated" : "");
+		goto out_an;
 	}
-	if (!wc_map_write(m, env.walk ? NULL : &hl, env.output))
-		ret = WC_EXIT_OK;
-out:
+	if (truncated)
+		wc_replay_warn_truncated(env.f.input, an.file_events);
+	cut = wc_svgmap_render(o.f, m, env.walk ? NULL : &hl);
+	/* stdout is judged at exit (wc_output_status) */
+	ret = o.path && wc_outfile_commit(&o) ? WC_EXIT_FAIL : WC_EXIT_OK;
+	if (ret == WC_EXIT_OK && cut && !truncated)	/* one line: the truncation said enough */
+		wc_err("%s: walk %" PRIu64 " drawn in part: %" PRIu64 " pmds not drawn (a map has "
+		       "at most %d cells; its note says where)", env.f.input, id, cut, WC_SVG_MAX_CELLS);
+out_an:
 	wc_mapset_free(set);
 	wc_analysis_free(&an);
+out:
+	if (o.path)
+		wc_outfile_discard(&o);	/* not committed */
 	return ret;
 }

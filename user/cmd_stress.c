@@ -2,9 +2,9 @@
 /* walkcov stress: the command line of the built-in workload (stress/).
  * Bad input is one line and exit status 2, as for every command. */
 #include <argp.h>
-#include <errno.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "numparse.h"
 #include "commands.h"
 #include "stress.h"
 
@@ -25,12 +25,9 @@ static const struct argp_option options[] = {
 /* arg as a whole number in [lo, hi], or -1 */
 static long number(const char *arg, long lo, long hi)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	return errno || end == arg || *end || v < lo || v > hi ? -1 : v;
+	return wc_parse_u64(arg, (uint64_t)lo, (uint64_t)hi, &v) ? -1 : (long)v;
 }
 
 /* A --only or --skip list, every name checked. */

@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "fmt.h"
 #include "kaddr.h"
+#include "numparse.h"
 #include "session.h"
 #include "symtab.h"
 #include "topview.h"
@@ -84,25 +85,19 @@ static const struct argp_option options[] = {
 
 static long parse_count(const char *arg, long max, const char *what, struct argp_state *state)
 {
-	char *end;
-	long v;
+	uint64_t v = 0;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v <= 0 || v > max)
+	if (wc_parse_u64(arg, 1, (uint64_t)max, &v))
 		argp_error(state, "invalid %s '%s' (1 to %ld)", what, arg, max);
-	return v;
+	return (long)v;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-
 	switch (key) {
 	case 'd':
-		errno = 0;
-		env.delay = strtod(arg, &end);
-		if (errno || *end || end == arg || !(env.delay >= DELAY_MIN_S) || env.delay > DELAY_MAX_S)
+		if (wc_parse_decimal(arg, &env.delay) || !(env.delay >= DELAY_MIN_S) ||
+		    env.delay > DELAY_MAX_S)
 			argp_error(state, "invalid delay '%s' (seconds, %.1f to %d)", arg, DELAY_MIN_S,
 				   DELAY_MAX_S);
 		return 0;

@@ -8,23 +8,22 @@
 #include <string.h>
 #include <unistd.h>
 #include "httpd.h"
+#include "numparse.h"
 
 int wc_httpd_parse_listen(const char *arg, struct sockaddr_storage *sa, socklen_t *len,
 			  char *err, size_t errlen)
 {
 	const char *colon = strrchr(arg, ':');
-	char host[INET6_ADDRSTRLEN + 2], *end;
+	char host[INET6_ADDRSTRLEN + 2];
 	size_t hl;
-	long port;
+	uint64_t port;
 
 	memset(sa, 0, sizeof(*sa));
 	if (!colon) {
 		snprintf(err, errlen, "invalid listen address '%s' (want ADDR:PORT, e.g. 127.0.0.1:9851)", arg);
 		return -1;
 	}
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port < 1 || port > 65535) {
+	if (wc_parse_u64(colon + 1, 1, 65535, &port)) {
 		snprintf(err, errlen, "invalid port in '%s' (1 to 65535)", arg);
 		return -1;
 	}

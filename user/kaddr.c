@@ -28,6 +28,11 @@ void wc_kaddr_set_raw(bool raw)
 	raw_mode = raw;
 }
 
+bool wc_kaddr_raw(void)
+{
+	return raw_mode;
+}
+
 int wc_kaddr_setup(bool raw_requested)
 {
 	raw_mode = wc_kaddr_allowed("/proc/kallsyms");

@@ -28,6 +28,9 @@ bool wc_kaddr_allowed(const char *path);
  * when it does not. Before any call, addresses are hashed. */
 int wc_kaddr_setup(bool raw_requested);
 void wc_kaddr_set_raw(bool raw);
+/* Whether addresses are shown raw: what is written then holds kernel
+ * addresses and is made mode 0600 (outfile.h). */
+bool wc_kaddr_raw(void);
 
 /* "0x..." (raw, or 0), else "#" + 12 hex digits, into BUF. */
 const char *wc_kaddr(uint64_t v, char *buf, size_t size);

@@ -16,6 +16,8 @@
 #include "clock.h"
 #include "errors.h"
 #include "evpack.h"
+#include "fmt.h"
+#include "jsonin.h"
 #include "recfile.h"
 
 /* ------------------------------------------------------------------ */
@@ -372,6 +374,7 @@ struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 	unsigned char pre[WC_FILE_PREFIX_LEN];
 	uint32_t v;
 	size_t jlen;
+	char jerr[128];
 
 	if (!w || !(w->path = strdup(path)) || !(w->syms = wc_symtab_new()) ||
 	    !(w->pack = malloc(sizeof(*w->pack)))) {
@@ -386,8 +389,9 @@ struct wc_writer *wc_writer_open(const char *path, struct json_object *hdr,
 	set_fixed_fields(hdr);
 	js = json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN);
 	jlen = strlen(js);
-	if (jlen > WC_HDR_MAX_LEN) {
-		snprintf(err, errlen, "%s: header too large (%zu bytes)", path, jlen);
+	/* never write a header readers refuse */
+	if (wc_json_check_size(js, jlen, WC_HDR_MAX_LEN, jerr, sizeof(jerr))) {
+		snprintf(err, errlen, "%s: header too large: %s", path, jerr);
 		goto fail;
 	}
 	memcpy(pre, WC_FILE_MAGIC, WC_FILE_MAGIC_LEN);
@@ -483,9 +487,12 @@ int wc_writer_close(struct wc_writer *w, const struct wc_rec_end *end,
 			htole64(end->recursion_misses), htole64(end->duration_ns),
 		};
 		size_t xlen = extra_json ? strlen(extra_json) : 0;
+		char jerr[128];
 
-		if (sizeof(le) + xlen > WC_REC_MAX_LEN)
-			xlen = 0;	/* never write a record readers refuse */
+		/* never write a trailer readers refuse */
+		if (xlen && wc_json_check_size(extra_json, xlen, WC_END_JSON_MAX_LEN, jerr,
+					       sizeof(jerr)))
+			xlen = 0;
 		write_record(w, WC_REC_END, &le, sizeof(le), extra_json, xlen);
 	}
 	if (w->zinit) {
@@ -548,6 +555,7 @@ struct wc_reader {
 	size_t bpos, blen;	/* next byte in buf, the block's length */
 	uint64_t boff;		/* its stream offset */
 	struct wc_event ev;	/* the event handed out */
+	unsigned char sym[8 + WC_SYM_MAX_NAME];	/* a SYMBOL record with its name escaped */
 	char err[320];
 	unsigned char in[1 << 16];
 	unsigned char out[1 << 16];	/* inflated, not yet read */
@@ -596,25 +604,56 @@ static int hdr_int(struct json_object *hdr, const char *key, int64_t *out)
 	return 0;
 }
 
+/*
+ * PATH for reading, only if it is a regular file: a FIFO without a writer
+ * would block the open forever, a directory or a device is no record file
+ * ('-' reads stdin, whatever it is). NULL with one line in err.
+ */
+static FILE *open_input(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "a directory, not a record file" :
+			 "not a regular file (give '-' to read a pipe or device on stdin)");
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, 0) || !(f = fdopen(fd, "rb"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 {
 	struct wc_reader *r = calloc(1, sizeof(*r));
 	unsigned char pre[WC_FILE_PREFIX_LEN];
 	uint32_t version, jlen;
 	size_t got;
-	char *js = NULL;
-	struct json_tokener *tok = NULL;
+	char *js = NULL, jerr[128];
 	int64_t v;
 
 	if (!r || !(r->path = strdup(path)) || !(r->pack = malloc(sizeof(*r->pack)))) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!r->f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	r->f = strcmp(path, "-") == 0 ? stdin : open_input(path, err, errlen);
+	if (!r->f)
 		goto fail;
-	}
 	got = fread(pre, 1, sizeof(pre), r->f);
 	if (ferror(r->f)) {
 		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
@@ -658,25 +697,19 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 			 path, got, jlen);
 		goto fail;
 	}
-	tok = json_tokener_new();
-	if (!tok) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	r->hdr = json_tokener_parse_ex(tok, js, (int)jlen);
-	if (!r->hdr || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(r->hdr, json_type_object)) {
-		enum json_tokener_error je = json_tokener_get_error(tok);
-
-		snprintf(err, errlen, "%s: corrupt header: %s at offset %d", path,
-			 je == json_tokener_success ? "JSON is not an object" :
-			 je == json_tokener_continue ? "incomplete JSON" :
-			 json_tokener_error_desc(je),
-			 WC_FILE_PREFIX_LEN + (int)json_tokener_get_parse_end(tok));
+	r->hdr = wc_json_read(js, jlen, WC_HDR_MAX_LEN, jerr, sizeof(jerr));
+	if (!r->hdr) {
+		snprintf(err, errlen, "%s: corrupt header: %s", path, jerr);
 		goto fail;
 	}
 	if (hdr_int(r->hdr, "event_size", &v)) {
 		snprintf(err, errlen, "%s: corrupt header: no event_size", path);
+		goto fail;
+	}
+	/* json-c saturates what does not fit 64 bits: never print that */
+	if (v < 0 || v > WC_REC_MAX_LEN) {
+		snprintf(err, errlen, "%s: corrupt header: event_size out of range (0 to %u)", path,
+			 WC_REC_MAX_LEN);
 		goto fail;
 	}
 	if (v != (int64_t)sizeof(struct wc_event)) {
@@ -688,12 +721,15 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: corrupt header: no event_version", path);
 		goto fail;
 	}
+	if (v < 0 || v > UINT32_MAX) {
+		snprintf(err, errlen, "%s: corrupt header: event_version out of range", path);
+		goto fail;
+	}
 	if (v != WC_EVENT_VERSION) {
 		snprintf(err, errlen, "%s: unsupported event version %" PRId64 ", expected %d",
 			 path, v, WC_EVENT_VERSION);
 		goto fail;
 	}
-	json_tokener_free(tok);
 	free(js);
 	r->data_off = WC_FILE_PREFIX_LEN + (uint64_t)jlen;
 	if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
@@ -704,8 +740,6 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 	r->zinit = true;
 	return r;
 fail:
-	if (tok)
-		json_tokener_free(tok);	/* not NULL-safe */
 	free(js);
 	reader_free(r);
 	return NULL;
@@ -802,6 +836,24 @@ static bool sane_len(uint32_t type, uint32_t len)
 	default:
 		return len <= WC_REC_MAX_LEN;
 	}
+}
+
+static int rec_end(const struct wc_record *rec, struct wc_rec_end *end, struct json_object **extra,
+		   char *err, size_t errlen);
+
+/* A SYMBOL name with bytes a terminal would act on: hand out a copy with
+ * them escaped (wc_escape), cut at a whole escape. */
+static void escape_symbol(struct wc_reader *r, struct wc_record *rec)
+{
+	const char *name = (const char *)r->buf + 8;
+	size_t len = strlen(name);
+
+	if (!wc_needs_escape(name, len))
+		return;
+	memcpy(r->sym, r->buf, 8);
+	wc_escape((char *)r->sym + 8, WC_SYM_MAX_NAME, name, len);
+	rec->data = r->sym;
+	rec->len = (uint32_t)(8 + strlen((char *)r->sym + 8) + 1);
 }
 
 static bool known_type(uint32_t type)
@@ -928,7 +980,16 @@ int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
 			r->events++;
 		if (h.type == WC_REC_END) {
 			uint64_t n;
+			struct wc_record er = { h.type, h.len, r->buf, off };
+			struct wc_rec_end e;
+			struct json_object *x;
+			char jerr[128];
 
+			if (rec_end(&er, &e, &x, jerr, sizeof(jerr))) {
+				rerr(r, "corrupt END record at stream offset %" PRIu64 ": %s", off, jerr);
+				return -1;
+			}
+			json_object_put(x);
 			memcpy(&n, r->buf, 8);
 			n = le64toh(n);
 			if (n != r->events) {
@@ -942,6 +1003,8 @@ int wc_reader_next(struct wc_reader *r, struct wc_record *rec)
 		rec->len = h.len;
 		rec->data = r->buf;
 		rec->offset = off;
+		if (h.type == WC_REC_SYMBOL)
+			escape_symbol(r, rec);
 		return 1;
 	}
 }
@@ -1002,36 +1065,35 @@ int wc_rec_lost(const struct wc_record *rec, struct wc_rec_lost *lost)
 	return 0;
 }
 
-int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end, struct json_object **extra)
+static int rec_end(const struct wc_record *rec, struct wc_rec_end *end, struct json_object **extra,
+		   char *err, size_t errlen)
 {
 	const unsigned char *p = rec->data;
 	size_t xlen;
 
-	if (rec->type != WC_REC_END || rec->len < sizeof(*end))
+	if (rec->type != WC_REC_END || rec->len < sizeof(*end)) {
+		snprintf(err, errlen, "not an END record");
 		return -1;
+	}
 	end->events = get_le64(p);
 	end->ringbuf_drops = get_le64(p + 8);
 	end->recursion_misses = get_le64(p + 16);
 	end->duration_ns = get_le64(p + 24);
-	if (extra) {
-		*extra = NULL;
-		xlen = rec->len - sizeof(*end);
-		/* optional and informational: unparsable JSON is simply absent */
-		if (xlen) {
-			struct json_tokener *tok = json_tokener_new();
-
-			if (tok) {
-				*extra = json_tokener_parse_ex(tok, (const char *)p + sizeof(*end),
-							       (int)xlen);
-				if (json_tokener_get_error(tok) != json_tokener_success) {
-					json_object_put(*extra);
-					*extra = NULL;
-				}
-				json_tokener_free(tok);
-			}
-		}
-	}
+	if (!extra)
+		return 0;
+	*extra = NULL;
+	xlen = rec->len - sizeof(*end);
+	if (xlen && !(*extra = wc_json_read((const char *)p + sizeof(*end), xlen,
+					     WC_END_JSON_MAX_LEN, err, errlen)))
+		return -1;
 	return 0;
+}
+
+int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end, struct json_object **extra)
+{
+	char err[128];
+
+	return rec_end(rec, end, extra, err, sizeof(err));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1173,7 +1235,18 @@ static int replay_record(const struct wc_record *rec, struct wc_sink *sink, bool
 	return 0;
 }
 
+void wc_replay_warn_truncated(const char *path, uint64_t events)
+{
+	wc_err("%s: truncated after %" PRIu64
+	       " events (no trailer); results cover what was written", path, events);
+}
+
 int wc_replay(const char *path, struct wc_sink *sink)
+{
+	return wc_replay_ex(path, sink, true, NULL);
+}
+
+int wc_replay_ex(const char *path, struct wc_sink *sink, bool warn, uint64_t *events)
 {
 	char err[512];
 	struct wc_reader *r = wc_reader_open(path, err, sizeof(err));
@@ -1201,10 +1274,12 @@ int wc_replay(const char *path, struct wc_sink *sink)
 	if (!ret)
 		ret = end_ret;
 	if (!ret && r->truncated) {
-		wc_err("%s: truncated after %" PRIu64
-		       " events (no trailer); results cover what was written", path, r->events);
+		if (warn)
+			wc_replay_warn_truncated(path, r->events);
 		ret = 1;
 	}
+	if (events)
+		*events = r->events;
 	wc_reader_close(r);
 	return ret;
 }

@@ -26,8 +26,9 @@
 #define WC_FILE_VERSION		3		/* written; version 2 (raw EVENT records) is read too */
 #define WC_FILE_VERSION_OLDEST	2
 #define WC_FILE_PREFIX_LEN	16		/* magic + version + header length */
-#define WC_HDR_MAX_LEN		(1u << 20)	/* limit on the JSON header (memory: docs/file-format.md) */
+#define WC_HDR_MAX_LEN		(256u << 10)	/* limit on the JSON header (memory: docs/file-format.md) */
 #define WC_REC_MAX_LEN		(1u << 20)	/* sanity limit on one record */
+#define WC_END_JSON_MAX_LEN	(64u << 10)	/* limit on the END record's JSON */
 #define WC_DEFAULT_FILE		"walkcov.data"
 
 enum wc_rec_type {
@@ -155,7 +156,9 @@ void wc_reader_close(struct wc_reader *r);
 /* Decoders of record payloads (checked lengths; 0 ok, -1 malformed). */
 int wc_rec_symbol(const struct wc_record *rec, uint64_t *addr, const char **name);
 int wc_rec_lost(const struct wc_record *rec, struct wc_rec_lost *lost);
-/* *extra: the optional JSON (parsed; caller puts it) or NULL. */
+/* *extra: the optional JSON (parsed, strings escaped as wc_json_read does;
+ * caller puts it) or NULL. The reader has already refused an END record
+ * whose JSON is invalid or past the caps of jsonin.h. */
 int wc_rec_end(const struct wc_record *rec, struct wc_rec_end *end,
 	       struct json_object **extra);
 
@@ -191,5 +194,10 @@ void wc_file_sink_discard(struct wc_file_sink *f);
  * callback's non-zero return.
  */
 int wc_replay(const char *path, struct wc_sink *sink);
+/* The same; WARN false leaves the truncation warning to the caller (one
+ * line per failure: map). *EVENTS (if not NULL): the events read. */
+int wc_replay_ex(const char *path, struct wc_sink *sink, bool warn, uint64_t *events);
+/* The truncation warning wc_replay prints. */
+void wc_replay_warn_truncated(const char *path, uint64_t events);
 
 #endif /* WALKCOV_RECFILE_H */

@@ -415,10 +415,16 @@ static int s_begin(struct wc_sink *sink, struct json_object *hdr)
 	return out_status(c, wc_script_print_header(c->out, c->s, hdr));
 }
 
+/* the --limit was reached: stops the source */
+#define STOP_LIMIT 3
+
 static int s_event(struct wc_sink *sink, const struct wc_event *ev)
 {
 	struct wc_script_sink *c = script_sink(sink);
 
+	if (c->limit && c->events == c->limit)
+		return STOP_LIMIT;
+	c->events++;
 	return out_status(c, wc_script_print_event(c->out, c->s, ev));
 }
 
@@ -465,11 +471,21 @@ void wc_script_sink_free(struct wc_script_sink *c)
 
 int wc_script_replay(const char *path, bool json, FILE *out)
 {
+	return wc_script_replay_limit(path, json, 0, out);
+}
+
+int wc_script_replay_limit(const char *path, bool json, uint64_t limit, FILE *out)
+{
 	struct wc_script_sink c;
 	int ret;
 
 	wc_script_sink_init(&c, out, json);
+	c.limit = limit;
 	ret = wc_replay(path, &c.sink);
+	if (ret == STOP_LIMIT) {
+		wc_err("%s: stopped after %" PRIu64 " events (--limit)", path, limit);
+		ret = 0;
+	}
 	if (!ret || ret == 1) {
 		fflush(out);
 		if (ferror(out))

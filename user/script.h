@@ -43,6 +43,8 @@ struct wc_script_sink {
 	FILE *out;
 	bool json;
 	bool out_failed;	/* writing OUT failed: the source was stopped */
+	uint64_t limit;		/* events printed at most (0: all) */
+	uint64_t events;	/* ... printed so far */
 };
 
 void wc_script_sink_init(struct wc_script_sink *c, FILE *out, bool json);
@@ -54,5 +56,9 @@ void wc_script_sink_free(struct wc_script_sink *c);
  * caller judges OUT with wc_output_status).
  */
 int wc_script_replay(const char *path, bool json, FILE *out);
+/* The same, printing at most LIMIT events (0: all): then reading stops and
+ * one line on stderr says so ("walkcov: FILE: stopped after N events
+ * (--limit)"); returns 0. */
+int wc_script_replay_limit(const char *path, bool json, uint64_t limit, FILE *out);
 
 #endif /* WALKCOV_SCRIPT_H */

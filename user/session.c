@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "ksyms.h"
+#include "numparse.h"
 #include "recfile.h"
 #include "session.h"
 #include "kaddr.h"
@@ -75,18 +76,23 @@ static const struct argp_option session_options[] = {
 
 static int parse_size(const char *s, size_t *out)
 {
-	char *end;
-	unsigned long long v;
+	char num[24];
+	size_t n = strlen(s);
+	unsigned shift = 0;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	if (n && strchr("Kk", s[n - 1]))
+		shift = 10, n--;
+	else if (n && strchr("Mm", s[n - 1]))
+		shift = 20, n--;
+	if (n >= sizeof(num))
 		return -1;
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	if (*end || v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (wc_parse_u64(num, 1, (1ULL << 30) >> shift, &v))
+		return -1;
+	v <<= shift;
+	if (v < 4096 || (v & (v - 1)))
 		return -1;
 	*out = v;
 	return 0;
@@ -94,16 +100,14 @@ static int parse_size(const char *s, size_t *out)
 
 int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_state *state)
 {
-	char *end, err[256];
-	long pid;
+	char err[256];
+	uint64_t pid = 0;
 
 	switch (key) {
 	case 'p':
-		errno = 0;
-		pid = strtol(arg, &end, 10);
-		if (errno || *end || pid <= 0 || pid > 0x3fffffff)
+		if (wc_parse_u64(arg, 1, 0x3fffffff, &pid))
 			argp_error(state, "invalid PID '%s'", arg);
-		o->pid = pid;
+		o->pid = (int)pid;
 		break;
 	case 'a':
 		break;

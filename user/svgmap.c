@@ -316,13 +316,28 @@ static int push(struct items *it, const struct state *st, uint64_t start, uint64
 	return 0;
 }
 
+/* Cells an item takes: one run box, or one per pmd. */
+static uint64_t cells_of(const struct item *t)
+{
+	return t->count >= RUN_MIN ? 1 : t->count;
+}
+
 /* Every pmd of the walk, identical neighbours merged; a stretch with no
- * boundary inside is computed once. */
-static int build_items(const struct ctx *c, struct items *it)
+ * boundary inside is computed once. At WC_SVG_MAX_CELLS cells (a run is
+ * one) it stops: the pmds left are returned, the first of them in *from. */
+static int build_items(const struct ctx *c, struct items *it, uint64_t *cut, uint64_t *from)
 {
 	uint64_t p = c->lo & ~(PMD - 1), end = (c->hi + PMD - 1) & ~(PMD - 1);
+	uint64_t cells = 0, done = 0;	/* cells of all items, of all but the last */
+	size_t n_before = 0;
 
+	*cut = 0;
 	while (p < end) {
+		if (cells >= WC_SVG_MAX_CELLS) {
+			*from = p;
+			*cut = (end - p) / PMD;
+			return 0;
+		}
 		size_t i = lower(c->bp, c->nbp, p + 1);	/* next boundary after p */
 		uint64_t nb = i < c->nbp ? c->bp[i] : end, n = 1;
 		struct state st = state_of(c, p, p + PMD);
@@ -334,6 +349,10 @@ static int build_items(const struct ctx *c, struct items *it)
 		if (push(it, &st, p, n))
 			return -1;
 		p += n * PMD;
+		if (it->n > n_before && n_before)	/* the item before is final */
+			done += cells_of(&it->v[n_before - 1]);
+		n_before = it->n;
+		cells = done + cells_of(&it->v[it->n - 1]);
 	}
 	return 0;
 }
@@ -608,17 +627,17 @@ static int grid(FILE *f, const struct geo *g, const struct items *it, int y)
 	return y;
 }
 
-void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *hl)
+uint64_t wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *hl)
 {
 	struct ctx c;
 	struct items it = { 0 };
 	struct geo g;
-	uint64_t strips[MAX_STRIPS], down_total = 0;
+	uint64_t strips[MAX_STRIPS], down_total = 0, cut = 0, cut_from = 0;
 	size_t nstrips = 0;
 	int y, height, grid_y;
 	char buf[1400];
 
-	if (ctx_init(&c, m, hl) || build_items(&c, &it)) {
+	if (ctx_init(&c, m, hl) || build_items(&c, &it, &cut, &cut_from)) {
 		/* no memory for the layout: a document that says so */
 		fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" height=\"40\">"
 		      "<text x=\"10\" y=\"24\">walkcov map: out of memory</text></svg>\n", f);
@@ -673,11 +692,17 @@ void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *
 	text(f, 10, y, 11, "normal", buf);
 	y += 16;
 	buf[0] = 0;
-	if (m->truncated || m->other_mm || m->splits_dropped)
-		snprintf(buf, sizeof(buf), "note:%s%s%s",
+	if (m->truncated || m->other_mm || m->splits_dropped || cut) {
+		char cb[160] = "";
+
+		if (cut)
+			snprintf(cb, sizeof(cb), " %" PRIu64 " pmds from 0x%" PRIx64 " not drawn "
+				 "(a map has at most %d cells);", cut, cut_from, WC_SVG_MAX_CELLS);
+		snprintf(buf, sizeof(buf), "note:%s%s%s%s",
 			 m->truncated ? " too fragmented, later ranges not drawn;" : "",
 			 m->other_mm ? " visits of other address spaces not drawn;" : "",
-			 m->splits_dropped ? " some splits not drawn;" : "");
+			 m->splits_dropped ? " some splits not drawn;" : "", cb);
+	}
 	text(f, 10, y, 11, "normal", buf);
 	legend(f, LEGEND_Y);
 
@@ -701,4 +726,5 @@ out:
 	free(c.bp);
 	free(c.vb);
 	free(c.sp);
+	return cut;
 }

@@ -11,8 +11,15 @@
 #include <stdio.h>
 #include "walkmap.h"
 
+/* Cells (pmds, or runs of identical ones) one map draws at most: a walk
+ * too fragmented for runs to summarise (every other pmd handled) would
+ * otherwise make 270 bytes of SVG per pmd, 54 MB for 200000 of them. The
+ * cells after the cap are not drawn, and the map says so. */
+#define WC_SVG_MAX_CELLS 8192
+
 /* Write the SVG document of M on F, HIGHLIGHT (or NULL) outlined. Write
- * errors are left in F's error flag. */
-void wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *highlight);
+ * errors are left in F's error flag. Returns the pmds not drawn (past
+ * WC_SVG_MAX_CELLS), 0 when the whole walk is drawn. */
+uint64_t wc_svgmap_render(FILE *f, const struct wc_map *m, const struct wc_anomaly *highlight);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <uthash.h>
 #include "errors.h"
 #include "fmt.h"
+#include "kaddr.h"
+#include "outfile.h"
 #include "recfile.h"
 #include "svgmap.h"
 #include "walkmap.h"
@@ -326,51 +329,44 @@ void wc_mapset_finish(struct wc_mapset *s, struct wc_analysis *an, const char *p
 
 /* ---- writing ---- */
 
-int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path)
+static int map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path,
+		     uint64_t *cut)
 {
-	bool to_stdout = !strcmp(path, "-");
-	FILE *f = stdout;
-	int err, fd;
+	struct wc_outfile o;
 
-	if (!to_stdout) {
-		/* never through a symbolic link (a planted one in /tmp) */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			err = errno;
-			wc_err("%s: %s", path, err == ELOOP ? "a symbolic link, not followed" :
-			       strerror(err));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-	}
-	wc_svgmap_render(f, m, highlight);
-	if (to_stdout)
-		return 0;	/* judged at exit (wc_output_status) */
-	err = ferror(f) ? (errno ? errno : EIO) : 0;
-	if (fclose(f) && !err)
-		err = errno ? errno : EIO;
-	if (err) {
-		wc_err("%s: %s", path, strerror(err));
+	if (wc_outfile_open(&o, path, WC_OUT_KEEP_OLD | (wc_kaddr_raw() ? WC_OUT_PRIVATE : 0)))
 		return -1;
-	}
-	return 0;
+	*cut = wc_svgmap_render(o.f, m, highlight);
+	return wc_outfile_commit(&o);
 }
 
-int wc_walkmap_svg_dir(const char *path, const char *dir)
+int wc_walkmap_svg_dir(const char *path, const char *dir, size_t max_maps)
 {
 	struct stat st;
+	/* the longest path written: DIR/anomaly-N.svg's temporary file */
+	int longest = snprintf(NULL, 0, "%s/anomaly-%zu.svg.XXXXXX", dir, max_maps);
 
 	if (!strcmp(path, "-")) {
 		wc_err("--svg reads the file twice: give a file, not '-'");
 		return -1;
 	}
-	if (mkdir(dir, 0777) && errno != EEXIST) {
+	if (longest >= PATH_MAX) {
+		wc_err("--svg: DIR is too long for its maps' paths (%d bytes with "
+		       "/anomaly-%zu.svg, at most %d)", longest, max_maps, PATH_MAX - 1);
+		return -1;
+	}
+	/* as private as the maps it will hold; never through a symbolic link */
+	if (mkdir(dir, wc_kaddr_raw() ? 0700 : 0755) && errno != EEXIST) {
 		wc_err("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (stat(dir, &st)) {
+	if (lstat(dir, &st)) {
 		wc_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		wc_err("%s: is a symbolic link; walkcov does not write through one "
+		       "(give the target's path)", dir);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -385,19 +381,20 @@ int wc_walkmap_svg_dir(const char *path, const char *dir)
 }
 
 int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const char *dir,
-			  uint32_t livelock_retries)
+			  uint32_t livelock_retries, size_t max_maps)
 {
 	const struct wc_anomaly *all;
-	size_t n, nmaps;
-	uint64_t *ids = NULL;
+	size_t n, nmaps, ncut = 0;
+	uint64_t *ids = NULL, cut;
 	struct wc_mapset *set = NULL;
 	struct wc_analysis an;
 	int ret = -1;
 
 	all = wc_report_anomalies(first->report, &n);
-	nmaps = n < WC_MAP_MAX_MAPS ? n : WC_MAP_MAX_MAPS;
+	nmaps = n < max_maps ? n : max_maps;
 	if (n > nmaps)
-		wc_err("--svg: maps of the first %zu anomalies only", nmaps);
+		wc_err("--svg: maps of the first %zu of %zu anomalies only (--svg-maps N draws more)",
+		       nmaps, n);
 	if (!nmaps)
 		return 0;
 	if (!(ids = calloc(nmaps, sizeof(*ids))))
@@ -408,19 +405,29 @@ int wc_walkmap_report_svg(struct wc_analysis *first, const char *path, const cha
 		goto oom;
 	if (wc_analysis_init(&an, livelock_retries))
 		goto oom;
+	an.quiet_truncation = true;	/* the report's own pass said it */
 	if (wc_mapset_replay(set, &an, path) >= 0) {
 		ret = 0;
 		for (size_t i = 0; i < nmaps && !ret; i++) {
-			char out[4096];
+			char *out;
 
-			snprintf(out, sizeof(out), "%s/anomaly-%zu.svg", dir, i + 1);
-			ret = wc_map_write(wc_mapset_get(set, ids[i]), &all[i], out);
+			/* never cut: a path too long for the system fails in one line */
+			if (asprintf(&out, "%s/anomaly-%zu.svg", dir, i + 1) < 0)
+				goto oom_an;
+			ret = map_write(wc_mapset_get(set, ids[i]), &all[i], out, &cut);
+			ncut += cut > 0;
+			free(out);
 		}
+		if (!ret && ncut)
+			wc_err("--svg: %zu of the %zu maps are cut at %d cells (their notes say "
+			       "where)", ncut, nmaps, WC_SVG_MAX_CELLS);
 	}
 	wc_analysis_free(&an);
 	wc_mapset_free(set);
 	free(ids);
 	return ret;
+oom_an:
+	wc_analysis_free(&an);
 oom:
 	wc_err("out of memory");
 	wc_mapset_free(set);

@@ -20,10 +20,11 @@
 #include "analysis.h"
 #include "coverage.h"
 
-#define WC_MAP_MAX_IVS	(1u << 20)	/* intervals of all layers of one map */
-#define WC_MAPSET_MAX_IVS (4u << 20)	/* ... of all maps together (report --svg): 64 MiB */
+#define WC_MAP_MAX_IVS	(1u << 16)	/* intervals of all layers of one map: 1 MiB */
+#define WC_MAPSET_MAX_IVS (1u << 18)	/* ... of all maps together (report --svg): 4 MiB */
 #define WC_MAP_MAX_SPLITS 4096		/* split markers of one map */
-#define WC_MAP_MAX_MAPS	1000		/* report --svg: maps written at most */
+#define WC_MAP_MAX_MAPS	1000		/* report --svg-maps N: at most */
+#define WC_MAP_DEFAULT_MAPS 20		/* report --svg: maps written by default */
 
 enum wc_map_layer {
 	WC_ML_ENTRY,	/* handled by an entry callback (pgd..pte, hugetlb) */
@@ -100,18 +101,18 @@ void wc_mapset_observe(const struct wc_observation *o, void *set);
 void wc_mapset_closed(const struct wc_walk *w, void *set);
 void wc_mapset_finish(struct wc_mapset *s, struct wc_analysis *an, const char *path);
 
-/* Write the map as SVG into PATH ("-": stdout), HIGHLIGHT (or NULL) outlined.
- * 0, or -1 with one line printed. */
-int wc_map_write(const struct wc_map *m, const struct wc_anomaly *highlight, const char *path);
-
 /* walkcov report --svg DIR: one map per anomaly of the report AN (already
  * filled from PATH with LIVELOCK_RETRIES), DIR/anomaly-N.svg, N as the
- * report numbers them (wc_walkmap_svg_dir checked DIR first).
+ * report numbers them, for the first MAX_MAPS (one line says how many were
+ * left out, one how many maps were cut at WC_SVG_MAX_CELLS); each written
+ * whole (outfile.h). wc_walkmap_svg_dir checked DIR first.
  * 0, or -1 with one line printed. */
-/* Before reading PATH: DIR exists (made if absent) and can be written, and
- * PATH is not stdin (read twice). 0, or -1 with one line printed. */
-int wc_walkmap_svg_dir(const char *path, const char *dir);
+/* Before reading PATH: DIR exists (made if absent), is no symbolic link and
+ * can be written, the paths of MAX_MAPS maps in it are not too long for the
+ * system (never cut), and PATH is not stdin (read twice). 0, or -1 with one
+ * line printed. */
+int wc_walkmap_svg_dir(const char *path, const char *dir, size_t max_maps);
 int wc_walkmap_report_svg(struct wc_analysis *an, const char *path, const char *dir,
-			  uint32_t livelock_retries);
+			  uint32_t livelock_retries, size_t max_maps);
 
 #endif

@@ -86,9 +86,9 @@ fi
 $MK "$tmp/hdr.wc" bighdr 2000000
 expect_fail "a 2 MB header is refused" "^walkcov: $tmp/hdr.wc: corrupt header: length [0-9]+ at offset 12$" \
 	$W report -i "$tmp/hdr.wc"
-$MK "$tmp/hdr1.wc" bighdr 1000000
+$MK "$tmp/hdr1.wc" bighdr 250000
 (ulimit -v 524288; $W report --json -i "$tmp/hdr1.wc" >"$tmp/h.json" 2>"$tmp/err")
-is "a 1 MB header reads under 512 MB" 0 $?
+is "a 250 KB header (the cap is 256 KiB) reads under 512 MB" 0 $?
 $MK "$tmp/sym.wc" symbols 5000
 (ulimit -v 524288; $W report --json -i "$tmp/sym.wc" >"$tmp/sym.json" 2>"$tmp/err")
 is "5000 symbols of 4 KB read under 512 MB (truncated: exit 0)" 0 $?

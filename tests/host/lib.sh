@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 # shellcheck disable=SC2034 # used by the tests that source this file
-W=build/walkcov
+W=${WALKCOV_BIN:-build/walkcov}	# WALKCOV_BIN: run the tests on another build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -21,7 +21,7 @@ expect_fail "map: a file without anomaly (the default is the first anomaly)" \
 	"^walkcov: .*clean.data: no anomaly to draw" $W map -i "$tmp/clean.data" -o "$tmp/x.svg"
 expect_fail "map: an anomaly the file does not have" "no anomaly 4 \(the report lists 3\)$" \
 	$W map -i "$tmp/double.data" --anomaly 4 -o "$tmp/x.svg"
-expect_fail "map: an unwritable output (a directory)" "^walkcov: $tmp: Is a directory$" \
+expect_fail "map: an unwritable output (a directory)" "^walkcov: $tmp: is a directory \(give a file name\)$" \
 	$W map -i "$tmp/double.data" -o "$tmp"
 expect_fail "map: an unwritable output (no such directory)" "No such file or directory$" \
 	$W map -i "$tmp/double.data" -o "$tmp/no/such/x.svg"
@@ -32,10 +32,11 @@ printf 'not a record file\n' >"$tmp/garbage"
 expect_fail "map: a garbage file" "not a walkcov file" $W map -i "$tmp/garbage" --walk 1
 ln -s "$tmp/target" "$tmp/link.svg"
 expect_fail "map: an output that is a symbolic link is not followed" \
-	"^walkcov: $tmp/link.svg: a symbolic link, not followed$" \
+	"^walkcov: $tmp/link.svg: is a symbolic link; walkcov does not write through one \(give the target's path\)$" \
 	$W map -i "$tmp/double.data" -o "$tmp/link.svg"
 if [ -e "$tmp/target" ]; then echo "not ok - the link's target was not written"; else echo "ok - the link's target was not written"; fi
-expect_fail "map: a full disk" "^walkcov: /dev/full: No space left on device$" \
+expect_fail "map: a device is no map file" \
+	"^walkcov: /dev/full: not a regular file \(a FIFO or device\); walkcov writes only regular files here$" \
 	$W map -i "$tmp/double.data" -o /dev/full
 $W map -i "$tmp/double.data" -o - >/dev/full 2>"$tmp/err"
 rc=$?
