@@ -27,7 +27,7 @@ static int hash_oom;	/* uthash could not allocate: the element was not added */
  * clean walk holds one; a crafted stream could otherwise make every open
  * walk hold MAX_IVS per space. Past it a walk is judged for what it holds
  * and reported incomplete (WC_W_OVERFLOW), like a full list. */
-#define MAX_TOTAL_IVS	(4u << 20)
+#define MAX_TOTAL_IVS	(2u << 20)
 #define MAX_PEND	32		/* anomalies pending per walk */
 #define MAX_GAPS	32		/* gaps held per walk until it closes */
 #define SEQ_WIN		64		/* seq numbers that may arrive out of order */

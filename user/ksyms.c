@@ -4,12 +4,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ksyms.h"
+#include "fmt.h"
 
 struct ksyms {
 	struct ksym *syms;	/* sorted by address */
 	size_t n, cap;
 	struct ksym **by_name;	/* sorted by name */
 };
+
+/* A symbol name as kept: escaped (wc_escape) if it has bytes a terminal
+ * would act on, so no printed name can forge output. Kernel names are C
+ * identifiers in practice; lookups by such names are unchanged. */
+static char *escaped_name(const char *name)
+{
+	size_t len = strlen(name), n;
+	char *s;
+
+	if (!wc_needs_escape(name, len))
+		return strdup(name);
+	n = wc_escape(NULL, 0, name, len);
+	s = malloc(n + 1);
+	if (s)
+		wc_escape(s, n + 1, name, len);
+	return s;
+}
 
 static int cmp_addr(const void *a, const void *b)
 {
@@ -68,7 +86,7 @@ struct ksyms *ksyms_parse(FILE *f)
 			ks->cap = cap;
 		}
 		s = &ks->syms[ks->n];
-		s->name = strdup(name);
+		s->name = escaped_name(name);
 		if (!s->name)
 			goto nomem;
 		s->addr = addr;

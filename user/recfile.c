@@ -32,6 +32,19 @@ static struct json_object *argv_json(int argc, char **argv)
 	return a;
 }
 
+/* A string the host gives (uname, hostname) as a JSON string, escaped like
+ * everything read from a file: a live report prints it too. */
+static json_object *host_string(const char *s)
+{
+	size_t len = strlen(s), n = wc_escape(NULL, 0, s, len);
+	char buf[512];
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	wc_escape(buf, n + 1, s, len);
+	return json_object_new_string(buf);
+}
+
 static void set_fixed_fields(struct json_object *hdr)
 {
 	json_object_object_add(hdr, "format", json_object_new_string("walkcov"));
@@ -53,12 +66,12 @@ struct json_object *wc_hdr_new(int argc, char **argv, const char *mechanism)
 
 	set_fixed_fields(hdr);
 	if (uname(&u) == 0) {
-		json_object_object_add(hdr, "kernel", json_object_new_string(u.release));
-		json_object_object_add(hdr, "kernel_version", json_object_new_string(u.version));
-		json_object_object_add(hdr, "machine", json_object_new_string(u.machine));
+		json_object_object_add(hdr, "kernel", host_string(u.release));
+		json_object_object_add(hdr, "kernel_version", host_string(u.version));
+		json_object_object_add(hdr, "machine", host_string(u.machine));
 	}
 	if (gethostname(host, sizeof(host) - 1) == 0)
-		json_object_object_add(hdr, "hostname", json_object_new_string(host));
+		json_object_object_add(hdr, "hostname", host_string(host));
 	json_object_object_add(hdr, "cmdline", argv_json(argc, argv));
 	json_object_object_add(hdr, "command", NULL);
 
