@@ -38,6 +38,7 @@
 #define J_ENTRY_MISSING	0x40
 #define J_UNSURE	0x200
 #define J_STOPPED	0x400
+#define J_RACED		0x800
 #define J_REASONS	0x2fb
 
 /* enum wc_anomaly_type, enum wc_split_attr (user/coverage.h) */
@@ -719,6 +720,7 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 	j->w.v.events = j->w.seen;
 	j->w.v.walks_stopped = !!(j->w.flags & J_STOPPED);
 	j->w.v.walks_unsure = !!(j->w.flags & J_UNSURE);
+	j->w.v.walks_raced = (j->w.flags & (J_UNSURE | J_RACED)) == (J_UNSURE | J_RACED);
 	if (j->w.flags & J_REASONS) {
 		j->w.v.walks_incomplete = 1;
 	} else {
@@ -771,6 +773,7 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 		sum_add(&sv->gaps, j->w.v.gaps);
 		sum_add(&sv->walks_stopped, j->w.v.walks_stopped);
 		sum_add(&sv->walks_unsure, j->w.v.walks_unsure);
+		sum_add(&sv->walks_raced, j->w.v.walks_raced);
 	} else if (st) {
 		count(&st->sum_full);
 	}
@@ -1033,6 +1036,8 @@ __noinline int judge_quiet(struct judge *j)
 	if (ev->end <= ev->start)
 		return 0;
 	activity(j);
+	if (ev->cls != WC_CLS_NONE && ev->ret > 0 && (__u64)ev->ret >= j->w.begin_ts)
+		j->w.flags |= J_RACED;	/* engine's on_quiet */
 	if (ev->cls == WC_CLS_NONE &&
 	    (j->w.fdepth ? j->w.fhave && !(j->w.fmask & WC_OPS_HOLE) :
 			   j->w.whave && !(j->w.wmask & WC_OPS_HOLE)))

@@ -24,11 +24,39 @@
 const volatile __u64 page_offset_base_addr = 0;	/* &page_offset_base, from kallsyms */
 const volatile __u64 pgdir_shift_addr = 0;	/* &pgdir_shift (5-level capable builds) */
 
+/* When each pmd slot was last filled (pmd_install, THP faults): a reading
+ * that finds a present pmd the walker did not visit can then say whether a
+ * fault filled it while the walk ran. Keyed by the slot's address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} populated SEC(".maps");
+
+#define QUIET_FILLING	(~0ULL)	/* a filler has entered and not returned yet */
+
+/* A none pmd is being filled (FILLING) or was filled: PTR is the pmd slot,
+ * or with VMF a struct vm_fault whose ->pmd it is. A global function: no
+ * room taken in the calling program's stack. */
+__noinline int note_populate(__u64 ptr, __u32 vmf, __u32 filling)
+{
+	struct vm_fault *f = (struct vm_fault *)ptr;
+	__u64 now = filling ? QUIET_FILLING : bpf_ktime_get_ns();
+
+	if (vmf && f)
+		ptr = (__u64)BPF_CORE_READ(f, pmd);
+	if (ptr)
+		bpf_map_update_elem(&populated, &ptr, &now, BPF_ANY);
+	return 0;
+}
+
 struct quiet {
 	__u64 pgd, pob;		/* the mm's top table, page_offset_base */
 	__u64 a, end;		/* still to read: [a, end) */
 	__u64 ptes, ptes_end;	/* a pte table being read, up to ptes_end */
 	__u64 found;		/* the first present entry's address */
+	__u64 found_pmd;	/* ... and its pmd slot, when found at the pmd level */
 	__u32 shift, l5, level;
 	__u8 cls;		/* WC_CLS_UNKNOWN until decided */
 	__u64 run[QUIET_RUN];	/* entries read at once (here, not on a stack) */
@@ -153,8 +181,10 @@ static long quiet_step(__u32 i, void *ctx)
 		return 1;
 	if (pt_none(v))
 		return quiet_skip(q, base, 21);
-	if (q->level == 3 || entry_class(v) != WC_CLS_TABLE)
+	if (q->level == 3 || entry_class(v) != WC_CLS_TABLE) {
+		q->found_pmd = base + ((q->a >> 21) & (WC_PT_ENTRIES - 1)) * 8;
 		return quiet_found(q, entry_class(v));
+	}
 	q->ptes = pt_table(q, v);
 	q->ptes_end = (q->a & ~(WC_PMD_SIZE - 1)) + WC_PMD_SIZE;
 	if (q->ptes_end > q->end)

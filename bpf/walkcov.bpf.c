@@ -796,6 +796,12 @@ static __noinline void quiet_emit(struct task_walk *tw, struct call *c, __u64 s,
 	ev->cls = cls;
 	ev->value = q ? q->found : 0;
 	ev->depth = level;
+	if (q && q->found_pmd && cls != WC_CLS_NONE) {
+		__u64 *filled = bpf_map_lookup_elem(&populated, &q->found_pmd);
+
+		/* a fill under way when read: it raced this walk */
+		ev->ret = !filled ? 0 : *filled == QUIET_FILLING ? ev->ts_ns : *filled;
+	}
 	if (c->kprobe)
 		ev->flags |= WC_F_KPROBE;
 	if (!j) {
@@ -976,6 +982,37 @@ static __always_inline int on_chunk_begin(struct call *c, const volatile struct 
 	return 0;
 }
 
+/* kprobes: a pmd filler's arguments for its kretprobe (out of line: the
+ * entry programs' stack is at its limit). */
+static __noinline int populate_stash(struct call *c)
+{
+	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .slot = c->slot };
+	struct stash_val val = {};
+
+	__builtin_memcpy(val.args, c->args, sizeof(val.args));
+	val.have_args = 1;
+	bpf_map_update_elem(&stash, &key, &val, BPF_ANY);
+	return 0;
+}
+
+/* A pmd filler returns: the pmd is filled now. Between its entry (marked
+ * QUIET_FILLING) and here it may be set at any time: a THP fault zeroes
+ * its page first, for milliseconds under emulation. */
+static __always_inline int populate_exit(struct call *c, const volatile struct wc_slot *s)
+{
+	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .slot = c->slot };
+	struct stash_val *val;
+
+	if (c->kprobe) {
+		val = bpf_map_lookup_elem(&stash, &key);
+		if (!val)
+			return 0;
+		__builtin_memcpy(c->args, val->args, sizeof(c->args));
+		bpf_map_delete_elem(&stash, &key);
+	}
+	return note_populate(arg(c, s->arg_entry), s->flags & WC_SLOT_VMF, 0);
+}
+
 static __always_inline int on_entry(struct call *c)
 {
 	const volatile struct wc_slot *s;
@@ -992,6 +1029,10 @@ static __always_inline int on_entry(struct call *c)
 	s = &slots[c->slot];
 	if (s->role == WC_R_SPLIT)
 		return on_split(c, s);
+	if (s->role == WC_R_POPULATE) {	/* never filtered: any task fills pmds */
+		note_populate(arg(c, s->arg_entry), s->flags & WC_SLOT_VMF, 1);
+		return c->kprobe ? populate_stash(c) : 0;
+	}
 	if (filtered_out())
 		return 0;
 
@@ -1124,6 +1165,8 @@ static __always_inline int on_exit(struct call *c)
 			bpf_map_delete_elem(&stash, &key);
 		return 0;
 	}
+	if (s->role == WC_R_POPULATE)
+		return populate_exit(c, s);
 	if (filtered_out())
 		return 0;
 

@@ -96,7 +96,9 @@ enum wc_class {
  * callback visited, from the top level down to depth (1 p4d, 2 pud, 3 pmd,
  * 4 pte): cls WC_CLS_NONE, every address of [start, end) has a none entry
  * on the way; otherwise the first present entry, at address value, of that
- * class (WC_CLS_UNKNOWN: not read: too long, or no page tables to read). */
+ * class (WC_CLS_UNKNOWN: not read: too long, or no page tables to read).
+ * ret: when that pmd was last filled (pmd_install, a THP fault: the
+ * tracer's log, bpf_ktime_get_ns), 0 if not seen. */
 
 /*
  * Walk identity comes from the kernel side: the tracer gives each walk of a
@@ -146,6 +148,7 @@ enum wc_role {
 	WC_R_CALLBACK = 4,	/* an mm_walk_ops callback; kind says which */
 	WC_R_LEVEL = 5,		/* walk_pmd_range, walk_pte_range_inner */
 	WC_R_SPLIT = 6,		/* __split_huge_pmd and friends */
+	WC_R_POPULATE = 7,	/* pmd_install, THP faults: a none pmd is filled (noted at exit) */
 };
 
 #define WC_ARG_NONE 0xff
@@ -169,6 +172,7 @@ struct wc_slot {
 /* wc_slot.flags */
 #define WC_SLOT_UNORDERED 0x01	/* walk entry point that may visit addresses in any
 				 * order (walk_page_mapping: wc_entry_ordered()) */
+#define WC_SLOT_VMF	0x02	/* arg_entry is a struct vm_fault *: the pmd is its ->pmd */
 
 /* The tracer's mode (rodata "mode", bits): what it does with each event. */
 #define WC_MODE_F_EVENTS 0x01	/* every event through the ring buffer (full mode) */
@@ -237,6 +241,7 @@ struct wc_sum_val {
 	__u64 walks_stopped;	/* walks a non-zero return ended early (the rest is not coverage) */
 	__u64 walks_unsure;	/* walks with a range no callback handled that could not be told
 				 * from one the walker is silent on by design (incomplete) */
+	__u64 walks_raced;	/* ... of them: a fault filled that range while the walk ran */
 };
 
 /* Per-CPU counters the tracer keeps (array map "stats", one entry per CPU). */

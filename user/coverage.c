@@ -455,6 +455,8 @@ static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 	 * most likely what was lost, not a silence to tell apart */
 	if (w->w.flags & WC_W_REASONS & ~WC_W_UNSURE)
 		w->w.flags &= ~WC_W_UNSURE;
+	if (!(w->w.flags & WC_W_UNSURE))
+		w->w.flags &= ~WC_W_RACED;	/* nothing left to explain */
 	if (w->w.flags & WC_W_REASONS)
 		w->w.flags |= WC_W_INCOMPLETE;
 	if (!w->w.end_ts)
@@ -810,6 +812,10 @@ static void on_quiet(struct wc_engine *e, const struct wc_event *ev)
 		return;
 	mask = w->f.depth ? w->f.mask : w->wmask;
 	have = w->f.depth ? w->f.have_mask : w->whave_mask;
+	/* present: skipped, or filled after the walker passed; the tracer
+	 * saw a fault fill it while this walk ran: a race (attribution only) */
+	if (ev->cls != WC_CLS_NONE && ev->ret > 0 && (uint64_t)ev->ret >= w->w.begin_ts)
+		w->w.flags |= WC_W_RACED;
 	/* with pte_hole the walker reports none entries: silence is a gap */
 	if (ev->cls != WC_CLS_NONE || !have || (mask & WC_OPS_HOLE))
 		return;

@@ -48,6 +48,8 @@ enum wc_split_attr {
 				 * the walker is silent on by design (docs/coverage.md 5a) */
 #define WC_W_STOPPED	0x400	/* not a reason: a non-zero return ended the walk early;
 				 * what follows the stop is neither coverage nor a gap */
+#define WC_W_RACED	0x800	/* not a reason: with WC_W_UNSURE, a fault filled the
+				 * range while the walk ran (the tracer saw it) */
 #define WC_W_REASONS	0x2fb	/* the reason bits */
 
 struct wc_anomaly {

@@ -16,7 +16,7 @@ static const char *const fields[] = {
 	"walks", "complete", "incomplete", "proven", "bytes", "pmd_huge", "pmd_down",
 	"pud_visits", "pte_visits", "holes", "hugetlb", "skipped_vmas", "retries",
 	"doubles", "out_of_order", "livelocks", "splits_own", "splits_other", "events",
-	"gaps", "walks_stopped", "walks_unsure",
+	"gaps", "walks_stopped", "walks_unsure", "walks_raced",
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 #define F_SPLITS_OTHER 17
@@ -105,6 +105,7 @@ static void on_walk(const struct wc_walk *w, void *ctx)
 		w->hugetlb, w->skipped_vmas, w->retries, w->doubles, w->out_of_order,
 		w->livelocks, w->splits_own, w->splits_other, w->events,
 		w->gaps, !!(w->flags & WC_W_STOPPED), !!(w->flags & WC_W_UNSURE),
+		!!(w->flags & WC_W_RACED),
 	};
 
 	if (d->flushing) {	/* open in the kernel too: compared as a count */

@@ -26,6 +26,12 @@ static const char *const chunk_entries[] = { "__walk_page_range", "walk_pgd_rang
  * split_huge_pmd_locked -> __split_huge_pmd_locked) and gcc inlines them
  * into some callers but not others, so every real one is traced; the tracer
  * reports only the outermost call of a task. */
+/* What fills a none pmd: a pte table (faults, GUP, userfaultfd fills), an
+ * anonymous or file THP. A walker reading such a pmd soon after may have
+ * passed it while it was still none (bpf/quiet.bpf.h: attribution). */
+static const char *const populate_entries[] = {
+	"pmd_install", "do_huge_pmd_anonymous_page", "do_set_pmd",
+};
 static const char *const split_entries[] = {
 	"__split_huge_pmd_locked", "split_huge_pmd_locked", "__split_huge_pmd",
 };
@@ -45,7 +51,7 @@ struct cb_proto {
 const char *wc_role_name(unsigned int role)
 {
 	static const char *const names[] = { "unused", "walk", "chunk", "test",
-					     "callback", "level", "split" };
+					     "callback", "level", "split", "populate" };
 
 	return role < ARRAY_LEN(names) ? names[role] : "unknown";
 }
@@ -288,6 +294,10 @@ static void locate_args(const struct btf *btf, const struct btf_type *proto, str
 			s->arg_walk = i;
 		else if (in_list(ty, entries, ARRAY_LEN(entries)))
 			s->arg_entry = i;
+		else if (!strcmp(ty, "struct vm_fault*") && s->role == WC_R_POPULATE) {
+			s->arg_entry = i;
+			s->flags |= WC_SLOT_VMF;
+		}
 		else if (!strcmp(ty, "long unsigned int")) {
 			/* walk entry points name them start/end; chunks,
 			 * levels and splits take the range first */
@@ -458,6 +468,9 @@ int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_LEN(split_entries); i++)
 		if (!add_named(plan, vmlinux, ks, split_entries[i], WC_R_SPLIT, WC_K_NONE))
+			return -ENOMEM;
+	for (i = 0; i < ARRAY_LEN(populate_entries); i++)
+		if (!add_named(plan, vmlinux, ks, populate_entries[i], WC_R_POPULATE, WC_K_NONE))
 			return -ENOMEM;
 	if (add_level(plan, vmlinux, ks, "walk_pmd_range", WC_K_PMD_RANGE) ||
 	    add_level(plan, vmlinux, ks, "walk_pte_range_inner", WC_K_PTE_RANGE))

@@ -31,6 +31,7 @@ struct row {
 	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks, gaps;
 	uint64_t incomplete;	/* walks not all of whose events were seen (WC_W_INCOMPLETE) */
 	uint64_t unsure;	/* ... of them with a range that may be a gap (WC_W_UNSURE) */
+	uint64_t raced;		/* ... of those, a fault filled it while the walk ran */
 	uint64_t stopped;	/* walks a non-zero return ended early (WC_W_STOPPED) */
 };
 
@@ -140,6 +141,7 @@ static void row_add(struct row *x, const struct wc_walk *w)
 	x->gaps += w->gaps;
 	x->incomplete += !!(w->flags & WC_W_INCOMPLETE);
 	x->unsure += !!(w->flags & WC_W_UNSURE);
+	x->raced += !!(w->flags & WC_W_RACED);
 	x->stopped += !!(w->flags & WC_W_STOPPED);
 }
 
@@ -342,6 +344,7 @@ static void row_add_sum(struct row *x, const struct wc_sum_val *v)
 	x->gaps += v->gaps;
 	x->incomplete += v->walks_incomplete;
 	x->unsure += v->walks_unsure;
+	x->raced += v->walks_raced;
 	x->stopped += v->walks_stopped;
 }
 
@@ -552,7 +555,8 @@ static size_t unproven_why(const struct wc_report *r, char *buf, size_t size)
 	if (n < size && r->total.unsure)
 		n += (size_t)snprintf(buf + n, size - n, " (%" PRIu64 " of them had a range no"
 				      " callback handled that could not be told from one the walker"
-				      " is silent on by design)", r->total.unsure);
+				      " is silent on by design; %" PRIu64 " raced a fault that filled it)",
+				      r->total.unsure, r->total.raced);
 	if (n < size && m->walks_open) {
 		n += (size_t)snprintf(buf + n, size - n, "%s%" PRIu64 " %s still open at the end",
 				      sep, m->walks_open, plural(m->walks_open, "walk", "walks"));
@@ -781,8 +785,9 @@ int wc_report_print(struct wc_report *r, FILE *out)
 		fprintf(out, "# stopped early: %" PRIu64 " %s (a non-zero return ended the walk:"
 			" the rest is neither coverage nor a gap); could not tell: %" PRIu64 " %s (a"
 			" range no callback handled could not be told from one the walker is silent"
-			" on by design)\n", r->total.stopped, plural(r->total.stopped, "walk", "walks"),
-			r->total.unsure, plural(r->total.unsure, "walk", "walks"));
+			" on by design; %" PRIu64 " of them raced a fault that filled that range)\n",
+			r->total.stopped, plural(r->total.stopped, "walk", "walks"),
+			r->total.unsure, plural(r->total.unsure, "walk", "walks"), r->total.raced);
 	if (m->truncated)
 		fprintf(out, "# WARNING: the recording is truncated (no trailer): results cover"
 			" the %" PRIu64 " events that were written\n", m->events);
@@ -848,6 +853,7 @@ static struct json_object *rows_json(struct wc_report *r, const struct table *t,
 		wc_json_add_u64(o, "gaps", x->gaps);
 		wc_json_add_u64(o, "incomplete_walks", x->incomplete);
 		wc_json_add_u64(o, "unsure_walks", x->unsure);
+		wc_json_add_u64(o, "raced_walks", x->raced);
 		wc_json_add_u64(o, "stopped_walks", x->stopped);
 		json_object_array_add(a, o);
 	}
@@ -878,6 +884,7 @@ struct json_object *wc_report_json(struct wc_report *r)
 	wc_json_add_u64(s, "complete_walks", r->total.walks - r->total.incomplete);
 	wc_json_add_u64(s, "proven_walks", m->walks_proven);
 	wc_json_add_u64(s, "unsure_walks", r->total.unsure);
+	wc_json_add_u64(s, "raced_walks", r->total.raced);
 	wc_json_add_u64(s, "stopped_walks", r->total.stopped);
 	wc_json_add_u64(s, "missing_events", m->missing_events);
 	wc_json_add_u64(s, "untracked_events", m->untracked_events);

@@ -1915,6 +1915,39 @@ static int t_gap_by_design(void)
 	return ok;
 }
 
+/* A present pmd nobody visited, filled by a fault while the walk ran (the
+ * tracer's log in the reading's ret): still unsure, attributed to the race;
+ * filled before the walk began: unsure, no race to blame. */
+static int t_gap_raced(void)
+{
+	int ok = 1;
+
+	for (int before = 0; before < 2; before++) {
+		struct col c;
+		struct wc_engine *e = engine(&c, 0);
+		struct evgen g;
+		struct wc_event *q;
+		uint64_t begin;
+
+		gap_walk(&g, WC_OPS_PMD, 3);
+		begin = g.ev[0].ts_ns;
+		eg_pmd(&g, B, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		eg_quiet(&g, B + MB2, B + 2 * MB2, WC_CLS_HUGE, 3);
+		q = &g.ev[g.n - 1];
+		q->value = B + MB2;
+		q->ret = before ? (int64_t)begin - 1 : (int64_t)q->ts_ns - 1;
+		eg_pmd(&g, B + 2 * MB2, WC_ACT_SUBTREE, WC_CLS_TABLE, 0);
+		gap_end(&g, 0);
+		run(e, &g);
+		CHECK(c.nw == 1 && c.w[0].flags == (WC_W_UNSURE | WC_W_INCOMPLETE |
+						     (before ? 0 : WC_W_RACED)));
+		CHECK(c.na == 0);
+		wc_engine_free(e);
+		col_free(&c);
+	}
+	return ok;
+}
+
 /* A lost event looks like a gap: a walk with a seq gap reports none. */
 static int t_gap_lost(void)
 {
@@ -1972,6 +2005,7 @@ static const struct {
 	{ "silent by design: the tracer's reading, unsure without it", t_gap_silent },
 	{ "silent by design: hugetlb, MGLRU, VMA gaps; unsure cases", t_gap_by_design },
 	{ "a lost event is never a gap", t_gap_lost },
+	{ "unsure, and a fault that filled the range during the walk", t_gap_raced },
 	{ "seq gap or repeat: incomplete", t_seq_gap },
 	{ "pgd/p4d: the callback's own CONTINUE, a stale one", t_upper_levels },
 	{ "a descending pmd without its entry: incomplete", t_entry_missing },

@@ -313,8 +313,11 @@ static void test_main_plan(void)
 	      "twice_named is one target (the first FUNC's kind)");
 
 	check(plan.callbacks == 11, "11 callbacks found by prototype (%d)", plan.callbacks);
-	/* 11 walk entry points, 2 chunks, test, 3 splits, 2 levels, 11 callbacks */
-	check(plan.n == 30, "30 targets (%d)", plan.n);
+	/* 11 walk entry points, 2 chunks, test, 3 splits, 3 pmd fillers, 2
+	 * levels, 11 callbacks */
+	check(plan.n == 33, "33 targets (%d)", plan.n);
+	t = find(&plan, "pmd_install");
+	check(t && t->slot.role == WC_R_POPULATE, "pmd_install: a pmd filler (its role)");
 	/* walk_page_range, walk_page_vma, novma, __walk_page_range, walk_page_test,
 	 * __split_huge_pmd and 7 callbacks */
 	check(wc_plan_used(&plan) == 13, "13 targets in use (%d)", wc_plan_used(&plan));

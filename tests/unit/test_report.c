@@ -428,7 +428,7 @@ static void test_gaps(void)
 	/* an unsure walk: no gap proven, but nothing proven either */
 	r = wc_report_new();
 	w = walk(OPS_A, "cat", 4096);
-	w.flags = WC_W_INCOMPLETE | WC_W_UNSURE;
+	w.flags = WC_W_INCOMPLETE | WC_W_UNSURE | WC_W_RACED;
 	wc_report_walk(r, &w);
 	w = walk(OPS_A, "cat", 4096);
 	w.flags = WC_W_STOPPED;
@@ -436,7 +436,8 @@ static void test_gaps(void)
 	check(!strcmp(wc_report_verdict(r, v, sizeof(v)),
 		      "could not prove: no double handling or gap seen in 2 walks (0 proven"
 		      " exactly-once); 1 walk incomplete (1 of them had a range no callback handled"
-		      " that could not be told from one the walker is silent on by design)") &&
+		      " that could not be told from one the walker is silent on by design; 1 raced"
+		      " a fault that filled it)") &&
 	      wc_report_verdict_kind(r) == WC_VERDICT_UNPROVEN, "unsure: verdict '%s'", v);
 	t = render(r);
 	check(line_pos(t, "# stopped early: 1 walk (", "could not tell: 1 walk (") >= 0,

@@ -8,6 +8,12 @@
 # end and every index between arrived) and proven exactly-once: check's
 # exit 0 means "proven", 3 would mean "could not prove". Also run on
 # bookworm-rt (PREEMPT_RT, no THP: no split is required there).
+# Issue 15: no gap either. A walk of ops without pte_hole with an unvisited
+# range found present cannot be proven (docs/coverage.md 5a): a fault filled
+# it while the walk ran (raced: the tracer saw the fill), or, on 6.1, a VMA
+# skipped by walk_page_test where the compiler inlined it (walk_page_vma of
+# [vvar]: no event). Such walks are "unsure", check then exits 3; no walk may
+# be incomplete for any other reason. The counts are recorded.
 . "$(dirname "$0")/lib.sh"
 
 vm -- sh -c '
@@ -19,13 +25,24 @@ vm -- sh -c '
 	echo "focus=$?" >> /out/status' >"$OUT/console" 2>&1
 sed 's/^/# /' "$OUT/status" "$OUT/full.err" "$OUT/focus.err" 2>/dev/null | head -20
 
+# every walk proven but those unsure for a fault race; exit 0, or 3 for those
+proven_but_raced() {
+	local name=$1 f=$2 st=$3
+	jqcheck "$name: no gap" "$f" '.summary.gaps == 0'
+	jqcheck "$name: every walk complete and proven, but walks unsure for a fault that filled the range" "$f" \
+		'.summary.incomplete_walks == .summary.unsure_walks and .summary.proven_walks == .summary.walks - .summary.unsure_walks'
+	jqcheck "$name: raced walks are among the unsure ones" "$f" '.summary.raced_walks <= .summary.unsure_walks'
+	want=$(jq -r 'if .summary.unsure_walks == 0 then 0 else 3 end' "$f")
+	check "$name: check exits $want (0: proven; 3: could not prove the raced walks)" grep -qx "$st=$want" "$OUT/status"
+	note "$name: $(jq -c '.summary | {walks, unsure_walks, raced_walks, gaps, stopped_walks}' "$f")"
+}
+
 F=$OUT/full.json
-check "check over stress exits 0 (no double)" grep -qx 'full=0' "$OUT/status"
 jqcheck "stress walks were traced" "$F" '.summary.walks > 1000'
 jqcheck "no double" "$F" '.summary.doubles == 0'
 jqcheck "no out-of-order visit, no livelock" "$F" '.summary.out_of_order == 0 and .summary.livelocks == 0'
 jqcheck "nothing lost" "$F" '.summary.lost.total == 0'
-jqcheck "every walk complete and proven" "$F" '.summary.incomplete_walks == 0 and .summary.proven_walks == .summary.walks and .summary.proof == "proven"'
+proven_but_raced stress "$F" full
 if [ "$FLAVOUR" = rt ]; then
 	check "no THP on PREEMPT_RT" grep -qx 'thp=no' "$OUT/status"
 	echo "skip - $SUITE: THP splits (no THP on PREEMPT_RT)"
@@ -39,13 +56,12 @@ check "at least 10 ops structs walked" [ "$n_ops" -ge 10 ]
 note "full: $(jq -c '.summary | {walks, proven_walks, incomplete_walks, events, lost, retries, split_races, splits}' "$F")"
 
 R=$OUT/focus.json
-check "focused run exits 0" grep -qx 'focus=0' "$OUT/status"
 jqcheck "focused run: no double" "$R" '.summary.doubles == 0'
 # measured 15 s focused runs, alone: 73,441 walks (6.1-rt), 55,630 (7.3-rc)
 focus_min=5000
 jqcheck "focused run: at least $focus_min walks" "$R" ".summary.walks >= $focus_min"
 jqcheck "focused run: nothing lost" "$R" '.summary.lost.total == 0'
-jqcheck "focused run: every walk complete and proven" "$R" '.summary.incomplete_walks == 0 and .summary.proven_walks == .summary.walks and .summary.proof == "proven"'
+proven_but_raced "focused run" "$R" focus
 retries=$(( $(jq -r '.summary.retry_visits' "$F") + $(jq -r '.summary.retry_visits' "$R") ))
 note "focused: $(jq -c '.summary | {walks, proven_walks, incomplete_walks, lost, retries, retry_visits, split_races, splits}' "$R")"
 note "retries per ops: $(jq -c '[.ops[] | select(.retries > 0) | {(.name): .retries}] | add' "$R")"
