@@ -6,6 +6,7 @@
  * renames, duplicates and inlined functions skipped with their reason,
  * argument positions read from parameter names and types, module callbacks.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,9 +387,51 @@ static void test_module(void)
 	ksyms_free(ks);
 }
 
+/* A symbol name with bytes a terminal acts on is kept escaped (the live
+ * report prints kallsyms names as they are kept); plain names unchanged. */
+static void test_symbol_escape(void)
+{
+	char text[4096];
+	size_t n = 0;
+	struct ksyms *ks;
+	const struct ksym *k;
+	FILE *f;
+	int bad = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "ffffffff81000000 t plain_name\n");
+	for (int c = 1; c < 32; c++)
+		if (!isspace(c))	/* whitespace ends a kallsyms field */
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "ffffffff81%06x t a%cb\n", 0x1000 * c, c);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "ffffffff82000000 t del\x7fx\n");
+	f = fmemopen(text, n, "r");
+	ks = f ? ksyms_parse(f) : NULL;
+	if (f)
+		fclose(f);
+	check(ks != NULL, "kallsyms with control bytes in names parses");
+	if (!ks)
+		return;
+	k = ksyms_at(ks, 0xffffffff81000000ULL);
+	check(k && !strcmp(k->name, "plain_name"), "a plain name is kept as it is");
+	for (int c = 1; c < 32; c++) {
+		char want[16];
+
+		if (isspace(c))
+			continue;
+		k = ksyms_at(ks, 0xffffffff81000000ULL + 0x1000ULL * c);
+		snprintf(want, sizeof(want), "a\\x%02xb", c);
+		bad += !k || strcmp(k->name, want) != 0;
+	}
+	check(!bad, "every control byte in a name is kept escaped as \\xNN (%d wrong)", bad);
+	k = ksyms_at(ks, 0xffffffff82000000ULL);
+	check(k && !strcmp(k->name, "del\\x7fx"), "DEL too (%s)", k ? k->name : "none");
+	ksyms_free(ks);
+}
+
 int main(void)
 {
 	test_main_plan();
+	test_symbol_escape();
 	test_levels();
 	test_module();
 	printf("%s\n", failures ? "FAIL" : "PASS");
