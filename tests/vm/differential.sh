@@ -10,11 +10,7 @@
 # kernel stack that includes the walker's entry point.
 . "$(dirname "$0")/lib.sh"
 
-ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
-	sed 's/^/# /' "$OUT/build.err"
-	notok "module builds for $SUITE"
-	exit 1
-}
+build_module
 
 SCEN="double retry:2 race overrun rewalk"
 vm --add "$ko:/wc_testmod.ko" -- sh -c '

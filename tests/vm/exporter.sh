@@ -14,11 +14,7 @@ for t in prometheus promtool curl jq python3; do
 done
 [ -x build/walkcov ] || { notok "build/walkcov is built (make)"; exit 1; }
 
-ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
-	sed 's/^/# /' "$OUT/build.err"
-	notok "module builds for $SUITE"
-	exit 1
-}
+build_module
 
 # three free ports on the host's loopback (the kernel's picks)
 read -r HP HD PP < <(python3 -c '

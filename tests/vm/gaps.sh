@@ -9,11 +9,7 @@
 # scenarios must give no gap at all.
 . "$(dirname "$0")/lib.sh"
 
-ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
-	sed 's/^/# /' "$OUT/build.err"
-	notok "module builds for $SUITE"
-	exit 1
-}
+build_module
 ok "module builds for $SUITE"
 
 # runs: NAME = MODE-SCENARIO; MODE sum (default: summary mode, the default

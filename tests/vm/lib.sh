@@ -37,3 +37,12 @@ jqcheck() {
 }
 # note TEXT: a measurement kept in the test log
 note() { echo "# $SUITE: $*"; }
+# build_module: the test module (tests/module) for SUITE's kernel into $ko,
+# or its build errors as comments, one not-ok line and the test ends
+build_module() {
+	ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
+		sed 's/^/# /' "$OUT/build.err"
+		notok "module builds for $SUITE"
+		exit 1
+	}
+}

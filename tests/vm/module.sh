@@ -8,11 +8,7 @@
 # Issue 11: walkcov map of the recorded double draws its three pmds red.
 . "$(dirname "$0")/lib.sh"
 
-ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
-	sed 's/^/# /' "$OUT/build.err"
-	notok "module builds for $SUITE"
-	exit 1
-}
+build_module
 ok "module builds for $SUITE"
 
 # load the module first: walkcov finds its callbacks (module BTF) at start

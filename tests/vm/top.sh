@@ -12,11 +12,7 @@
 # - TERM=dumb on a terminal: one line, exit 2.
 . "$(dirname "$0")/lib.sh"
 
-ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
-	sed 's/^/# /' "$OUT/build.err"
-	notok "module builds for $SUITE"
-	exit 1
-}
+build_module
 
 # shellcheck disable=SC2016 # expanded in the guest
 vm --add "$ko:/wc_testmod.ko" -- sh -c '
