@@ -403,21 +403,26 @@ static __always_inline void judge_abandon(__u32 tid, __u32 flags, void *ctx)
 	bpf_map_delete_elem(&judges, &tid);
 }
 
+/* A copy of event E (built in a judge's state) into the ring buffer,
+ * counted as sent or dropped. */
+static __always_inline void ring_copy(const struct wc_event *e)
+{
+	struct wc_stats *st;
+
+	if (bpf_ringbuf_output(&events, (void *)e, sizeof(*e), ring_flags(e))) {
+		if ((st = my_stats()))
+			count(&st->ringbuf_drops);
+	} else if ((st = my_stats())) {
+		count(&st->events);
+	}
+}
+
 /* The task's event, built in its judge state: to the ring buffer (both
  * modes), then to the judge. */
 static __always_inline void judge_submit(struct judge *j)
 {
-	struct wc_stats *st;
-
-	if (mode & WC_MODE_F_EVENTS) {
-		st = my_stats();
-		if (bpf_ringbuf_output(&events, &j->ev, sizeof(j->ev), ring_flags(&j->ev))) {
-			if (st)
-				count(&st->ringbuf_drops);
-		} else if (st) {
-			count(&st->events);
-		}
-	}
+	if (mode & WC_MODE_F_EVENTS)
+		ring_copy(&j->ev);
 	j->closed = 0;
 	judge_event(j);
 }
@@ -808,16 +813,8 @@ static __noinline void quiet_emit(struct task_walk *tw, struct call *c, __u64 s,
 		bpf_ringbuf_submit(ev, ring_flags(ev));
 		return;
 	}
-	if (mode & WC_MODE_F_EVENTS) {
-		struct wc_stats *st = my_stats();
-
-		if (bpf_ringbuf_output(&events, ev, sizeof(*ev), ring_flags(ev))) {
-			if (st)
-				count(&st->ringbuf_drops);
-		} else if (st) {
-			count(&st->events);
-		}
-	}
+	if (mode & WC_MODE_F_EVENTS)
+		ring_copy(ev);
 	judge_quiet(j);
 }
 
