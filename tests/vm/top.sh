@@ -5,7 +5,9 @@
 #   of the module's walk (guest clock: from the start of the driver to the
 #   moment the line reached the terminal), the walker rows appear, s and c
 #   change the sort column and the grouping, q exits 0 and restores the
-#   terminal;
+#   terminal (detaching fentry programs under emulation took over 10 s on
+#   trixie with two VMs on two cores, so the exit gets 90 s: how long a
+#   detach takes is the teardown test's business);
 # - plain snapshots: --once prints one table, -n 3 three, a pipe prints one
 #   per refresh and the final one; with the module's double as workload the
 #   final table counts the module's doubles and lists the anomaly;
@@ -26,7 +28,7 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 		--expect "\nsmaps" \
 		--send s --expect "sort bytes" \
 		--send c --expect "\nCOMM " --expect "\nwc_modtest " \
-		--send q --expect "top-exit=" --expect "\n" --wait \
+		--timeout 90 --send q --expect "top-exit=" --expect "\n" --wait \
 		-- sh -c "walkcov top; echo top-exit=\$?; stty -a" > /out/pty.out 2>&1
 	echo "pty=$?" >> /out/status
 	# kprobes where fentry is the default: the same output, attached and
