@@ -26,28 +26,53 @@ const volatile __u64 pgdir_shift_addr = 0;	/* &pgdir_shift (5-level capable buil
 
 /* When each pmd slot was last filled (pmd_install, THP faults): a reading
  * that finds a present pmd the walker did not visit can then say whether a
- * fault filled it while the walk ran. Keyed by the slot's address. */
+ * fault filled it while the walk ran. A direct-mapped table keyed by the
+ * slot's address: an array lookup costs next to nothing on the fault path
+ * (an LRU hash update cost more than the rest of the program); a slot
+ * another pmd took since, like a torn entry, only leaves a walk's
+ * "raced" attribution unsaid or wrong, never its verdict. */
+#define FILLS_BITS	14
+struct fill {
+	__u64 pmd, when;
+};
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << FILLS_BITS);
+	__type(key, __u32);
+	__type(value, struct fill);
 } populated SEC(".maps");
 
 #define QUIET_FILLING	(~0ULL)	/* a filler has entered and not returned yet */
+
+static __always_inline struct fill *fill_slot(__u64 pmd)
+{
+	__u32 i = (__u32)(((pmd >> 3) * 0x9E3779B97F4A7C15ULL) >> (64 - FILLS_BITS));
+
+	return bpf_map_lookup_elem(&populated, &i);
+}
+
+/* When the pmd slot PMD was last filled; 0: not known. */
+static __always_inline __u64 filled_at(__u64 pmd)
+{
+	struct fill *f = fill_slot(pmd);
+
+	return f && f->pmd == pmd ? f->when : 0;
+}
 
 /* A none pmd is being filled (FILLING) or was filled: PTR is the pmd slot,
  * or with VMF a struct vm_fault whose ->pmd it is. A global function: no
  * room taken in the calling program's stack. */
 __noinline int note_populate(__u64 ptr, __u32 vmf, __u32 filling)
 {
-	struct vm_fault *f = (struct vm_fault *)ptr;
-	__u64 now = filling ? QUIET_FILLING : bpf_ktime_get_ns();
+	struct vm_fault *vf = (struct vm_fault *)ptr;
+	struct fill *f;
 
-	if (vmf && f)
-		ptr = (__u64)BPF_CORE_READ(f, pmd);
-	if (ptr)
-		bpf_map_update_elem(&populated, &ptr, &now, BPF_ANY);
+	if (vmf && vf)
+		ptr = (__u64)BPF_CORE_READ(vf, pmd);
+	if (!ptr || !(f = fill_slot(ptr)))
+		return 0;
+	f->pmd = ptr;
+	f->when = filling ? QUIET_FILLING : bpf_ktime_get_ns();
 	return 0;
 }
 

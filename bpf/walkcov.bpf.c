@@ -244,7 +244,9 @@ static __always_inline void fill_event(struct wc_event *e, __u16 type, __u32 slo
 	e->slot = slot;
 	e->action = WC_ACT_UNKNOWN;
 	e->entry_action = WC_ACT_UNKNOWN;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* summary mode alone: the judge takes the comm once per walk */
+	if (mode & WC_MODE_F_EVENTS)
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
 static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
@@ -353,7 +355,7 @@ __noinline int judge_emit(struct judge *j, __s32 sid)
 		e->depth = sid;
 		e->action = WC_ACT_UNKNOWN;
 		e->entry_action = WC_ACT_UNKNOWN;
-		__builtin_memcpy(e->comm, j->ev.comm, sizeof(e->comm));
+		__builtin_memcpy(e->comm, j->w.comm, sizeof(e->comm));
 		bpf_ringbuf_submit(e, ring_flags(e));
 		if (st)
 			count(&st->events);
@@ -820,10 +822,10 @@ static __noinline void quiet_emit(struct task_walk *tw, struct call *c, __u64 s,
 	ev->value = q ? q->found : 0;
 	ev->depth = level;
 	if (q && q->found_pmd && cls != WC_CLS_NONE) {
-		__u64 *filled = bpf_map_lookup_elem(&populated, &q->found_pmd);
+		__u64 filled = filled_at(q->found_pmd);
 
 		/* a fill under way when read: it raced this walk */
-		ev->ret = !filled ? 0 : *filled == QUIET_FILLING ? ev->ts_ns : *filled;
+		ev->ret = filled == QUIET_FILLING ? ev->ts_ns : filled;
 	}
 	if (c->kprobe)
 		ev->flags |= WC_F_KPROBE;
@@ -971,9 +973,21 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 static __always_inline int on_chunk_begin(struct call *c, const volatile struct wc_slot *s)
 {
 	struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 	struct ident id = {};
-	struct task_walk *tw = ident_activity(&id, (__u64)walk);
-	bool outer = tw && !tw->chunks;
+	bool outer;
+
+	/* A chunk function inside another (walk_pgd_range in
+	 * __walk_page_range) says nothing the outer one does not: counted,
+	 * no event (two program runs fewer to judge per walk). */
+	if (tw && tw->chunks && !tw->stopped && walk && tw->walk == (__u64)walk &&
+	    tw->chunks < 255) {
+		tw->chunks++;
+		return 0;
+	}
+	tw = ident_activity(&id, (__u64)walk);
+	outer = tw && !tw->chunks;
 	struct wc_event *e;
 	struct evh h;
 	__u32 mask;
@@ -1289,7 +1303,14 @@ static __always_inline int on_exit(struct call *c)
 		walk_tail(c);
 		ident_end(&id, c->slot);
 	} else if (s->role == WC_R_CHUNK) {
-		struct task_walk *tw = ident_activity(&id, c->kprobe ? 0 : arg(c, s->arg_walk));
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+		if (tw && tw->chunks > 1 && !tw->stopped) {
+			tw->chunks--;	/* a nested chunk: no event (on_chunk_begin) */
+			return 0;
+		}
+		tw = ident_activity(&id, c->kprobe ? 0 : arg(c, s->arg_walk));
 
 		if (tw && tw->chunks)
 			tw->chunks--;
