@@ -97,7 +97,7 @@ $(SKEL): $(OUTPUT)/walkcov.bpf.o
 # user space
 $(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/asan
 	$(call msg,CC,$@)
@@ -105,7 +105,7 @@ $(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h b
 
 $(OUTPUT)/obj/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h | $(OUTPUT)/obj/stress
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/asan/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h | $(OUTPUT)/asan/stress
 	$(call msg,CC,$@)
@@ -117,15 +117,15 @@ $(STRESS_LIB): $(STRESS_OBJS)
 
 $(OUTPUT)/walkcov: $(USER_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/obj/httpd-static.o: user/httpd.c user/httpd.h | $(OUTPUT)/obj
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -DWC_NO_HTTP -c $< -o $@
+	$(Q)$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -DWC_NO_HTTP -c $< -o $@
 
 $(OUTPUT)/walkcov.static: $(filter-out $(OUTPUT)/obj/httpd.o,$(USER_OBJS)) $(OUTPUT)/obj/httpd-static.o
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $^ $(LIBS) -o $@
 
 # static programs that run inside the VM; the workload shares the stress/
 # calls (the linker takes only the objects it needs from the archive)
