@@ -46,9 +46,9 @@ else
 	echo "ok - lintian reports no error or warning"
 fi
 unexplained=''
-for tag in $(awk '/^[IPX]: / { print $3 }' "$tmp/lintian" | sort -u); do
+while read -r tag; do
 	grep -q -- "$tag" debian/README.source || unexplained+=" $tag"
-done
+done < <(awk '/^[IPX]: / { print $3 }' "$tmp/lintian" | sort -u)
 if [ -n "$unexplained" ]; then
 	echo "not ok - every lintian tag shown is explained in debian/README.source (not:$unexplained)"
 else
@@ -147,6 +147,7 @@ else
 	sed 's/^/# /' "$tmp/verify" | head -5
 fi
 
+# shellcheck disable=SC2016 # the unit's text, $ and all
 is "ExecStart runs the packaged binary with the defaults file's options" \
 	'/usr/bin/walkcov exporter $WALKCOV_EXPORTER_OPTS' "$(setting ExecStart)"
 is "EnvironmentFile is the package's defaults file" \
@@ -193,6 +194,7 @@ fi
 systemd-analyze security --offline=yes --root="$root" walkcov-exporter.service >"$tmp/sec" 2>&1
 score=$(sed -n 's/.*Overall exposure level for walkcov-exporter.service: \([0-9.]*\) .*/\1/p' "$tmp/sec")
 grep -E '✗|Overall' "$tmp/sec" | sed 's/^/# /'
+# shellcheck disable=SC2016 # backquotes of the Markdown
 doc_score=$(sed -n 's/.*`systemd-analyze security` scores it \([0-9.]*\) .*/\1/p' docs/exporter.md)
 if [ -n "$score" ] && [ "$score" = "$doc_score" ]; then
 	echo "ok - systemd-analyze security: exposure $score, as docs/exporter.md says"

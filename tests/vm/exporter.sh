@@ -28,8 +28,10 @@ unit=debian/walkcov.walkcov-exporter.service
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 unit_caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit")
 default_opts=$(unset WALKCOV_EXPORTER_OPTS; . debian/walkcov-exporter.default; echo "${WALKCOV_EXPORTER_OPTS-}")
-[ -n "$exec_start" ] && [ -n "$unit_caps" ] && [ -n "$default_opts" ] ||
-	{ notok "the unit has ExecStart= and AmbientCapabilities=, the defaults file its options"; exit 1; }
+if [ -z "$exec_start" ] || [ -z "$unit_caps" ] || [ -z "$default_opts" ]; then
+	notok "the unit has ExecStart= and AmbientCapabilities=, the defaults file its options"
+	exit 1
+fi
 # The test's double is a module's walker (tests/module). Tracing a module's
 # callbacks takes CAP_SYS_ADMIN on top of the unit's set (fentry needs the
 # module's BTF, which the kernel hands to CAP_SYS_ADMIN only): the drop-in
