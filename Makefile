@@ -12,6 +12,8 @@
 #                 `make` when scdoc is installed)
 #   make install  build/walkcov and the man pages into $(DESTDIR)$(PREFIX)
 #                 (PREFIX default /usr/local); make uninstall removes them
+#   make deb      the Debian package (debian/), build/deb/walkcov_*.deb, built
+#                 with dpkg-buildpackage in a copy of the tree (build/deb/src)
 
 OUTPUT   := build
 ARCH     := x86
@@ -73,7 +75,7 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall
+.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -97,7 +99,7 @@ $(SKEL): $(OUTPUT)/walkcov.bpf.o
 # user space
 $(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/asan
 	$(call msg,CC,$@)
@@ -105,7 +107,7 @@ $(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h b
 
 $(OUTPUT)/obj/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h | $(OUTPUT)/obj/stress
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/asan/stress/%.o: stress/%.c $(STRESS_HDRS) user/commands.h | $(OUTPUT)/asan/stress
 	$(call msg,CC,$@)
@@ -117,15 +119,15 @@ $(STRESS_LIB): $(STRESS_OBJS)
 
 $(OUTPUT)/walkcov: $(USER_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/obj/httpd-static.o: user/httpd.c user/httpd.h | $(OUTPUT)/obj
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) $(INCLUDES) -DWC_NO_HTTP -c $< -o $@
+	$(Q)$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -DWC_NO_HTTP -c $< -o $@
 
 $(OUTPUT)/walkcov.static: $(filter-out $(OUTPUT)/obj/httpd.o,$(USER_OBJS)) $(OUTPUT)/obj/httpd-static.o
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -static $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $^ $(LIBS) -o $@
 
 # static programs that run inside the VM; the workload shares the stress/
 # calls (the linker takes only the objects it needs from the archive)
@@ -164,6 +166,16 @@ install: $(OUTPUT)/walkcov man
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/walkcov $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MAN_PAGES)))
+
+# The package is built in a copy of the tree (without build/ and .git), so
+# dpkg-buildpackage's clean step and its output (written to the parent of
+# the source directory) stay inside build/deb.
+deb:
+	rm -rf $(OUTPUT)/deb
+	mkdir -p $(OUTPUT)/deb/src
+	tar -c --exclude=./$(OUTPUT) --exclude=./.git . | tar -x -C $(OUTPUT)/deb/src
+	cd $(OUTPUT)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc -jauto
+	@ls $(OUTPUT)/deb/*.deb
 
 $(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/asan $(OUTPUT)/obj/stress $(OUTPUT)/asan/stress $(OUTPUT)/guest $(OUTPUT)/unit $(OUTPUT)/bench $(OUTPUT)/man:
 	$(Q)mkdir -p $@

@@ -7,12 +7,48 @@
 # doubles in walkcov_doubles_total, checks the exposition with promtool,
 # 404/405 over the real network, and the --textfile the exporter kept
 # writing. One boot; everything on loopback.
+# Issue 19: the exporter is started the way walkcov-exporter.service starts
+# it: the unit's ExecStart with the defaults file's options (then the test's
+# own: an address QEMU can forward to, a faster interval, a textfile), as a
+# non-root user (a uid of systemd's DynamicUser range) with the unit's
+# capabilities, and the one its drop-in for walkers in modules adds (the
+# double is a module's), as ambient, inheritable and bounding set, and
+# no_new_privs, through util-linux's setpriv (busybox's setpriv cannot
+# change the uid); stopped with SIGTERM as systemd stops it. The sandbox
+# (ProtectSystem=, the system call filter...) needs systemd: not in the guest.
 . "$(dirname "$0")/lib.sh"
 
-for t in prometheus promtool curl jq python3; do
+for t in prometheus promtool curl jq python3 setpriv capsh; do
 	command -v "$t" >/dev/null || { notok "$t is installed (make deps)"; exit 1; }
 done
 [ -x build/walkcov ] || { notok "build/walkcov is built (make)"; exit 1; }
+
+# the unit's command line and capabilities
+unit=debian/walkcov.walkcov-exporter.service
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+unit_caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit")
+default_opts=$(unset WALKCOV_EXPORTER_OPTS; . debian/walkcov-exporter.default; echo "${WALKCOV_EXPORTER_OPTS-}")
+if [ -z "$exec_start" ] || [ -z "$unit_caps" ] || [ -z "$default_opts" ]; then
+	notok "the unit has ExecStart= and AmbientCapabilities=, the defaults file its options"
+	exit 1
+fi
+# The test's double is a module's walker (tests/module). Tracing a module's
+# callbacks takes CAP_SYS_ADMIN on top of the unit's set (fentry needs the
+# module's BTF, which the kernel hands to CAP_SYS_ADMIN only): the drop-in
+# docs/exporter.md gives for walkers in modules. The test runs the unit
+# with that drop-in; the in-tree walkers need only the unit's set
+# (docs/exporter.md, measured per kernel).
+dropin_caps=CAP_SYS_ADMIN
+unit_caps+=" $dropin_caps"
+# setpriv's form: -all,+bpf,+perfmon,...
+setpriv_caps=-all
+for c in $unit_caps; do
+	setpriv_caps+=,+$(echo "${c#CAP_}" | tr '[:upper:]' '[:lower:]')
+done
+exporter_cmd=${exec_start//\$WALKCOV_EXPORTER_OPTS/$default_opts}
+note "the unit's command: $exporter_cmd; capabilities (with the drop-in's) $setpriv_caps"
+setpriv_bin=$(command -v setpriv)
+capng=$(ldd "$setpriv_bin" | awk '/libcap-ng/ { print $3 }')
 
 build_module
 
@@ -36,13 +72,22 @@ trap cleanup EXIT
 # The guest: module loaded first (walkcov finds its callbacks at start);
 # the exporter is ready once its exposition has walks (smaps reads make
 # some); then the module's double; then it waits for the host's "done"
-# (a connection to port 9999) and stops the exporter with Ctrl-C.
+# (a connection to port 9999) and stops the exporter with SIGTERM.
 # build/walkcov, not walkcov.static: only the dynamic build has HTTP.
-WALKCOV_BIN=build/walkcov vm --hostfwd "$HP:9851" --hostfwd "$HD:9999" --add "$ko:/wc_testmod.ko" -- sh -c '
+WALKCOV_BIN=build/walkcov vm --hostfwd "$HP:9851" --hostfwd "$HD:9999" --add "$ko:/wc_testmod.ko" \
+	--add "$setpriv_bin:/usr/local/sbin/setpriv" --add "$(readlink -f "$capng"):$capng" \
+	--env "EXPORTER_CMD=$exporter_cmd" --env "CAPS=$setpriv_caps" -- sh -c '
 	sym() { awk -v s=$1 "\$3 == s && NF == 3 {print \$1; exit}" /proc/kallsyms; }
 	insmod /wc_testmod.ko walk_page_range_addr=0x$(sym walk_page_range) \
 		walk_chunk_addr=0x$(sym __walk_page_range) || echo "insmod failed"
-	walkcov exporter --listen 0.0.0.0:9851 --interval 0.5 --textfile /out/walkcov.prom \
+	# as the unit: a DynamicUser uid, the unit s capabilities, no_new_privs,
+	# systemd s default memlock limit (8 MiB); /out is the writable place
+	U=61234
+	chown $U:$U /out
+	ulimit -l 8192
+	/usr/local/sbin/setpriv --reuid=$U --regid=$U --clear-groups --inh-caps=$CAPS \
+		--ambient-caps=$CAPS --bounding-set=$CAPS --no-new-privs -- \
+		$EXPORTER_CMD --listen 0.0.0.0:9851 --interval 0.5 --textfile /out/walkcov.prom \
 		2>/out/exporter.err &
 	exp=$!
 	i=0
@@ -54,10 +99,11 @@ WALKCOV_BIN=build/walkcov vm --hostfwd "$HP:9851" --hostfwd "$HD:9999" --add "$k
 		i=$((i + 1))
 	done
 	echo "exporter-ready after $i polls"
+	echo "exporter-status $(awk "/^(Uid|CapEff|CapBnd|CapAmb|NoNewPrivs):/ { printf \"%s%s \", \$1, \$2 }" /proc/$exp/status) exe=$(readlink /proc/$exp/exe)"
 	wc_modtest --ko /wc_testmod.ko --out /out/double.jsonl double >/dev/null
 	echo "module: $(cat /out/double.jsonl)"
 	kill -0 $exp 2>/dev/null && nc -l -p 9999 </dev/null >/dev/null
-	kill -INT $exp
+	kill -TERM $exp
 	wait $exp
 	echo "exporter-exit $?"
 	ls /out' >"$OUT/console" 2>&1 &
@@ -89,6 +135,22 @@ while ! grep -q '^module: {' "$OUT/console" && kill -0 "$vmpid" 2>/dev/null && [
 	sleep 1
 done
 sed -n 's/^\(exporter-ready.*\)/# \1/p' "$OUT/console"
+# the exporter ran as the unit runs it: not root, the unit's capabilities
+# (effective, ambient, bounding), no_new_privs, the unit's binary
+status=$(sed -n 's/^exporter-status //p' "$OUT/console")
+note "exporter: $status"
+field() { sed -n "s/.*$1:\([^ ]*\).*/\1/p" <<<"$status"; }
+capnames() { capsh --decode="$1" 2>/dev/null | sed 's/.*=//' | tr ',' '\n' | sort | tr '\n' ' '; }
+want_caps=$(for c in $unit_caps; do echo "$c" | tr '[:upper:]' '[:lower:]'; done | sort | tr '\n' ' ')
+uid=$(field Uid)
+check "the exporter runs as a user, not root (uid $uid)" [ -n "$uid" ] && [ "$uid" != 0 ]
+for set in CapEff CapAmb CapBnd; do
+	got=$(capnames "$(field $set)")
+	check "the exporter's $set is the unit's capabilities and the drop-in's ($got)" [ "$got" = "$want_caps" ]
+done
+check "the exporter runs with no_new_privs" [ "$(field NoNewPrivs)" = 1 ]
+check "the exporter is ExecStart's binary ($(sed -n 's/.*exe=//p' <<<"$status"))" \
+	[ "$(sed -n 's/.*exe=//p' <<<"$status")" = "${exec_start%% *}" ]
 mod_d=$(sed -n 's/^module: //p' "$OUT/console" | jq -r .doubles 2>/dev/null)
 positive() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 check "the module ran in the guest and counted doubles ($mod_d)" positive "$mod_d"
@@ -141,7 +203,7 @@ kill "$prompid" 2>/dev/null
 wait "$prompid" 2>/dev/null
 prompid=''
 check "the guest finished (vmtest exit $vmrc)" [ "$vmrc" = 0 ]
-check "the exporter exits 0 on Ctrl-C" grep -qx 'exporter-exit 0' "$OUT/console"
+check "the exporter exits 0 on SIGTERM (systemctl stop)" grep -qx 'exporter-exit 0' "$OUT/console"
 if [ -s "$OUT/exporter.err" ]; then sed 's/^/# exporter: /' "$OUT/exporter.err" | head -5; fi
 
 # --textfile: the last interval's metrics, renamed into place
