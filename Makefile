@@ -75,7 +75,7 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
+.PHONY: all deps check check-matrix check-deb unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -233,6 +233,11 @@ check: deps all unit
 
 check-matrix: deps all
 	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
+
+# the Debian package: make deb, lintian, its files against make install's,
+# the unit (tests/package/deb.sh; 2 to 6 minutes, outside make check's budget)
+check-deb: deps all
+	tests/package/deb.sh
 
 unit-check: all unit
 	tests/run --unit-only

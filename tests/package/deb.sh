@@ -10,7 +10,7 @@
 # sandbox, and `systemd-analyze security` gives it the score docs/exporter.md
 # records.
 # shellcheck source=tests/host/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../host/lib.sh"
 
 for t in dpkg-buildpackage dh lintian systemd-analyze scdoc; do
 	command -v "$t" >/dev/null || { echo "not ok - $t is installed (make deps)"; exit 1; }
