@@ -146,9 +146,13 @@ struct stash_val {
 	__u8 have_id;
 };
 
+/* LRU: an entry whose exit never ran ages out. Per-CPU LRU lists (no
+ * common list and its lock on every update); an exit on another CPU still
+ * finds its entry, the hash is shared. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct stash_key);
 	__type(value, struct stash_val);
 } stash SEC(".maps");
