@@ -15,6 +15,7 @@
 #include "ksyms.h"
 #include "numparse.h"
 #include "recfile.h"
+#include "census.h"
 #include "session.h"
 #include "kaddr.h"
 #include "symtab.h"
@@ -418,6 +419,7 @@ struct json_object *wc_session_header(const struct wc_session_info *info)
 			wc_hdr_add_slot(hdr, slot, t->name, t->module, t->slot.role,
 					wc_role_name(t->slot.role), t->slot.kind, mech);
 	}
+	wc_census_header_add(hdr, info->plan);
 	return hdr;
 }
 
