@@ -232,6 +232,10 @@ void wc_census_print(const struct wc_census *c, FILE *out, bool measured,
 	struct role_count rc[WC_CR_N];
 
 	count_roles(c, rc);
+	if (!c->n) {
+		fprintf(out, "#\n# census: no walker users listed (a recording of an older walkcov)\n");
+		return;
+	}
 	fprintf(out, "#\n# census: the walker's users on this kernel, and what this run reached%s\n#\n",
 		measured ? "" : " (summary mode: per-callback counts need --full; the ops rows"
 		" above say which ops structs ran)");
