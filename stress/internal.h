@@ -89,6 +89,8 @@ struct unit_desc {
 	 * mmap lock */
 	unsigned int duty;
 	unsigned int weight;	/* walkers: calls per round (0 means 1) */
+	bool timing;		/* what it does depends on timing (another process,
+				 * khugepaged, the rmap): not in a seeded run */
 };
 
 struct unit {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* What stress prints on stdout: --list, and the summary of a run, as text
  * or as one JSON object (docs/stress.md, "The summary"). */
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <sys/utsname.h>
@@ -121,7 +122,11 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 
 	add_str(o, "kernel", kernel);
 	json_object_object_add(o, "duration_s", json_object_new_double(c->o->duration));
-	json_object_object_add(o, "threads", json_object_new_int(c->o->threads));
+	json_object_object_add(o, "threads", json_object_new_int(c->o->seeded ? 1 : c->o->threads));
+	if (c->o->seeded) {
+		json_object_object_add(o, "seed", json_object_new_uint64(c->o->seed));
+		json_object_object_add(o, "ops", json_object_new_uint64(c->o->ops));
+	}
 	json_object_object_add(o, "arena_mib", json_object_new_int64(c->o->size >> 20));
 	json_object_object_add(o, "retry_vma_mib", json_object_new_int64(RETRY_LEN >> 20));
 	add_str(t, "enabled", c->thp_enabled);
@@ -145,8 +150,14 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 
 static void summary_text(struct ctx *c, const struct summary *s, const char *kernel)
 {
-	printf("walkcov stress: %.3g s, %d reader threads, arena %zu MiB + retry VMA %lu MiB, kernel %s\n",
-	       c->o->duration, c->o->threads, c->o->size >> 20, RETRY_LEN >> 20, kernel);
+	if (c->o->seeded)
+		printf("walkcov stress: seed %" PRIu64 ", %lu operations in one thread, arena %zu MiB"
+		       " + retry VMA %lu MiB, kernel %s\n", c->o->seed, c->o->ops, c->o->size >> 20,
+		       RETRY_LEN >> 20, kernel);
+	else
+		printf("walkcov stress: %.3g s, %d reader threads, arena %zu MiB + retry VMA %lu MiB,"
+		       " kernel %s\n", c->o->duration, c->o->threads, c->o->size >> 20,
+		       RETRY_LEN >> 20, kernel);
 	printf("thp: enabled=%s%s%s; AnonHugePages in the arenas: %ld kB formed, %ld kB at start, %ld kB at end\n",
 	       c->thp_enabled[0] ? c->thp_enabled : "?", c->thp_note[0] ? ", " : "", c->thp_note,
 	       c->ahp_formed, s->ahp0, s->ahp1);

@@ -184,6 +184,45 @@ out:
 	return rc;
 }
 
+/* --seed: one thread, o->ops operations of the units that do not depend
+ * on timing, in the order the seed picks; s gets the start values. */
+static int run_seeded(struct ctx *c, struct summary *s)
+{
+	struct worker w = { .c = c, .buflen = reader_buf_len(c) };
+	struct unit **pick = calloc(c->nunits, sizeof(*pick));
+	size_t n = 0;
+
+	/* xorshift64* needs a non-zero state */
+	w.rng = c->o->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+	w.rng = w.rng ? w.rng : 1;
+	w.buf = malloc(w.buflen);
+	if (!pick || !w.buf) {
+		wc_err("stress: out of memory");
+		free(pick);
+		free(w.buf);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nunits; i++) {
+		struct unit *u = &c->units[i];
+
+		if (!runnable(u))
+			continue;
+		if (u->d->timing) {
+			u->enabled = false;
+			snprintf(u->note, TEXT, "not in a seeded run: its effect depends on timing");
+			continue;
+		}
+		pick[n++] = u;
+	}
+	s->ahp0 = anon_huge_kb(c);
+	read_vmstat(s->vm0);
+	for (unsigned long k = 0; n && k < c->o->ops; k++)
+		run_op(pick[rnd(&w, n)], &w);
+	free(pick);
+	free(w.buf);
+	return 0;
+}
+
 int stress_run(const struct stress_opts *o)
 {
 	struct ctx c = { .o = o, .pagemap_fd = -1, .pid = getpid() };
@@ -204,7 +243,7 @@ int stress_run(const struct stress_opts *o)
 		rc = WC_EXIT_OK;
 		goto out;
 	}
-	if (run_threads(&c, &s))
+	if (o->seeded ? run_seeded(&c, &s) : run_threads(&c, &s))
 		goto out;
 	read_vmstat(s.vm1);
 	s.ahp1 = anon_huge_kb(&c);
