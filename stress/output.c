@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/utsname.h>
 #include "errors.h"
 #include "internal.h"
@@ -56,6 +57,43 @@ static void put_json(json_object *o)
 	json_object_put(o);
 }
 
+/* The unit's census rows on this kernel: for each comma-separated item,
+ * the first of its '|' alternatives the kernel has; ADD gets each name. */
+static void each_callback(struct ctx *c, const struct unit *u,
+			  void (*add)(const char *name, size_t len, void *arg), void *arg)
+{
+	const char *p = u->d->callbacks;
+
+	while (p && *p) {
+		size_t item = strcspn(p, ",");
+
+		for (const char *q = p; q < p + item;) {
+			size_t len = strcspn(q, "|,");
+			char name[128];
+
+			snprintf(name, sizeof(name), "%.*s", (int)len, q);
+			if (!c->o->has_function || c->o->has_function(name, c->o->has_ctx)) {
+				add(q, len, arg);
+				break;
+			}
+			q += len + (q[len] == '|');
+		}
+		p += item + (p[item] == ',');
+	}
+}
+
+static void add_json(const char *name, size_t len, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string_len(name, (int)len));
+}
+
+static void add_text(const char *name, size_t len, void *arg)
+{
+	int *n = arg;
+
+	printf("%s%.*s", (*n)++ ? ", " : "", (int)len, name);
+}
+
 static void list_json(struct ctx *c)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -68,6 +106,8 @@ static void list_json(struct ctx *c)
 		add_str(j, "kind", kind_of(u));
 		json_object_object_add(j, "present", json_object_new_boolean(u->present));
 		add_str(j, "reaches", u->d->reaches);
+		json_object_object_add(j, "callbacks", json_object_new_array());
+		each_callback(c, u, add_json, json_object_object_get(j, "callbacks"));
 		if (!u->present)
 			add_str(j, "reason", u->why);
 		if (u->note[0])
@@ -87,10 +127,19 @@ void print_list(struct ctx *c)
 	printf("%-14s %-8s %-8s %s\n", "NAME", "KIND", "KERNEL", "REACHES / WHY MISSING");
 	for (size_t i = 0; i < c->nunits; i++) {
 		struct unit *u = &c->units[i];
+		int n = 0;
 
 		printf("%-14s %-8s %-8s %s\n", u->d->name, kind_of(u),
 		       u->present ? "has" : "missing", u->present ? u->d->reaches : u->why);
+		if (!u->d->callbacks)
+			continue;
+		printf("%-32s census: ", "");
+		each_callback(c, u, add_text, &n);
+		printf("%s\n", n ? "" : "(none on this kernel)");
 	}
+	printf("# census: the mm_walk_ops callbacks each walker reaches beyond the process's"
+	       " start-up (smaps_pte_range), measured by tests/vm/census.sh; docs/stress.md"
+	       " lists the walker users no unit reaches, and why\n");
 }
 
 static json_object *unit_json(const struct unit *u)

@@ -47,6 +47,11 @@ struct stress_opts {
 	bool seeded;
 	uint64_t seed;
 	unsigned long ops;
+	/* --list: whether the running kernel has function NAME (kallsyms),
+	 * so the list names each unit's census rows as this kernel calls
+	 * them; NULL: every name is shown */
+	bool (*has_function)(const char *name, void *ctx);
+	void *has_ctx;
 };
 
 #define STRESS_OPTS_DEFAULT { .duration = 10, .threads = 3, .size = 16UL << 20, \

@@ -4,6 +4,7 @@
 #include <argp.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "ksyms.h"
 #include "numparse.h"
 #include "commands.h"
 #include "stress.h"
@@ -113,6 +114,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
+/* --list: the census rows each unit reaches, as this kernel names them */
+static bool has_function(const char *name, void *ks)
+{
+	return ksyms_count_text(ks, name) > 0;
+}
+
 int cmd_stress(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -128,8 +135,16 @@ int cmd_stress(int argc, char **argv)
 		       "1 a walker or splitter the kernel has failed unexpectedly, 2 bad usage.",
 	};
 	struct stress_opts o = STRESS_OPTS_DEFAULT;
+	struct ksyms *ks = NULL;
+	int ret;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, &o))
 		return WC_EXIT_FAIL;
-	return stress_run(&o);
+	if (o.list && (ks = ksyms_load(NULL))) {
+		o.has_function = has_function;
+		o.has_ctx = ks;
+	}
+	ret = stress_run(&o);
+	ksyms_free(ks);
+	return ret;
 }

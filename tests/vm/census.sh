@@ -11,6 +11,7 @@ units=$($W stress --list --json | jq -r '.units[] | select(.kind == "walker") | 
 vm -- sh -c '
 	walkcov probes --census --json > /out/census.json 2>/out/census.err
 	echo "census=$?" > /out/status
+	walkcov stress --list --json > /out/list.json 2>/out/list.err
 	walkcov check --full --json -- walkcov stress --duration 4 -q > /out/full.json 2>/out/full.err
 	echo "full=$?" >> /out/status
 	walkcov check --json -- walkcov stress --duration 2 -q > /out/summary.json 2>/out/summary.err
@@ -71,6 +72,14 @@ for u in $units; do
 	own=$(reach "$u" | comm -23 - "$OUT/base" | tr '\n' ' ')
 	echo "# $SUITE unit $u: ${own:-(nothing beyond the baseline)}"
 done
+# what stress --list claims on this kernel is what each unit was measured to reach
+wrong=""
+for u in $units; do
+	for cb in $(jq -r --arg u "$u" '.units[] | select(.name == $u and .present) | .callbacks[]' "$OUT/list.json"); do
+		reach "$u" | grep -qx "$cb" || wrong="$wrong $u:$cb"
+	done
+done
+check "stress --list: every callback it names for a unit was reached by it${wrong:+ (not:$wrong)}" [ -z "$wrong" ]
 check "smaps unit reaches smaps_pte_range" grep -qx smaps_pte_range <(reach smaps)
 check "mincore unit reaches mincore_pte_range beyond the baseline" \
 	grep -qx mincore_pte_range <(reach mincore | comm -23 - "$OUT/base")
