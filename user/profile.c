@@ -46,7 +46,8 @@ static void get_name(struct json_object *o, const char *key, char *buf, size_t s
 	buf[i] = '\0';
 }
 
-/* A count field: a non-negative integer; absent is 0, anything else -1. */
+/* A count field: a non-negative integer below 2^63 (json-c saturates a
+ * larger one at INT64_MAX); absent is 0, anything else -1. */
 static int get_u64(struct json_object *o, const char *key, uint64_t *out)
 {
 	struct json_object *v;
@@ -54,7 +55,8 @@ static int get_u64(struct json_object *o, const char *key, uint64_t *out)
 	*out = 0;
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
-	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+	    json_object_get_int64(v) == INT64_MAX)
 		return -1;
 	*out = json_object_get_uint64(v);
 	return 0;
