@@ -184,42 +184,63 @@ out:
 	return rc;
 }
 
-/* --seed: one thread, o->ops operations of the units that do not depend
- * on timing, in the order the seed picks; s gets the start values. */
+/* A non-zero xorshift64* state from the seed and a stream number. */
+static uint64_t seed_state(uint64_t seed, uint64_t stream)
+{
+	uint64_t x = (seed + 1) * 0x9E3779B97F4A7C15ULL ^ (stream + 1) * 0xBF58476D1CE4E5B9ULL;
+
+	return x ? x : 1;
+}
+
+/*
+ * --seed: one thread, o->ops draws among the units that do not depend on
+ * timing, in the order the seed picks; s gets the start values. Every
+ * enabled unit takes part in the draw, present or not, and each unit has
+ * its own random stream, so that the same seed runs the same operations of
+ * the units two kernels share (a unit this kernel lacks draws a no-op).
+ */
 static int run_seeded(struct ctx *c, struct summary *s)
 {
-	struct worker w = { .c = c, .buflen = reader_buf_len(c) };
+	struct worker draw = { .c = c, .rng = seed_state(c->o->seed, 0) };
+	struct worker *w = calloc(c->nunits, sizeof(*w));
 	struct unit **pick = calloc(c->nunits, sizeof(*pick));
-	size_t n = 0;
+	size_t n = 0, buflen = reader_buf_len(c);
+	char *buf = malloc(buflen);
 
-	/* xorshift64* needs a non-zero state */
-	w.rng = c->o->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
-	w.rng = w.rng ? w.rng : 1;
-	w.buf = malloc(w.buflen);
-	if (!pick || !w.buf) {
+	if (!w || !pick || !buf) {
 		wc_err("stress: out of memory");
+		free(w);
 		free(pick);
-		free(w.buf);
+		free(buf);
 		return -1;
 	}
 	for (size_t i = 0; i < c->nunits; i++) {
 		struct unit *u = &c->units[i];
 
-		if (!runnable(u))
+		w[i] = (struct worker){ .c = c, .rng = seed_state(c->o->seed, i + 1), .buf = buf,
+					.buflen = buflen };
+		if (!u->enabled)
 			continue;
 		if (u->d->timing) {
-			u->enabled = false;
-			snprintf(u->note, TEXT, "not in a seeded run: its effect depends on timing");
+			if (u->present) {
+				u->enabled = false;
+				snprintf(u->note, TEXT, "not in a seeded run: its effect depends on timing");
+			}
 			continue;
 		}
 		pick[n++] = u;
 	}
 	s->ahp0 = anon_huge_kb(c);
 	read_vmstat(s->vm0);
-	for (unsigned long k = 0; n && k < c->o->ops; k++)
-		run_op(pick[rnd(&w, n)], &w);
+	for (unsigned long k = 0; n && k < c->o->ops; k++) {
+		struct unit *u = pick[rnd(&draw, n)];
+
+		if (runnable(u))
+			run_op(u, &w[u - c->units]);
+	}
+	free(w);
 	free(pick);
-	free(w.buf);
+	free(buf);
 	return 0;
 }
 
