@@ -20,6 +20,7 @@
 #include "plan.h"
 #include "symtab.h"
 #include "walkcov.h"
+#include "walkops.h"
 
 /* A census entry's role: a walk entry point or a callback member. */
 enum wc_census_role {
@@ -42,6 +43,9 @@ struct wc_census_item {
 	uint64_t retries;	/* callback: visits that left ACTION_AGAIN */
 	uint64_t ops[WC_CENSUS_OPS];	/* ops ids it ran with, the first few */
 	unsigned int nops;
+	char group[256];	/* callback: the named ops structs holding it (walkops.h),
+				 * comma-separated, "" if none is known */
+	uint64_t ops_walks;	/* summary mode: walks of that ops struct (wc_census_mark_ops) */
 };
 
 struct wc_census {
@@ -49,6 +53,7 @@ struct wc_census {
 	int n, cap;
 	int slot_item[WC_MAX_SLOTS];	/* item per attach slot, -1 none */
 	uint64_t events;		/* events counted (full mode) */
+	bool by_ops;			/* reached counted from ops rows (summary mode) */
 };
 
 void wc_census_init(struct wc_census *c);
@@ -61,9 +66,20 @@ int wc_census_role_of(unsigned int role, unsigned int kind, const char *name);
 
 /* Every walker user of PLAN that is in kallsyms: 0, or -1 out of memory. */
 int wc_census_from_plan(struct wc_census *c, const struct wc_plan *plan);
-/* Into a stream header: the walker users PLAN has that no slot traces
- * ("census_untraced": {role: [name, ...]}), so a report lists them. */
-void wc_census_header_add(struct json_object *hdr, const struct wc_plan *plan);
+/* Group the callbacks by the named ops structs of the running kernel
+ * (walkops.h, KS its kallsyms): 0, or -1 with the reason in ERR (no
+ * /proc/kcore: the callbacks stay ungrouped). OPS and N, if not NULL, get
+ * the ops structs (caller frees). */
+int wc_census_group(struct wc_census *c, const struct ksyms *ks, struct wc_walkops **ops,
+		    int *n, char *err, size_t errlen);
+/* Into a stream header: the walker users C has that no slot traces
+ * ("census_untraced": {role: [name, ...]}) and each callback's named ops
+ * struct ("census_groups": {callback: ops}), so a report lists them. */
+void wc_census_header_add(struct json_object *hdr, const struct wc_census *c);
+/* Summary mode: the ops struct NAME ran WALKS walks; its callbacks count as
+ * reached (by ops). wc_census_clear_ops first. */
+void wc_census_clear_ops(struct wc_census *c);
+void wc_census_mark_ops(struct wc_census *c, const char *name, uint64_t walks);
 /* From a stream header: its traced slots and "census_untraced". */
 void wc_census_from_header(struct wc_census *c, struct json_object *hdr);
 /* Count one event. */
@@ -76,7 +92,8 @@ void wc_census_print(const struct wc_census *c, FILE *out, bool measured,
 		     const struct wc_symtab *syms);
 struct json_object *wc_census_json(const struct wc_census *c, bool measured,
 				   const struct wc_symtab *syms);
-/* walkcov probes --census: what exists, traced or not, no counts. */
-void wc_census_list(const struct wc_census *c, FILE *out);
+/* walkcov probes --census: what exists, traced or not, no counts; then
+ * the N named ops structs OPS with their callbacks. */
+void wc_census_list(const struct wc_census *c, FILE *out, const struct wc_walkops *ops, int n);
 
 #endif

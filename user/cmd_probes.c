@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov probes: the attach plan for the running kernel. */
 #include <argp.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -83,11 +84,13 @@ static void print_args(const struct wc_slot *s)
 }
 
 /* --census: what exists on this kernel, with no tracing. */
-static int print_census(const struct wc_plan *plan)
+static int print_census(const struct wc_plan *plan, const struct ksyms *ks)
 {
 	struct wc_census c;
+	struct wc_walkops *ops = NULL;
 	struct utsname u;
-	int ret = WC_EXIT_OK;
+	char err[256] = "";
+	int ret = WC_EXIT_OK, nops;
 
 	wc_census_init(&c);
 	if (wc_census_from_plan(&c, plan)) {
@@ -95,17 +98,23 @@ static int print_census(const struct wc_plan *plan)
 		wc_census_free(&c);
 		return WC_EXIT_FAIL;
 	}
+	wc_census_group(&c, ks, &ops, &nops, err, sizeof(err));
 	uname(&u);
 	if (env.json) {
 		struct json_object *o = wc_census_json(&c, false, NULL);
 
 		json_object_object_add(o, "kernel", json_object_new_string(u.release));
+		if (nops < 0)
+			json_object_object_add(o, "groups_unknown", json_object_new_string(err));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
 		printf("# kernel %s (%s)\n", u.release, u.machine);
-		wc_census_list(&c, stdout);
+		wc_census_list(&c, stdout, ops, nops);
+		if (nops < 0)
+			printf("# ops structs unknown: %s\n", err);
 	}
+	free(ops);
 	wc_census_free(&c);
 	if (fflush(stdout) || ferror(stdout))
 		ret = WC_EXIT_FAIL;
@@ -135,7 +144,7 @@ int cmd_probes(int argc, char **argv)
 		return WC_EXIT_FAIL;
 	}
 	if (env.census) {
-		ret = print_census(&plan);
+		ret = print_census(&plan, ks);
 		goto cleanup;
 	}
 	if (!env.no_load) {

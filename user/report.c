@@ -299,6 +299,19 @@ void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
 	r->an[r->nan++] = *a;
 }
 
+/* Summary mode counts no callback: a callback counts as reached when its
+ * named ops struct has walks in the ops rows. */
+static void census_by_ops(struct wc_report *r)
+{
+	char nb[160];
+
+	wc_census_clear_ops(&r->census);
+	if (!r->meta.summary_mode)
+		return;
+	for (const struct row *x = r->ops.head; x; x = x->hh.next)
+		wc_census_mark_ops(&r->census, ops_name(r, x->key.ops, nb, sizeof(nb)), x->walks);
+}
+
 struct wc_census *wc_report_census(struct wc_report *r)
 {
 	return &r->census;
@@ -807,6 +820,7 @@ int wc_report_print(struct wc_report *r, FILE *out)
 
 	print_table(r, out, &r->ops, true, "per ops struct");
 	print_table(r, out, &r->comms, false, "per command");
+	census_by_ops(r);
 	wc_census_print(&r->census, out, !m->summary_mode, r->syms);
 
 	fprintf(out, "#\n# anomalies: %" PRIu64 " (double %" PRIu64 ", retry %" PRIu64
@@ -945,6 +959,7 @@ struct json_object *wc_report_json(struct wc_report *r)
 	json_object_object_add(doc, "summary", s);
 	json_object_object_add(doc, "ops", rows_json(r, &r->ops, true));
 	json_object_object_add(doc, "commands", rows_json(r, &r->comms, false));
+	census_by_ops(r);
 	json_object_object_add(doc, "census", wc_census_json(&r->census, !m->summary_mode, r->syms));
 
 	for (size_t i = 0; i < r->nan; i++) {

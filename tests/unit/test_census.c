@@ -72,7 +72,12 @@ int main(void)
 	check(x && x->role == WC_CR_PRE_VMA, "a pre_vma callback is told from test_walk by name");
 	x = find(&c, "clear_refs_test_walk");
 	check(x && x->role == WC_CR_TEST, "test_walk callback listed");
-	wc_census_free(&c);
+	/* grouped as walkops.h would: smaps_pte_range in two ops structs */
+	x = find(&c, "smaps_pte_range");
+	check(x != NULL, "smaps_pte_range listed");
+	if (x)
+		snprintf(((struct wc_census_item *)x)->group, sizeof(x->group),
+			 "smaps_walk_ops,smaps_shmem_walk_ops");
 
 	/* a stream header: slots 0..3 traced, the rest in census_untraced */
 	hdr = wc_hdr_new(0, NULL, "fentry");
@@ -81,12 +86,23 @@ int main(void)
 	wc_hdr_add_slot(hdr, 2, "smaps_pte_range", NULL, WC_R_CALLBACK, "callback", WC_K_PMD_ENTRY, "fentry");
 	wc_hdr_add_slot(hdr, 3, "mincore_pte_range", NULL, WC_R_CALLBACK, "callback", WC_K_PMD_ENTRY, "fentry");
 	wc_hdr_add_slot(hdr, 4, "__walk_page_range", NULL, WC_R_CHUNK, "chunk", 0, "fentry");
-	wc_census_header_add(hdr, &plan);
+	wc_census_header_add(hdr, &c);
+	wc_census_free(&c);
 	wc_census_init(&c);
 	wc_census_from_header(&c, hdr);
 	check(c.n == 7, "from the header: 4 traced and 3 untraced (%d)", c.n);
 	x = find(&c, "dup_pmd_entry");
 	check(x && !x->traced && x->role == WC_CR_PMD, "census_untraced keeps the role");
+	x = find(&c, "smaps_pte_range");
+	check(x && !strcmp(x->group, "smaps_walk_ops,smaps_shmem_walk_ops"), "census_groups kept");
+
+	/* summary mode: a callback is in an ops struct that ran */
+	wc_census_clear_ops(&c);
+	wc_census_mark_ops(&c, "smaps_shmem_walk_ops", 4);
+	wc_census_mark_ops(&c, "smaps_walk", 100);	/* a prefix is no match */
+	check(x && x->ops_walks == 4 && c.by_ops, "the second ops struct of a callback counts (4 walks)");
+	wc_census_clear_ops(&c);
+	check(x && x->ops_walks == 0 && !c.by_ops, "cleared");
 
 	/* one walk entered at walk_page_range, nested walk_page_range_mm */
 	memset(&e, 0, sizeof(e));

@@ -50,8 +50,13 @@ for f in full trace; do
 		'([.census.entries[] | select(.role == "entry") | .walks] | add) == .summary.walks'
 	note "$f: reached $(jq -r '.census.roles | to_entries | map("\(.key) \(.value.reached // "-")/\(.value.exist)") | join(", ")' "$R")"
 done
-jqcheck "summary mode: the census lists, counts none" "$OUT/summary.json" \
+jqcheck "summary mode: the census lists, counts no callback" "$OUT/summary.json" \
 	'.census.measured == false and .census.roles.pmd_entry.exist >= 10'
+jqcheck "summary mode: callbacks of ops structs that ran" "$OUT/summary.json" \
+	'.census.by_ops == true and .census.roles.pmd_entry.in_ops_that_ran > 0'
+jqcheck "probes --census: smaps_pte_range grouped into its smaps ops structs" "$OUT/census.json" \
+	'[.entries[] | select(.name == "smaps_pte_range") | .group | test("smaps_walk")] == [true]'
+note "named ops structs: $(jq '[.entries[].group // empty | split(",")[]] | unique | length' "$OUT/census.json")"
 if [ -s "$OUT/w.data" ]; then
 	$W report -i "$OUT/w.data" > "$OUT/report.txt" 2>&1
 	check "report of a record: 'reached N of M pmd_entry'" grep -Eq '^#   pmd_entry +reached [0-9]+ of [0-9]+' "$OUT/report.txt"
