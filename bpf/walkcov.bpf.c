@@ -103,6 +103,7 @@ struct task_walk {
 	__u64 reach, frame_end, walk_reach, walk_end;
 	__u32 frame_mask;		/* WC_OPS_* of the chunk */
 	__u8 frame_level, walk_quiet;
+	__u8 pfnmap_skip;		/* walk_page_vma of a VM_PFNMAP VMA, ops without test_walk */
 };
 
 struct {
@@ -715,6 +716,12 @@ static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
 #include "quiet.bpf.h"
 
 #define VM_HUGETLB_FLAG 0x00400000ULL	/* include/linux/mm.h, VM_HUGETLB */
+#define VM_PFNMAP_FLAG	0x00000400ULL	/* include/linux/mm.h, VM_PFNMAP */
+
+/* Walk entry points (by slot) seen calling the chunk function: their call
+ * site of __walk_page_range is out of line, so a walk of theirs without a
+ * chunk did not walk (see walk_tail). */
+__u8 calls_chunk[WC_MAX_SLOTS];
 
 /* The callbacks OPS has (WC_OPS_*): the walker calls only those. A global
  * function: its reads take no room in the calling program's stack. */
@@ -736,6 +743,17 @@ __noinline __u32 ops_mask(__u64 ops_addr)
 	if (bpf_core_field_exists(ops->install_pte) && BPF_CORE_READ(ops, install_pte))
 		m |= WC_OPS_INSTALL;
 	return m;
+}
+
+/* WALK_BEGIN's ops mask; VMA, walk_page_vma's: whether it is VM_PFNMAP. */
+__noinline __u32 walk_mask(__u64 ops_addr, __u64 vma_addr)
+{
+	struct vm_area_struct *vma = (struct vm_area_struct *)vma_addr;
+	__u32 mask = ops_mask(ops_addr);
+
+	if (vma && (BPF_CORE_READ(vma, vm_flags) & VM_PFNMAP_FLAG))
+		mask |= WC_OPS_VMA_PFNMAP;
+	return mask;
 }
 
 /* The chunk's ops mask, and whether its VMA is a hugetlb one. */
@@ -965,8 +983,11 @@ static __always_inline int on_chunk_begin(struct call *c, const volatile struct 
 	if (id.skip || !walk)
 		return 0;
 	mask = chunk_mask((__u64)walk);
-	if (outer)
+	if (outer) {
 		frame_open(tw, walk, arg(c, s->arg_start), arg(c, s->arg_end), mask);
+		if (tw->depth == 1 && tw->nest[0] < WC_MAX_SLOTS)
+			calls_chunk[tw->nest[0]] = 1;
+	}
 	e = ev_open(WC_EV_CHUNK_BEGIN, c->slot, &id, &h, c->ctx);
 	if (!e)
 		return 0;
@@ -1058,7 +1079,8 @@ static __always_inline int on_entry(struct call *c)
 			}
 		}
 		e->flags |= WC_F_OPS_MASK;
-		e->value = ops_mask(arg(c, s->arg_ops));
+		e->value = walk_mask(arg(c, s->arg_ops),
+				     s->arg_start == WC_ARG_NONE ? e->vma : 0);
 		/* looked up again, not kept live: the entry programs' stack is
 		 * at its limit (512 bytes with the judge's calls below) */
 		tid = (__u32)bpf_get_current_pid_tgid();
@@ -1069,6 +1091,8 @@ static __always_inline int on_entry(struct call *c)
 			tw->walk_reach = e->start;
 			tw->walk_end = e->end;
 			tw->walk_quiet = e->start < e->end && !(e->value & WC_OPS_HOLE);
+			tw->pfnmap_skip = (e->value & (WC_OPS_VMA_PFNMAP | WC_OPS_TEST)) ==
+					  WC_OPS_VMA_PFNMAP;
 		}
 		ev_close(e, c, &h);
 		return 0;
@@ -1117,6 +1141,34 @@ static __always_inline int on_entry(struct call *c)
 	return 0;
 }
 
+/* walk_page_vma returned 0 and nothing of its walk ran: its walk_page_test
+ * skipped the VMA. Where walk_page_test is inlined into walk_page_vma
+ * (6.1) that skip has no VMA_SKIP of its own, so it is sent here, marked
+ * WC_F_INFERRED, when it is certain: the ops have no test_walk and the VMA
+ * is VM_PFNMAP (the walker's rule skips it), and walk_page_vma was seen
+ * calling __walk_page_range out of line (so no chunk means not walked). */
+static __noinline int pfnmap_skip_emit(struct call *c, struct task_walk *tw)
+{
+	struct ident id = {};
+	struct wc_event *e;
+	struct evh h;
+
+	if (tw->skip != OPS_IN)
+		return 0;
+	tw->active = 1;
+	take(&id, tw);
+	e = ev_open(WC_EV_VMA_SKIP, c->slot, &id, &h, c->ctx);
+	if (!e)
+		return 0;
+	e->start = tw->walk_reach;
+	e->end = tw->walk_end;
+	e->mm = tw->mm;
+	e->depth = -1;
+	e->flags |= WC_F_INFERRED;
+	ev_close(e, c, &h);
+	return 0;
+}
+
 /* The outermost walk entry point returns 0: between its last chunk and its
  * end nothing may be mapped (read down to the ptes). */
 static __always_inline void walk_tail(struct call *c)
@@ -1125,9 +1177,16 @@ static __always_inline void walk_tail(struct call *c)
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 
 	if (!tw || c->ret || tw->depth != 1 || tw->nest[0] != c->slot || tw->chunks ||
-	    tw->stopped || !tw->walk_quiet)
+	    tw->stopped)
 		return;
-	quiet_walk_to(tw, c, tw->walk_end, tw->walk_end);
+	if (tw->pfnmap_skip && !tw->active && tw->walk_reach < tw->walk_end &&
+	    c->slot < WC_MAX_SLOTS && calls_chunk[c->slot]) {
+		pfnmap_skip_emit(c, tw);
+		tw->walk_reach = tw->walk_end;
+		return;
+	}
+	if (tw->walk_quiet)
+		quiet_walk_to(tw, c, tw->walk_end, tw->walk_end);
 }
 
 static __always_inline bool same_args(const struct stash_val *v, const struct call *c)

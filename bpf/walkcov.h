@@ -75,6 +75,8 @@ enum wc_class {
 #define WC_F_NESTED	0x10	/* WALK_BEGIN/END of an entry point nested in the walk (same walk_id) */
 #define WC_F_NO_WALK	0x20	/* the tracer could not follow this task's walk (task table full): walk_id 0 */
 #define WC_F_OPS_MASK	0x40	/* WALK_BEGIN, CHUNK_BEGIN: value holds the ops' callbacks (WC_OPS_*) */
+#define WC_F_INFERRED	0x80	/* VMA_SKIP not seen but proven: walk_page_vma's own test skipped a
+				 * VM_PFNMAP VMA (walk_page_test inlined there, docs/coverage.md 5a) */
 
 /* WALK_BEGIN and CHUNK_BEGIN with WC_F_OPS_MASK: which callbacks the walk's
  * struct mm_walk_ops has (the walker calls only those), and for a chunk
@@ -91,6 +93,7 @@ enum wc_class {
 #define WC_OPS_TEST	0x080
 #define WC_OPS_INSTALL	0x100	/* install_pte (6.13+): none ptes are filled, not holes */
 #define WC_OPS_VMA_HUGETLB 0x10000	/* CHUNK_BEGIN: walk->vma is VM_HUGETLB */
+#define WC_OPS_VMA_PFNMAP 0x20000	/* WALK_BEGIN of walk_page_vma: the VMA is VM_PFNMAP */
 
 /* WC_EV_QUIET: what the tracer found reading the page tables of a range no
  * callback visited, from the top level down to depth (1 p4d, 2 pud, 3 pmd,

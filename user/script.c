@@ -147,6 +147,7 @@ static const char *ops_mask_text(uint64_t mask, char *buf, size_t size)
 		{ WC_OPS_PMD, "pmd" }, { WC_OPS_PTE, "pte" }, { WC_OPS_HOLE, "pte_hole" },
 		{ WC_OPS_HUGETLB, "hugetlb" }, { WC_OPS_TEST, "test_walk" },
 		{ WC_OPS_INSTALL, "install_pte" }, { WC_OPS_VMA_HUGETLB, "vma_hugetlb" },
+		{ WC_OPS_VMA_PFNMAP, "vma_pfnmap" },
 	};
 	size_t n = 0;
 
@@ -195,7 +196,7 @@ static bool has_ret(unsigned type)
 static const char *flags_text(unsigned flags, char *buf, size_t size)
 {
 	static const char *const names[] = { "lower", "novma", "seen", "kprobe", "nested", "nowalk",
-					     "opsmask" };
+					     "opsmask", "inferred" };
 	const unsigned nnames = sizeof(names) / sizeof(names[0]);
 	size_t n = 0;
 

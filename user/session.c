@@ -16,6 +16,7 @@
 #include "numparse.h"
 #include "recfile.h"
 #include "census.h"
+#include "progstats.h"
 #include "session.h"
 #include "kaddr.h"
 #include "symtab.h"
@@ -58,7 +59,7 @@ static void stop_workload(pid_t child)
 	}
 }
 
-enum { OPT_RING = 0x100, OPT_KPROBE, OPT_FENTRY, OPT_COMM, OPT_CGROUP, OPT_OPS };
+enum { OPT_RING = 0x100, OPT_KPROBE, OPT_FENTRY, OPT_COMM, OPT_CGROUP, OPT_OPS, OPT_PROG_STATS };
 
 static const struct argp_option session_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace walks of this process (and the processes it forks) only", 1 },
@@ -72,6 +73,8 @@ static const struct argp_option session_options[] = {
 	{ "kprobe", OPT_KPROBE, NULL, 0, "Use kprobes (one per target) whatever this kernel's default", 1 },
 	{ "fentry", OPT_FENTRY, NULL, 0, "Use fentry/fexit even where the kernel may skip them (preemptible kernels)", 1 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 1 },
+	{ "prog-stats", OPT_PROG_STATS, NULL, 0, "At the end, print each BPF program's runs and run time "
+	  "(the kernel's statistics, turned on while tracing) on stderr", 1 },
 	{},
 };
 
@@ -139,6 +142,9 @@ int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_
 		break;
 	case 'v':
 		o->verbose = true;
+		break;
+	case OPT_PROG_STATS:
+		o->prog_stats = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -468,6 +474,19 @@ struct json_object *wc_session_trailer(const struct wc_lost *lost,
 	return o;
 }
 
+/* --prog-stats, on stderr: the report goes to stdout. */
+static void print_prog_stats(struct wc_tracer *t)
+{
+	struct wc_prog_stat *st = NULL;
+	int n = wc_tracer_prog_stats(t, &st);
+
+	if (n < 0)
+		wc_err("cannot read the BPF programs' statistics: %s", strerror(-n));
+	else
+		wc_prog_stats_print(stderr, st, n);
+	free(st);
+}
+
 /* The workload ended by itself: keep how. */
 static void workload_ended(struct wc_session_result *res, int status)
 {
@@ -578,6 +597,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		topts.ring_size = RING_SIZE_SUMMARY;	/* only anomalies cross it */
 	topts.force_mech = o->force_mech;
 	topts.verbose = o->verbose;
+	topts.prog_stats = o->prog_stats;
 	topts.mode = o->mode ? o->mode : WC_MODE_FULL;
 	topts.livelock = o->livelock;
 	relay.judge = topts.mode & WC_MODE_F_JUDGE;
@@ -662,6 +682,8 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 	}
 	begun = false;
 	ret = finish(t, &relay, res, info.mono_start_ns) ? WC_EXIT_FAIL : 0;
+	if (o->prog_stats)
+		print_prog_stats(t);
 cleanup:
 	if (begun)
 		wc_sink_end(sink, NULL, NULL);	/* stopped early: no trailer */

@@ -47,6 +47,7 @@ struct wc_session_opts {
 	unsigned int role_mask;		/* roles to attach (1 << WC_R_*) */
 	int force_mech;			/* WC_MECH_KPROBE for --kprobe */
 	bool verbose;
+	bool prog_stats;		/* --prog-stats: print the programs' run-time statistics at the end */
 	int argc;			/* walkcov's own command line, for the header */
 	char **argv;
 };

@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "coverage.h"
+#include "progstats.h"
 #include "summary.h"
 #include "tracer.h"
 #include "walkcov.skel.h"
@@ -40,6 +41,7 @@ struct wc_tracer {
 	const struct wc_stats *stats;		/* the stats map, mmapped: one entry per CPU */
 	size_t stats_len;
 	int ncpu;
+	int stats_fd;				/* BPF_ENABLE_STATS while >= 0 */
 };
 
 static bool print_verbose;
@@ -717,8 +719,14 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 	}
 	t->opts = opts;
 	t->plan = opts->plan;
+	t->stats_fd = -1;
 	for (int i = 0; i < WC_MAX_SLOTS; i++)
 		t->slot_target[i] = -1;
+	if (opts->prog_stats && (t->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0) {
+		snprintf(err, errlen, "cannot turn on BPF run-time statistics: %s", strerror(errno));
+		free(t);
+		return NULL;
+	}
 	print_verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -934,8 +942,60 @@ void wc_tracer_close(struct wc_tracer *t)
 	bpf_link__destroy(t->exit_link);
 	if (t->stats)
 		munmap((void *)t->stats, t->stats_len);
+	if (t->stats_fd >= 0)
+		close(t->stats_fd);
 	walkcov_bpf__destroy(t->skel);
 	free(t);
+}
+
+/* ---- --prog-stats ---- */
+
+/* "fexit smaps_pte_range" for a slot's program, else the program's name */
+static void prog_label(const struct wc_tracer *t, const char *name, char *buf, size_t size)
+{
+	const char *kinds[] = { "fentry", "fexit" };
+
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(kinds[k]);
+		char *end;
+		long slot;
+
+		if (strncmp(name, kinds[k], n) || name[n] != '_')
+			continue;
+		slot = strtol(name + n + 1, &end, 10);
+		if (*end || slot < 0 || slot >= WC_MAX_SLOTS || t->slot_target[slot] < 0)
+			break;
+		snprintf(buf, size, "%s %s", kinds[k], t->plan->t[t->slot_target[slot]].name);
+		return;
+	}
+	snprintf(buf, size, "%s", name);
+}
+
+int wc_tracer_prog_stats(struct wc_tracer *t, struct wc_prog_stat **stats)
+{
+	struct bpf_program *prog;
+	struct wc_prog_stat *st;
+	int n = 0, max = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+		max++;
+	st = calloc((size_t)max + 1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || n >= max || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		prog_label(t, bpf_program__name(prog), st[n].label, sizeof(st[n].label));
+		st[n].runs = info.run_cnt;
+		st[n].run_ns = info.run_time_ns;
+		n++;
+	}
+	*stats = st;
+	return n;
 }
 
 /* ---- summary mode ---- */

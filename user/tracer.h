@@ -21,6 +21,7 @@ struct wc_tracer_opts {
 	int force_mech;			/* WC_MECH_NONE: chosen per kernel; else WC_MECH_FENTRY,
 					 * WC_MECH_KPROBE or WC_MECH_KPROBE_MULTI */
 	bool verbose;			/* libbpf's messages on stderr */
+	bool prog_stats;		/* BPF_ENABLE_STATS while the tracer is open */
 	bool load_only;			/* load (verify) every program, attach nothing */
 	int mode;			/* WC_MODE_F_* bits (walkcov.h); 0: full events */
 	uint32_t livelock;		/* the judge's livelock threshold; 0: default */
@@ -68,6 +69,10 @@ int wc_tracer_poll(struct wc_tracer *t, int timeout_ms);
 /* Snapshot of the lost-event counters (per_prog: caller frees). */
 void wc_tracer_lost(struct wc_tracer *t, struct wc_lost *lost);
 void wc_tracer_close(struct wc_tracer *t);
+/* With opts->prog_stats: the kernel's run-time statistics of each loaded
+ * program (*STATS: caller frees; count, or -errno). */
+struct wc_prog_stat;
+int wc_tracer_prog_stats(struct wc_tracer *t, struct wc_prog_stat **stats);
 
 struct wc_snapshot;
 /* Summary mode: add the in-kernel counters (summed over CPUs) and the
