@@ -89,6 +89,12 @@ struct unit_desc {
 	 * mmap lock */
 	unsigned int duty;
 	unsigned int weight;	/* walkers: calls per round (0 means 1) */
+	bool timing;		/* what it does depends on timing (another process,
+				 * khugepaged, the rmap): not in a seeded run */
+	/* the census rows (mm_walk_ops callbacks) it reaches beyond the
+	 * process's start-up, as tests/vm/census.sh measured them, comma-
+	 * separated; "a|b": a on newer kernels, b on older; NULL: none */
+	const char *callbacks;
 };
 
 struct unit {

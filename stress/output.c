@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* What stress prints on stdout: --list, and the summary of a run, as text
  * or as one JSON object (docs/stress.md, "The summary"). */
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/utsname.h>
 #include "errors.h"
 #include "internal.h"
@@ -55,6 +57,43 @@ static void put_json(json_object *o)
 	json_object_put(o);
 }
 
+/* The unit's census rows on this kernel: for each comma-separated item,
+ * the first of its '|' alternatives the kernel has; ADD gets each name. */
+static void each_callback(struct ctx *c, const struct unit *u,
+			  void (*add)(const char *name, size_t len, void *arg), void *arg)
+{
+	const char *p = u->d->callbacks;
+
+	while (p && *p) {
+		size_t item = strcspn(p, ",");
+
+		for (const char *q = p; q < p + item;) {
+			size_t len = strcspn(q, "|,");
+			char name[128];
+
+			snprintf(name, sizeof(name), "%.*s", (int)len, q);
+			if (!c->o->has_function || c->o->has_function(name, c->o->has_ctx)) {
+				add(q, len, arg);
+				break;
+			}
+			q += len + (q[len] == '|');
+		}
+		p += item + (p[item] == ',');
+	}
+}
+
+static void add_json(const char *name, size_t len, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string_len(name, (int)len));
+}
+
+static void add_text(const char *name, size_t len, void *arg)
+{
+	int *n = arg;
+
+	printf("%s%.*s", (*n)++ ? ", " : "", (int)len, name);
+}
+
 static void list_json(struct ctx *c)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -67,6 +106,8 @@ static void list_json(struct ctx *c)
 		add_str(j, "kind", kind_of(u));
 		json_object_object_add(j, "present", json_object_new_boolean(u->present));
 		add_str(j, "reaches", u->d->reaches);
+		json_object_object_add(j, "callbacks", json_object_new_array());
+		each_callback(c, u, add_json, json_object_object_get(j, "callbacks"));
 		if (!u->present)
 			add_str(j, "reason", u->why);
 		if (u->note[0])
@@ -86,10 +127,19 @@ void print_list(struct ctx *c)
 	printf("%-14s %-8s %-8s %s\n", "NAME", "KIND", "KERNEL", "REACHES / WHY MISSING");
 	for (size_t i = 0; i < c->nunits; i++) {
 		struct unit *u = &c->units[i];
+		int n = 0;
 
 		printf("%-14s %-8s %-8s %s\n", u->d->name, kind_of(u),
 		       u->present ? "has" : "missing", u->present ? u->d->reaches : u->why);
+		if (!u->d->callbacks)
+			continue;
+		printf("%-32s census: ", "");
+		each_callback(c, u, add_text, &n);
+		printf("%s\n", n ? "" : "(none on this kernel)");
 	}
+	printf("# census: the mm_walk_ops callbacks each walker reaches beyond the process's"
+	       " start-up (smaps_pte_range), measured by tests/vm/census.sh; docs/stress.md"
+	       " lists the walker users no unit reaches, and why\n");
 }
 
 static json_object *unit_json(const struct unit *u)
@@ -121,7 +171,11 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 
 	add_str(o, "kernel", kernel);
 	json_object_object_add(o, "duration_s", json_object_new_double(c->o->duration));
-	json_object_object_add(o, "threads", json_object_new_int(c->o->threads));
+	json_object_object_add(o, "threads", json_object_new_int(c->o->seeded ? 1 : c->o->threads));
+	if (c->o->seeded) {
+		json_object_object_add(o, "seed", json_object_new_uint64(c->o->seed));
+		json_object_object_add(o, "ops", json_object_new_uint64(c->o->ops));
+	}
 	json_object_object_add(o, "arena_mib", json_object_new_int64(c->o->size >> 20));
 	json_object_object_add(o, "retry_vma_mib", json_object_new_int64(RETRY_LEN >> 20));
 	add_str(t, "enabled", c->thp_enabled);
@@ -145,8 +199,14 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 
 static void summary_text(struct ctx *c, const struct summary *s, const char *kernel)
 {
-	printf("walkcov stress: %.3g s, %d reader threads, arena %zu MiB + retry VMA %lu MiB, kernel %s\n",
-	       c->o->duration, c->o->threads, c->o->size >> 20, RETRY_LEN >> 20, kernel);
+	if (c->o->seeded)
+		printf("walkcov stress: seed %" PRIu64 ", %lu operations in one thread, arena %zu MiB"
+		       " + retry VMA %lu MiB, kernel %s\n", c->o->seed, c->o->ops, c->o->size >> 20,
+		       RETRY_LEN >> 20, kernel);
+	else
+		printf("walkcov stress: %.3g s, %d reader threads, arena %zu MiB + retry VMA %lu MiB,"
+		       " kernel %s\n", c->o->duration, c->o->threads, c->o->size >> 20,
+		       RETRY_LEN >> 20, kernel);
 	printf("thp: enabled=%s%s%s; AnonHugePages in the arenas: %ld kB formed, %ld kB at start, %ld kB at end\n",
 	       c->thp_enabled[0] ? c->thp_enabled : "?", c->thp_note[0] ? ", " : "", c->thp_note,
 	       c->ahp_formed, s->ahp0, s->ahp1);

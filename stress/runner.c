@@ -184,6 +184,66 @@ out:
 	return rc;
 }
 
+/* A non-zero xorshift64* state from the seed and a stream number. */
+static uint64_t seed_state(uint64_t seed, uint64_t stream)
+{
+	uint64_t x = (seed + 1) * 0x9E3779B97F4A7C15ULL ^ (stream + 1) * 0xBF58476D1CE4E5B9ULL;
+
+	return x ? x : 1;
+}
+
+/*
+ * --seed: one thread, o->ops draws among the units that do not depend on
+ * timing, in the order the seed picks; s gets the start values. Every
+ * enabled unit takes part in the draw, present or not, and each unit has
+ * its own random stream, so that the same seed runs the same operations of
+ * the units two kernels share (a unit this kernel lacks draws a no-op).
+ */
+static int run_seeded(struct ctx *c, struct summary *s)
+{
+	struct worker draw = { .c = c, .rng = seed_state(c->o->seed, 0) };
+	struct worker *w = calloc(c->nunits, sizeof(*w));
+	struct unit **pick = calloc(c->nunits, sizeof(*pick));
+	size_t n = 0, buflen = reader_buf_len(c);
+	char *buf = malloc(buflen);
+
+	if (!w || !pick || !buf) {
+		wc_err("stress: out of memory");
+		free(w);
+		free(pick);
+		free(buf);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nunits; i++) {
+		struct unit *u = &c->units[i];
+
+		w[i] = (struct worker){ .c = c, .rng = seed_state(c->o->seed, i + 1), .buf = buf,
+					.buflen = buflen };
+		if (!u->enabled)
+			continue;
+		if (u->d->timing) {
+			if (u->present) {
+				u->enabled = false;
+				snprintf(u->note, TEXT, "not in a seeded run: its effect depends on timing");
+			}
+			continue;
+		}
+		pick[n++] = u;
+	}
+	s->ahp0 = anon_huge_kb(c);
+	read_vmstat(s->vm0);
+	for (unsigned long k = 0; n && k < c->o->ops; k++) {
+		struct unit *u = pick[rnd(&draw, n)];
+
+		if (runnable(u))
+			run_op(u, &w[u - c->units]);
+	}
+	free(w);
+	free(pick);
+	free(buf);
+	return 0;
+}
+
 int stress_run(const struct stress_opts *o)
 {
 	struct ctx c = { .o = o, .pagemap_fd = -1, .pid = getpid() };
@@ -204,7 +264,7 @@ int stress_run(const struct stress_opts *o)
 		rc = WC_EXIT_OK;
 		goto out;
 	}
-	if (run_threads(&c, &s))
+	if (o->seeded ? run_seeded(&c, &s) : run_threads(&c, &s))
 		goto out;
 	read_vmstat(s.vm1);
 	s.ahp1 = anon_huge_kb(&c);

@@ -32,6 +32,8 @@
 #define STRESS_MAX_THREADS 64
 #define STRESS_MIN_MIB 8	/* one shared slot besides the owned ones */
 #define STRESS_MAX_MIB 4096
+#define STRESS_DEFAULT_OPS 300
+#define STRESS_MAX_OPS 10000000
 
 struct stress_opts {
 	double duration;	/* seconds */
@@ -39,9 +41,21 @@ struct stress_opts {
 	size_t size;		/* main arena in bytes, a multiple of 2 MiB */
 	const char *only, *skip;	/* comma-separated unit names, or NULL */
 	bool list, quiet, json;
+	/* --seed: one thread runs ops operations in the order the seed
+	 * picks, so that the walks per ops struct repeat run to run on one
+	 * kernel (walkcov diff); duration and threads are not used */
+	bool seeded;
+	uint64_t seed;
+	unsigned long ops;
+	/* --list: whether the running kernel has function NAME (kallsyms),
+	 * so the list names each unit's census rows as this kernel calls
+	 * them; NULL: every name is shown */
+	bool (*has_function)(const char *name, void *ctx);
+	void *has_ctx;
 };
 
-#define STRESS_OPTS_DEFAULT { .duration = 10, .threads = 3, .size = 16UL << 20 }
+#define STRESS_OPTS_DEFAULT { .duration = 10, .threads = 3, .size = 16UL << 20, \
+			      .ops = STRESS_DEFAULT_OPS }
 
 /* The first name in the comma-separated list that is no walker or
  * splitter (its length in *len), or NULL when every name is known. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "analysis.h"
+#include "census.h"
 #include "errors.h"
 #include "recfile.h"
 
@@ -18,6 +19,7 @@ static int an_begin(struct wc_sink *s, struct json_object *hdr)
 	struct wc_analysis *a = analysis(s);
 
 	wc_meta_from_header(wc_report_meta(a->report), hdr);
+	wc_census_from_header(wc_report_census(a->report), hdr);
 	/* entry points that may go backwards without fault (walk_page_mapping) */
 	for (unsigned slot = 0; slot < WC_MAX_SLOTS; slot++) {
 		const char *fn = wc_hdr_slot_name(hdr, slot);
@@ -38,8 +40,10 @@ static int an_event(struct wc_sink *s, const struct wc_event *e)
 			wc_merger_add(a->merger, e);
 		return 0;
 	}
-	if (!a->summary)
+	if (!a->summary) {
 		wc_engine_feed(a->engine, e);
+		wc_census_event(wc_report_census(a->report), e);
+	}
 	return 0;
 }
 

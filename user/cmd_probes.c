@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* walkcov probes: the attach plan for the running kernel. */
 #include <argp.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include "census.h"
 #include "cli.h"
 #include "commands.h"
 #include "coverage.h"
@@ -14,10 +16,16 @@
 static struct {
 	bool no_load;
 	bool verbose;
+	bool census;
+	bool json;
 } env;
+
+enum { OPT_CENSUS = 256, OPT_JSON };
 
 static const struct argp_option options[] = {
 	{ "no-load", 'n', NULL, 0, "Do not load the programs: list the plan only (works on locked-down hosts)", 0 },
+	{ "census", OPT_CENSUS, NULL, 0, "List the walker's users on this kernel (entry points, mm_walk_ops callbacks by role), traced or not; loads nothing", 0 },
+	{ "json", OPT_JSON, NULL, 0, "With --census: one JSON object", 0 },
 	{ "verbose", 'v', NULL, 0, "Show where each argument is read from, and libbpf's messages", 0 },
 	{},
 };
@@ -32,6 +40,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v':
 		env.verbose = true;
 		break;
+	case OPT_CENSUS:
+		env.census = true;
+		break;
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case ARGP_KEY_END:
+		if (env.json && !env.census)
+			argp_error(state, "--json goes with --census");
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -43,6 +61,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static const char *target_kind(const struct wc_target *t)
 {
+	if (t->slot.role == WC_R_UNUSED && wc_census_kind_name(t->name, t->slot.kind))
+		return wc_census_kind_name(t->name, t->slot.kind);
 	return t->slot.role == WC_R_CALLBACK || t->slot.role == WC_R_LEVEL
 		? wc_kind_name(t->slot.kind) : "-";
 }
@@ -61,6 +81,44 @@ static void print_args(const struct wc_slot *s)
 		if (a[i].pos != WC_ARG_NONE)
 			printf(" %s=%u", a[i].name, a[i].pos);
 	printf("\n");
+}
+
+/* --census: what exists on this kernel, with no tracing. */
+static int print_census(const struct wc_plan *plan, const struct ksyms *ks)
+{
+	struct wc_census c;
+	struct wc_walkops *ops = NULL;
+	struct utsname u;
+	char err[256] = "";
+	int ret = WC_EXIT_OK, nops;
+
+	wc_census_init(&c);
+	if (wc_census_from_plan(&c, plan)) {
+		wc_err("out of memory");
+		wc_census_free(&c);
+		return WC_EXIT_FAIL;
+	}
+	wc_census_group(&c, ks, &ops, &nops, err, sizeof(err));
+	uname(&u);
+	if (env.json) {
+		struct json_object *o = wc_census_json(&c, false, NULL);
+
+		json_object_object_add(o, "kernel", json_object_new_string(u.release));
+		if (nops < 0)
+			json_object_object_add(o, "groups_unknown", json_object_new_string(err));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		printf("# kernel %s (%s)\n", u.release, u.machine);
+		wc_census_list(&c, stdout, ops, nops);
+		if (nops < 0)
+			printf("# ops structs unknown: %s\n", err);
+	}
+	free(ops);
+	wc_census_free(&c);
+	if (fflush(stdout) || ferror(stdout))
+		ret = WC_EXIT_FAIL;
+	return ret;
 }
 
 int cmd_probes(int argc, char **argv)
@@ -84,6 +142,10 @@ int cmd_probes(int argc, char **argv)
 	if (!ks) {
 		wc_err("%s", err);
 		return WC_EXIT_FAIL;
+	}
+	if (env.census) {
+		ret = print_census(&plan, ks);
+		goto cleanup;
 	}
 	if (!env.no_load) {
 		/* load (verify) every program the plan needs, attach nothing */

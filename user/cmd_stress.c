@@ -4,11 +4,12 @@
 #include <argp.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "ksyms.h"
 #include "numparse.h"
 #include "commands.h"
 #include "stress.h"
 
-enum { OPT_LIST = 256, OPT_JSON, OPT_ONLY, OPT_SKIP };
+enum { OPT_LIST = 256, OPT_JSON, OPT_ONLY, OPT_SKIP, OPT_SEED, OPT_OPS };
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "S", 0, "run for S seconds (default 10, fractions allowed)", 0 },
@@ -16,6 +17,10 @@ static const struct argp_option options[] = {
 	{ "size", 's', "MB", 0, "THP arena size in MiB (default 16, >= 8, rounded up to 2 MiB)", 0 },
 	{ "only", OPT_ONLY, "LIST", 0, "run only these walkers/splitters (comma-separated)", 0 },
 	{ "skip", OPT_SKIP, "LIST", 0, "do not run these walkers/splitters", 0 },
+	{ "seed", OPT_SEED, "N", 0, "deterministic: one thread runs --ops operations in the order seed N picks, "
+	  "without the splitters whose effect depends on timing; walks per ops struct repeat run to run "
+	  "(for walkcov diff); --duration and --threads are not used", 0 },
+	{ "ops", OPT_OPS, "N", 0, "with --seed: operations to run (default 300)", 0 },
 	{ "list", OPT_LIST, NULL, 0, "list walkers and splitters and whether this kernel has them", 0 },
 	{ "quiet", 'q', NULL, 0, "no summary table (the exit status tells)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "print the summary as one JSON object on stdout", 0 },
@@ -41,6 +46,8 @@ static const char *unit_list(const char *arg, struct argp_state *state)
 			   (int)len, bad);
 	return arg;
 }
+
+static bool ops_given;
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -71,6 +78,25 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SKIP:
 		o->skip = unit_list(arg, state);
 		return 0;
+	case OPT_SEED:
+		if (wc_parse_u64(arg, 0, UINT64_MAX, &o->seed))
+			argp_error(state, "invalid seed '%s' (a whole number)", arg);
+		o->seeded = true;
+		return 0;
+	case OPT_OPS: {
+		uint64_t n;
+
+		if (wc_parse_u64(arg, 1, STRESS_MAX_OPS, &n))
+			argp_error(state, "invalid number of operations '%s' (1 to %d)", arg,
+				   STRESS_MAX_OPS);
+		o->ops = (unsigned long)n;
+		ops_given = true;
+		return 0;
+	}
+	case ARGP_KEY_END:
+		if (ops_given && !o->seeded)
+			argp_error(state, "--ops goes with --seed");
+		return 0;
 	case OPT_LIST:
 		o->list = true;
 		return 0;
@@ -88,6 +114,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
+/* --list: the census rows each unit reaches, as this kernel names them */
+static bool has_function(const char *name, void *ks)
+{
+	return ksyms_count_text(ks, name) > 0;
+}
+
 int cmd_stress(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -103,8 +135,16 @@ int cmd_stress(int argc, char **argv)
 		       "1 a walker or splitter the kernel has failed unexpectedly, 2 bad usage.",
 	};
 	struct stress_opts o = STRESS_OPTS_DEFAULT;
+	struct ksyms *ks = NULL;
+	int ret;
 
 	if (wc_cli_parse(&argp, argc, argv, 0, &o))
 		return WC_EXIT_FAIL;
-	return stress_run(&o);
+	if (o.list && (ks = ksyms_load(NULL))) {
+		o.has_function = has_function;
+		o.has_ctx = ks;
+	}
+	ret = stress_run(&o);
+	ksyms_free(ks);
+	return ret;
 }

@@ -17,5 +17,6 @@ int cmd_stress(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

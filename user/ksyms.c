@@ -200,3 +200,8 @@ const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr)
 	}
 	return &ks->syms[lo];
 }
+
+const struct ksym *ksyms_nth(const struct ksyms *ks, size_t i)
+{
+	return ks && i < ks->n ? &ks->syms[i] : NULL;
+}

@@ -31,6 +31,8 @@ const char *ksyms_renamed(const struct ksyms *ks, const char *name);
 /* Symbols named NAME, or NAME with a compiler suffix (".75", ".isra.0"):
  * how many, the first MAX of them in OUT. */
 size_t ksyms_named(const struct ksyms *ks, const char *name, const struct ksym **out, size_t max);
+/* The Ith symbol in address order, or NULL past the last. */
+const struct ksym *ksyms_nth(const struct ksyms *ks, size_t i);
 /* The symbol at or below ADDR (data or text), or NULL. */
 const struct ksym *ksyms_at(const struct ksyms *ks, uint64_t addr);
 

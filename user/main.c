@@ -23,6 +23,7 @@ static const struct {
 	{ "report", cmd_report, "summarize a recorded file" },
 	{ "script", cmd_script, "print a recorded file one event per line" },
 	{ "map",    cmd_map,    "draw one walk of a recorded file as SVG" },
+	{ "diff",   cmd_diff,   "compare two runs (record files or --json reports), exit 1 on a regression" },
 	{ "stress", cmd_stress, "drive every page walker while THPs split" },
 	{ "check",  cmd_check,  "trace a workload and give a verdict (exit 1 on any double or gap)" },
 	{ "top",    cmd_top,    "a live table of walks, rates and anomalies (summary mode)" },

@@ -56,6 +56,15 @@ const char *wc_role_name(unsigned int role)
 	return role < ARRAY_LEN(names) ? names[role] : "unknown";
 }
 
+const char *wc_census_kind_name(const char *func, unsigned int kind)
+{
+	if (kind == WC_K_CENSUS_POST)
+		return "post_vma";
+	if (kind == WC_K_CENSUS_TEST)
+		return func && strstr(func, "pre_vma") ? "pre_vma" : "test_walk";
+	return NULL;
+}
+
 const char *wc_mech_name(int mech)
 {
 	static const char *const names[] = { "-", "fentry", "kprobe", "kprobe.multi" };
@@ -253,6 +262,7 @@ static bool check_symbol(struct wc_target *t, const struct ksyms *ks, int btf_fu
 	int n = ksyms_count_text(ks, t->name);
 	const char *renamed;
 
+	t->nsyms = n;
 	if (btf_funcs > 1) {
 		wc_target_skip(t, "%d functions of this name in BTF: which one kallsyms holds is unknown",
 			       btf_funcs);
@@ -419,6 +429,18 @@ static int add_callbacks(struct wc_plan *plan, const struct btf *btf, __u32 firs
 				continue;
 			if (wc_plan_find(plan, name))
 				break;	/* another FUNC of this name: skipped below */
+			if (cbs[i].kind >= WC_K_CENSUS_TEST) {
+				/* census only: listed, never traced */
+				tg = add_target(plan, name, module,
+						wc_slot_empty(WC_R_UNUSED, cbs[i].kind));
+				if (!tg)
+					return -ENOMEM;
+				if (check_symbol(tg, ks, count_funcs(btf, first, name, &unused)))
+					wc_target_skip(tg, "census only: %s callbacks are not traced"
+						       " (walk_page_test's exit shows what they skip)",
+						       wc_census_kind_name(tg->name, cbs[i].kind));
+				break;
+			}
 			tg = add_target(plan, name, module, callback_slot(cbs[i].kind));
 			if (!tg)
 				return -ENOMEM;
@@ -453,6 +475,11 @@ int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 		{ "pte_hole", WC_K_PTE_HOLE, "" },
 		{ "hugetlb_entry", WC_K_HUGETLB_ENTRY, "" },
 		{ "install_pte", WC_K_INSTALL_PTE, "" },
+		/* census only (walkcov probes --census): test_walk and pre_vma
+		 * share a prototype; the first member found names the pair */
+		{ "test_walk", WC_K_CENSUS_TEST, "" },
+		{ "pre_vma", WC_K_CENSUS_TEST, "" },
+		{ "post_vma", WC_K_CENSUS_POST, "" },
 	};
 	int ncb = ARRAY_LEN(cbs);
 	size_t i;

@@ -25,6 +25,13 @@ enum wc_mech {
 	WC_MECH_KPROBE_MULTI = 3,	/* one kprobe.multi/kretprobe.multi link pair */
 };
 
+/* Callback kinds the census lists but the tracer never traces (beyond enum
+ * wc_kind): test_walk and pre_vma share one prototype, int (unsigned long,
+ * unsigned long, struct mm_walk *); post_vma is void (struct mm_walk *).
+ * Their targets have role WC_R_UNUSED and are never used. */
+#define WC_K_CENSUS_TEST 32
+#define WC_K_CENSUS_POST 33
+
 struct wc_target {
 	char name[128];
 	char module[64];	/* "" for vmlinux */
@@ -32,6 +39,7 @@ struct wc_target {
 	bool use;		/* attach it */
 	int mech;		/* set by the tracer: how it is traced */
 	char why[160];		/* why it is skipped (use == false), or a note */
+	int nsyms;		/* text symbols of this name in kallsyms (0: inlined or absent) */
 };
 
 struct wc_plan {
@@ -69,6 +77,9 @@ void wc_target_skip(struct wc_target *t, const char *fmt, ...)
 
 const char *wc_role_name(unsigned int role);
 const char *wc_mech_name(int mech);
+/* "test_walk", "pre_vma" (a name with "pre_vma" in it) or "post_vma" for
+ * a census-only kind, else NULL. */
+const char *wc_census_kind_name(const char *func, unsigned int kind);
 /* Empty slot with every argument position WC_ARG_NONE. */
 struct wc_slot wc_slot_empty(unsigned int role, unsigned int kind);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "census.h"
 #include "fmt.h"
 #include "kaddr.h"
 #include "recfile.h"
@@ -27,7 +28,7 @@ struct row_key {
 struct row {
 	struct row_key key;
 	UT_hash_handle hh;
-	uint64_t walks, bytes, pmd_huge, pmd_down, pte_visits, holes;
+	uint64_t walks, bytes, pmd_huge, pmd_down, pte_visits, holes, pud_visits, hugetlb;
 	uint64_t splits_own, splits_other, retries, doubles, out_of_order, livelocks, gaps;
 	uint64_t incomplete;	/* walks not all of whose events were seen (WC_W_INCOMPLETE) */
 	uint64_t unsure;	/* ... of them with a range that may be a gap (WC_W_UNSURE) */
@@ -62,6 +63,7 @@ struct wc_report {
 	uint64_t race_by_type[AN_LAST + 2];	/* ... of them with split OTHER */
 	uint64_t gap_bytes;			/* bytes of the gap anomalies */
 	uint64_t first_ts, last_ts;		/* over the walks */
+	struct wc_census census;		/* walker users, and what the run reached */
 };
 
 /* ---- small helpers ---- */
@@ -132,6 +134,8 @@ static void row_add(struct row *x, const struct wc_walk *w)
 	x->pmd_down += w->pmd_down;
 	x->pte_visits += w->pte_visits;
 	x->holes += w->holes;
+	x->pud_visits += w->pud_visits;
+	x->hugetlb += w->hugetlb;
 	x->splits_own += w->splits_own;
 	x->splits_other += w->splits_other;
 	x->retries += w->retries;
@@ -196,6 +200,7 @@ struct wc_report *wc_report_new(void)
 	snprintf(r->ops.other.key.comm, sizeof(r->ops.other.key.comm), "[other]");
 	snprintf(r->comms.other.key.comm, sizeof(r->comms.other.key.comm), "[other]");
 	r->meta.cmd_status = -1;
+	wc_census_init(&r->census);
 	return r;
 }
 
@@ -217,6 +222,7 @@ void wc_report_free(struct wc_report *r)
 	free(r->an_stack);
 	free(r->an);
 	wc_symtab_free(r->syms);
+	wc_census_free(&r->census);
 	free(r);
 }
 
@@ -293,6 +299,24 @@ void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
 	r->an[r->nan++] = *a;
 }
 
+/* Summary mode counts no callback: a callback counts as reached when its
+ * named ops struct has walks in the ops rows. */
+static void census_by_ops(struct wc_report *r)
+{
+	char nb[160];
+
+	wc_census_clear_ops(&r->census);
+	if (!r->meta.summary_mode)
+		return;
+	for (const struct row *x = r->ops.head; x; x = x->hh.next)
+		wc_census_mark_ops(&r->census, ops_name(r, x->key.ops, nb, sizeof(nb)), x->walks);
+}
+
+struct wc_census *wc_report_census(struct wc_report *r)
+{
+	return &r->census;
+}
+
 const struct wc_anomaly *wc_report_anomalies(const struct wc_report *r, size_t *n)
 {
 	*n = r->nan;
@@ -335,6 +359,8 @@ static void row_add_sum(struct row *x, const struct wc_sum_val *v)
 	x->pmd_down += v->pmd_down;
 	x->pte_visits += v->pte_visits;
 	x->holes += v->holes;
+	x->pud_visits += v->pud_visits;
+	x->hugetlb += v->hugetlb;
 	x->splits_own += v->splits_own;
 	x->splits_other += v->splits_other;
 	x->retries += v->retries;
@@ -794,6 +820,8 @@ int wc_report_print(struct wc_report *r, FILE *out)
 
 	print_table(r, out, &r->ops, true, "per ops struct");
 	print_table(r, out, &r->comms, false, "per command");
+	census_by_ops(r);
+	wc_census_print(&r->census, out, !m->summary_mode, r->syms);
 
 	fprintf(out, "#\n# anomalies: %" PRIu64 " (double %" PRIu64 ", retry %" PRIu64
 		", out of order %" PRIu64 ", livelock %" PRIu64 ", gap %" PRIu64 " (%s)"
@@ -844,6 +872,8 @@ static struct json_object *rows_json(struct wc_report *r, const struct table *t,
 		wc_json_add_u64(o, "pmd_down", x->pmd_down);
 		wc_json_add_u64(o, "pte_visits", x->pte_visits);
 		wc_json_add_u64(o, "holes", x->holes);
+		wc_json_add_u64(o, "pud_visits", x->pud_visits);
+		wc_json_add_u64(o, "hugetlb", x->hugetlb);
 		wc_json_add_u64(o, "splits_own", x->splits_own);
 		wc_json_add_u64(o, "splits_other", x->splits_other);
 		wc_json_add_u64(o, "retries", x->retries);
@@ -929,6 +959,8 @@ struct json_object *wc_report_json(struct wc_report *r)
 	json_object_object_add(doc, "summary", s);
 	json_object_object_add(doc, "ops", rows_json(r, &r->ops, true));
 	json_object_object_add(doc, "commands", rows_json(r, &r->comms, false));
+	census_by_ops(r);
+	json_object_object_add(doc, "census", wc_census_json(&r->census, !m->summary_mode, r->syms));
 
 	for (size_t i = 0; i < r->nan; i++) {
 		const struct wc_anomaly *a = &r->an[i];

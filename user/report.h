@@ -103,6 +103,9 @@ void wc_meta_prog_miss(struct wc_report_meta *m, const char *name, uint64_t miss
 int wc_report_print(struct wc_report *r, FILE *out);
 /* The JSON document (caller puts it). */
 struct json_object *wc_report_json(struct wc_report *r);
+/* The walker census the report prints (census.h): the analysis fills it
+ * from the stream's header and, in full mode, its events. */
+struct wc_census *wc_report_census(struct wc_report *r);
 /* The anomalies kept, in the order the report lists them (walkcov map
  * --anomaly N takes the Nth, from 1). */
 const struct wc_anomaly *wc_report_anomalies(const struct wc_report *r, size_t *n);

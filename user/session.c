@@ -15,6 +15,7 @@
 #include "ksyms.h"
 #include "numparse.h"
 #include "recfile.h"
+#include "census.h"
 #include "progstats.h"
 #include "session.h"
 #include "kaddr.h"
@@ -403,6 +404,24 @@ static int tick(struct wc_tracer *t, struct wc_sink *sink)
 	return wc_sink_lost(sink, &l);
 }
 
+/* The census for the header (census_untraced, census_groups): the plan's
+ * walker users, grouped by the named ops structs where /proc/kcore can be
+ * read (else ungrouped). Built before attaching: reading kcore takes time. */
+static struct json_object *census_json(const struct wc_plan *plan, const struct ksyms *ks)
+{
+	struct json_object *o = json_object_new_object();
+	struct wc_census c;
+	char err[256];
+
+	wc_census_init(&c);
+	if (!wc_census_from_plan(&c, plan)) {
+		wc_census_group(&c, ks, NULL, NULL, err, sizeof(err));	/* else ungrouped */
+		wc_census_header_add(o, &c);
+	}
+	wc_census_free(&c);
+	return o;
+}
+
 struct json_object *wc_session_header(const struct wc_session_info *info)
 {
 	const char *mech = wc_mech_name(info->mech);
@@ -423,6 +442,10 @@ struct json_object *wc_session_header(const struct wc_session_info *info)
 		if (t)
 			wc_hdr_add_slot(hdr, slot, t->name, t->module, t->slot.role,
 					wc_role_name(t->slot.role), t->slot.kind, mech);
+	}
+	if (info->census) {
+		json_object_object_foreach(info->census, key, val)
+			json_object_object_add(hdr, key, json_object_get(val));
 	}
 	return hdr;
 }
@@ -546,6 +569,7 @@ int wc_session_run(const struct wc_session_opts *o, struct wc_sink *sink,
 		wc_symtab_free(relay.named);
 		return WC_EXIT_FAIL;
 	}
+	info.census = census_json(&plan, relay.ks);
 	if (o->role_mask)
 		wc_plan_restrict(&plan, o->role_mask);
 	filter.pid = o->pid;
@@ -672,6 +696,7 @@ cleanup:
 	}
 	wc_tracer_close(t);
 	wc_plan_free(&plan);
+	json_object_put(info.census);
 	ksyms_free((struct ksyms *)relay.ks);
 	wc_symtab_free(relay.named);
 	free(relay.stack_sent);

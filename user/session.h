@@ -19,6 +19,7 @@
 /* What the session's header is built from (wc_session_header). */
 struct wc_session_info {
 	const struct wc_plan *plan;
+	struct json_object *census;	/* the census's header keys (census.h), or NULL */
 	int slot_target[WC_MAX_SLOTS];	/* plan index per attach slot, -1 free */
 	int mech;
 	uint64_t mono_start_ns;		/* CLOCK_MONOTONIC, the events' clock */

@@ -20,10 +20,15 @@ ok_if "stress --list exits 0" [ $? -eq 0 ]
 ok_if "stress --list: nothing on stderr" [ ! -s "$tmp/list.err" ]
 ok_if "stress --list: header" [ "$(head -1 "$tmp/list")" = \
 	"NAME           KIND     KERNEL   REACHES / WHY MISSING" ]
-ok_if "stress --list: every unit, in order" [ "$(tail -n +2 "$tmp/list" | awk '{print $1}' | xargs)" = "$units" ]
-ok_if "stress --list: 15 walkers, 6 splitters" [ "$(awk 'NR > 1 {print $2}' "$tmp/list" | sort | uniq -c | xargs)" = \
+# unit lines; under a walker an indented "census:" line, a "#" note at the end
+grep -v '^ \|^#' "$tmp/list" | tail -n +2 >"$tmp/units"
+ok_if "stress --list: every unit, in order" [ "$(awk '{print $1}' "$tmp/units" | xargs)" = "$units" ]
+ok_if "stress --list: 15 walkers, 6 splitters" [ "$(awk '{print $2}' "$tmp/units" | sort | uniq -c | xargs)" = \
 	"6 splitter 15 walker" ]
-ok_if "stress --list: KERNEL is has or missing" [ "$(awk 'NR > 1 && $3 != "has" && $3 != "missing"' "$tmp/list")" = "" ]
+ok_if "stress --list: KERNEL is has or missing" [ "$(awk '$3 != "has" && $3 != "missing"' "$tmp/units")" = "" ]
+ok_if "stress --list: a census line under each walker" [ "$(grep -c '^ *census: ' "$tmp/list")" = 15 ]
+ok_if "stress --list: mincore's census names mincore_pte_range where kallsyms has it" \
+	bash -c "! grep -qw mincore_pte_range /proc/kallsyms || grep -A1 '^mincore ' '$tmp/list' | grep -q 'census: mincore_pte_range'"
 $W stress --list --json >"$tmp/list.json"
 ok_if "stress --list --json: the same units" [ "$(jq -r '[.units[].name] | join(" ")' "$tmp/list.json")" = "$units" ]
 
@@ -53,3 +58,17 @@ ok_if "stress --json run: options echoed" [ "$(jq -c '[.duration_s, .threads, .a
 	"$tmp/run.json")" = "[0.2,3,16,8]" ]
 $W stress -q -d 0.1 --only smaps,zap_tail >"$tmp/q.out" 2>&1
 ok_if "stress -q: exit 0 and no output" [ $? -eq 0 -a ! -s "$tmp/q.out" ]
+
+# --seed: deterministic; bad seeds and --ops without --seed refused
+expect_fail "stress: --ops without --seed" "[-]-ops goes with --seed" $W stress --ops 5
+expect_fail "stress: seed not a number" "invalid seed" $W stress --seed 1x
+expect_fail "stress: zero operations" "invalid number of operations" $W stress --seed 1 --ops 0
+$W stress --seed 5 --ops 40 -s 8 --json >"$tmp/s1.json" 2>/dev/null
+$W stress --seed 5 --ops 40 -s 8 --json >"$tmp/s2.json" 2>/dev/null
+calls() { jq -c '[.walkers[], .splitters[] | {name, calls}]' "$1"; }
+ok_if "stress --seed: the same calls per unit twice" [ -n "$(calls "$tmp/s1.json")" ] && \
+	[ "$(calls "$tmp/s1.json")" = "$(calls "$tmp/s2.json")" ]
+ok_if "stress --seed: one thread, the seed and ops in the summary" \
+	[ "$(jq -c '[.threads, .seed, .ops]' "$tmp/s1.json")" = "[1,5,40]" ]
+$W stress --seed 6 --ops 40 -s 8 --json >"$tmp/s3.json" 2>/dev/null
+ok_if "stress --seed: another seed, another sequence" [ "$(calls "$tmp/s1.json")" != "$(calls "$tmp/s3.json")" ]

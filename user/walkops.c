@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The named mm_walk_ops structs, read from /proc/kcore: see walkops.h. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include "walkops.h"
+
+struct layout {
+	unsigned int size;		/* sizeof(struct mm_walk_ops) */
+	int n;
+	const char *member[WC_WALKOPS_MEMBERS];
+	unsigned int off[WC_WALKOPS_MEMBERS];
+};
+
+/* The function-pointer members of struct mm_walk_ops and their offsets. */
+static int read_layout(const struct btf *btf, struct layout *l)
+{
+	__s32 id = btf__find_by_name_kind(btf, "mm_walk_ops", BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+
+	memset(l, 0, sizeof(*l));
+	if (!t || t->size > 256)
+		return -1;
+	l->size = t->size;
+	for (int i = 0; i < btf_vlen(t) && l->n < WC_WALKOPS_MEMBERS; i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const struct btf_type *mt = btf__type_by_id(btf, m->type);
+
+		if (!mt || !btf_is_ptr(mt) || btf_member_bit_offset(t, i) % 64)
+			continue;
+		l->member[l->n] = btf__name_by_offset(btf, m->name_off);
+		l->off[l->n++] = btf_member_bit_offset(t, i) / 8;
+	}
+	return l->n ? 0 : -1;
+}
+
+/* LEN bytes of kernel memory at ADDR through the core file FD. */
+static int read_kmem(int fd, const Elf64_Phdr *ph, int nph, uint64_t addr, void *buf, size_t len)
+{
+	for (int i = 0; i < nph; i++) {
+		if (ph[i].p_type != PT_LOAD || addr < ph[i].p_vaddr ||
+		    addr + len > ph[i].p_vaddr + ph[i].p_filesz)
+			continue;
+		return pread(fd, buf, len, (off_t)(ph[i].p_offset + addr - ph[i].p_vaddr)) ==
+		       (ssize_t)len ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Its program headers (caller frees), or NULL. */
+static Elf64_Phdr *read_phdrs(int fd, int *nph)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+	    !eh.e_phnum)
+		return NULL;
+	ph = calloc(eh.e_phnum, sizeof(*ph));
+	if (ph && pread(fd, ph, eh.e_phnum * sizeof(*ph), (off_t)eh.e_phoff) !=
+		  (ssize_t)(eh.e_phnum * sizeof(*ph))) {
+		free(ph);
+		return NULL;
+	}
+	*nph = eh.e_phnum;
+	return ph;
+}
+
+/* Is the struct at BYTES an mm_walk_ops? Then fill X's callbacks. */
+struct judge {
+	bool (*is_callback)(const char *member, const char *func, void *ctx);
+	void *ctx;
+};
+
+static bool as_ops(const struct ksyms *ks, const struct layout *l, const unsigned char *bytes,
+		   const struct judge *j, struct wc_walkops *x)
+{
+	int set = 0;
+
+	for (int i = 0; i < l->n; i++) {
+		uint64_t v;
+		const struct ksym *s;
+
+		memcpy(&v, bytes + l->off[i], sizeof(v));
+		x->member[i] = l->member[i];
+		x->cb[i][0] = '\0';
+		if (!v)
+			continue;
+		s = ksyms_at(ks, v);
+		if (!s || s->addr != v || (s->type != 't' && s->type != 'T') ||
+		    !j->is_callback(l->member[i], s->name, j->ctx))
+			return false;
+		snprintf(x->cb[i], sizeof(x->cb[i]), "%s", s->name);
+		set++;
+	}
+	return set > 0;
+}
+
+int wc_walkops_read(const struct ksyms *ks, const char *kcore,
+		    bool (*is_callback)(const char *member, const char *func, void *ctx), void *ctx,
+		    struct wc_walkops **out, char *err, size_t errlen)
+{
+	const struct judge j = { is_callback, ctx };
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct layout l;
+	Elf64_Phdr *ph = NULL;
+	int fd = -1, nph = 0, n = 0, ret = -1;
+	unsigned char bytes[256];
+	struct wc_walkops *v = NULL;
+
+	*out = NULL;
+	if (!btf || read_layout(btf, &l)) {
+		snprintf(err, errlen, "no struct mm_walk_ops in the kernel's BTF");
+		goto out;
+	}
+	fd = open(kcore ? kcore : "/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(ph = read_phdrs(fd, &nph))) {
+		snprintf(err, errlen, "cannot read %s: %s", kcore ? kcore : "/proc/kcore",
+			 fd < 0 ? strerror(errno) : "not an ELF core file");
+		goto out;
+	}
+	v = calloc(WC_WALKOPS_MAX, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; n < WC_WALKOPS_MAX; i++) {
+		const struct ksym *s = ksyms_nth(ks, i);
+
+		if (!s)
+			break;
+		if (strchr("tTwWaA", s->type) || !strstr(s->name, "ops") ||
+		    read_kmem(fd, ph, nph, s->addr, bytes, l.size))
+			continue;
+		if (!as_ops(ks, &l, bytes, &j, &v[n]))
+			continue;
+		snprintf(v[n].name, sizeof(v[n].name), "%.*s", (int)strcspn(s->name, "."), s->name);
+		v[n++].addr = s->addr;
+	}
+	*out = v;
+	v = NULL;
+	ret = n;
+out:
+	free(v);
+	free(ph);
+	if (fd >= 0)
+		close(fd);
+	btf__free(btf);
+	return ret;
+}
