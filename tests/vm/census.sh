@@ -5,6 +5,9 @@
 # walkcov stress is traced alone, so its reach on this kernel is measured
 # (the census rows it reaches beyond the stress process's own start-up,
 # which reads smaps).
+# vm-suites: sid
+# (sid only in make check, for its time budget; `tests/vm/census.sh SUITE`
+# runs on any suite: bookworm and trixie were measured, docs/stress.md)
 . "$(dirname "$0")/lib.sh"
 
 units=$($W stress --list --json | jq -r '.units[] | select(.kind == "walker") | .name' | tr '\n' ' ')

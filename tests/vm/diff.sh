@@ -5,6 +5,8 @@
 # module's double added to the same workload is named by the diff as a new
 # anomaly type (exit 1). On sid, the same seeded run on trixie's kernel is
 # diffed against sid's (what changed between 6.12 and 7.2).
+# vm-suites: sid
+# (sid only in make check: it boots trixie itself for the cross-kernel diff)
 . "$(dirname "$0")/lib.sh"
 
 SEEDED='walkcov stress --seed 7 --ops 200 -q'
