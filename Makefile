@@ -7,20 +7,36 @@
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
-#   make vmlinux  regenerate vmlinux/x86/vmlinux.h from a Debian kernel's BTF
+#   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from a Debian kernel's BTF
+#   make ARCH=arm64   cross-build for arm64 into build/arm64/: walkcov.static
+#                 (BPF object for arm64), the guest tools; CROSS_COMPILE
+#                 (default aarch64-linux-gnu-) as for the kernel
+#   make check-arm64  VM tests on Debian's arm64 kernels (docs/arm64.md)
 #   make man      the man pages, build/man/*.1 from man/*.scd (scdoc; part of
 #                 `make` when scdoc is installed)
 #   make install  build/walkcov and the man pages into $(DESTDIR)$(PREFIX)
 #                 (PREFIX default /usr/local); make uninstall removes them
 
+# ARCH as for the kernel: x86 (the default) or arm64, which cross-builds
+# from x86-64 with Debian's multiarch packages (make deps) into build/arm64.
+ARCH     ?= x86
+override ARCH := $(patsubst x86_64,x86,$(patsubst amd64,x86,$(patsubst aarch64,arm64,$(ARCH))))
+HOSTARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(shell uname -m)))
+ifeq ($(ARCH),x86)
 OUTPUT   := build
-ARCH     := x86
-ifneq ($(shell uname -m),x86_64)
-$(error walkcov supports x86-64 only (bpf/arch.h); this machine is $(shell uname -m))
+else ifeq ($(ARCH),arm64)
+OUTPUT   := build/arm64
+else
+$(error walkcov supports ARCH=x86 and ARCH=arm64 (bpf/arch.h), not $(ARCH))
+endif
+ifneq ($(ARCH),$(HOSTARCH))
+CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-)
 endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-CC       ?= gcc
+ifeq ($(origin CC),default)
+CC       := $(CROSS_COMPILE)gcc
+endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11 -D_GNU_SOURCE
@@ -77,7 +93,13 @@ HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 .DELETE_ON_ERROR:
 .SECONDARY:
 
+ifeq ($(ARCH),$(HOSTARCH))
 all: $(OUTPUT)/walkcov $(OUTPUT)/walkcov.static $(GUEST_BINS) $(if $(HAVE_SCDOC),man)
+else
+# cross: what runs in the guest (the exporter's dynamic build needs
+# libmicrohttpd for the target; unit tests and man pages are the host's)
+all: $(OUTPUT)/walkcov.static $(GUEST_BINS)
+endif
 
 deps:
 	@scripts/deps
@@ -238,7 +260,7 @@ bench: deps all $(BENCH_BINS)
 	$(OUTPUT)/bench/bench_recfile $(OUTPUT)/bench/vm-record.data
 
 vmlinux:
-	scripts/gen-vmlinux-h $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new
+	scripts/gen-vmlinux-h --arch $(ARCH) $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new
 	mv vmlinux/$(ARCH)/vmlinux.h.new vmlinux/$(ARCH)/vmlinux.h
 
 clean:

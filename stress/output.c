@@ -122,7 +122,7 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 	add_str(o, "kernel", kernel);
 	json_object_object_add(o, "duration_s", json_object_new_double(c->o->duration));
 	json_object_object_add(o, "threads", json_object_new_int(c->o->threads));
-	json_object_object_add(o, "arena_mib", json_object_new_int64(c->o->size >> 20));
+	json_object_object_add(o, "arena_mib", json_object_new_int64(c->size >> 20));
 	json_object_object_add(o, "retry_vma_mib", json_object_new_int64(RETRY_LEN >> 20));
 	add_str(t, "enabled", c->thp_enabled);
 	if (c->thp_note[0])
@@ -146,7 +146,7 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 static void summary_text(struct ctx *c, const struct summary *s, const char *kernel)
 {
 	printf("walkcov stress: %.3g s, %d reader threads, arena %zu MiB + retry VMA %lu MiB, kernel %s\n",
-	       c->o->duration, c->o->threads, c->o->size >> 20, RETRY_LEN >> 20, kernel);
+	       c->o->duration, c->o->threads, c->size >> 20, RETRY_LEN >> 20, kernel);
 	printf("thp: enabled=%s%s%s; AnonHugePages in the arenas: %ld kB formed, %ld kB at start, %ld kB at end\n",
 	       c->thp_enabled[0] ? c->thp_enabled : "?", c->thp_note[0] ? ", " : "", c->thp_note,
 	       c->ahp_formed, s->ahp0, s->ahp1);

@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "coverage.h"
+#include "geometry.h"
 #include "summary.h"
 #include "tracer.h"
 #include "walkcov.skel.h"
@@ -433,6 +434,10 @@ static int load(struct wc_tracer *t)
 	/* debugging aid: no page-table reads of unvisited ranges (such
 	 * ranges of ops without pte_hole then make their walk unsure) */
 	t->skel->rodata->read_quiet = getenv("WALKCOV_NO_QUIET") == NULL;
+	/* the judge's blocks follow the running kernel's geometry */
+	wc_geometry_from_kernel();
+	t->skel->rodata->wc_page_shift = wc_geo.page_shift;
+	t->skel->rodata->wc_pmd_shift = wc_geo.pmd_shift;
 	t->skel->rodata->page_offset_base_addr = plan->page_offset_base;
 	t->skel->rodata->pgdir_shift_addr = plan->pgdir_shift;
 
