@@ -193,8 +193,9 @@ static int module_btf_fd(const char *module)
 	return -1;
 }
 
-/* Load "return 0" as ATTACH (fentry or fexit) of BTF function ID: 0 or -errno. */
-static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
+/* Load "return 0" as ATTACH (fentry or fexit) of BTF function ID: its fd
+ * or -errno. */
+static int tiny_prog(enum bpf_attach_type attach, __u32 id, int btf_fd)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -202,12 +203,42 @@ static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach,
 		    .attach_btf_id = id, .attach_btf_obj_fd = btf_fd > 0 ? btf_fd : 0);
-	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "wc_probe", "GPL", insns, 2, &o);
+
+	return bpf_prog_load(BPF_PROG_TYPE_TRACING, "wc_probe", "GPL", insns, 2, &o);
+}
+
+/* Load it: 0 or -errno. */
+static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
+{
+	int fd = tiny_prog(attach, id, btf_fd);
 
 	if (fd < 0)
 		return fd;
 	close(fd);
 	return 0;
+}
+
+/* Load it as fentry of vmlinux function NAME and attach it: 0 or -errno.
+ * Loading checks the prototype only; attaching needs the architecture's
+ * BPF trampoline on ftrace-managed functions (arm64: ftrace direct calls,
+ * from 6.4 on; 6.1 loads fentry programs but cannot attach them). */
+static int attach_tiny(struct btf *vmlinux, const char *name)
+{
+	__s32 id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+	int fd, lfd, err = 0;
+
+	if (id <= 0)
+		return -ENOENT;
+	fd = tiny_prog(BPF_TRACE_FENTRY, (__u32)id, -1);
+	if (fd < 0)
+		return fd;
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0)
+		err = -errno;
+	else
+		close(lfd);
+	close(fd);
+	return err;
 }
 
 /* Can TG be traced with fentry and fexit? 0 or -errno. */
@@ -314,6 +345,25 @@ static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
 		} else {
 			ok++;
 		}
+	}
+	/* one of them attached (and detached) for real: what loads may
+	 * still not attach, for every target alike */
+	for (int i = 0; ok && i < plan->n; i++) {
+		int err;
+
+		if (!plan->t[i].use || errs[i] || *plan->t[i].module)
+			continue;
+		err = attach_tiny(vmlinux, plan->t[i].name);
+		if (err) {
+			btf__free(vmlinux);
+			free(errs);
+			/* 524: the kernel's ENOTSUPP, which strerror does not know */
+			snprintf(why, len, "fentry/fexit load but do not attach here (%s on %.60s)",
+				 err == -524 ? "ENOTSUPP: no BPF trampoline for ftrace-managed functions"
+					     : strerror(-err), plan->t[i].name);
+			return err;
+		}
+		break;
 	}
 	btf__free(vmlinux);
 	if (!ok) {
