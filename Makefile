@@ -53,6 +53,9 @@ MANDIR   := $(PREFIX)/share/man/man1
 SUITES   ?= bookworm trixie sid
 # kernels that run only the stress check (tests/vm/check.sh)
 STRESS_SUITES ?= bookworm-rt experimental
+# arm64 kernels for make check-arm64 (docs/arm64.md): 6.1 and 7.2 with 4 KiB
+# pages, 6.12 with 16 KiB pages
+ARM64_SUITES ?= bookworm-arm64 trixie-16k sid-arm64
 
 ifeq ($(V),1)
 	Q =
@@ -89,7 +92,7 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall
+.PHONY: all deps check check-arm64 check-matrix unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -240,6 +243,12 @@ fuzz: $(FUZZ_BINS)
 
 check: deps all unit
 	tests/run --suites "$(SUITES)" --stress-suites "$(STRESS_SUITES)"
+
+# the arm64 set (basics, module, differential, check) on ARM64_SUITES: the
+# cross build, and the host's build for what runs on the host (walkcov map)
+check-arm64: deps all
+	$(MAKE) ARCH=arm64
+	tests/run --suites "" --arm64-suites "$(ARM64_SUITES)" --only vm/
 
 check-matrix: deps all
 	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
