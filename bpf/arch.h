@@ -53,6 +53,10 @@
 /* kprobe programs: the sixth argument (libbpf 1.1 has no PT_REGS_PARM6) */
 #define WC_REGS_PARM6(regs)	((regs)->r9)
 
+/* BPF side: an ops struct in the kernel image or a module (static), not
+ * on a kernel stack (built for one call) */
+#define WC_OPS_STATIC(ops)	((__u64)(ops) >= WC_KERNEL_IMAGE_BASE)
+
 #endif /* WC_ARCH_X86 */
 
 #ifdef WC_ARCH_ARM64
@@ -75,6 +79,13 @@
 
 /* kprobe programs: the sixth argument is x5 */
 #define WC_REGS_PARM6(regs)	(((const struct user_pt_regs *)(regs))->regs[5])
+
+/* BPF side: an ops struct not on the walking task's stack is static (the
+ * upper half holds vmap'ed stacks and the kernel image alike; THREAD_SIZE
+ * is 16 KiB with 4K and 16K pages, without KASAN) */
+#define WC_THREAD_SIZE		(16ULL << 10)
+#define WC_OPS_STATIC(ops)	((__u64)(ops) - (__u64)BPF_CORE_READ((struct task_struct *) \
+				 bpf_get_current_task(), stack) >= WC_THREAD_SIZE)
 
 #endif /* WC_ARCH_ARM64 */
 

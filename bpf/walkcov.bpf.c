@@ -671,7 +671,7 @@ static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
 {
 	__u64 fn;
 
-	if (!ops || (__u64)ops >= WC_KERNEL_IMAGE_BASE)
+	if (!ops || WC_OPS_STATIC(ops))
 		return (__u64)ops;
 	fn = first_callback(ops);
 	return fn ? fn : (__u64)ops;
