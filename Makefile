@@ -7,7 +7,11 @@
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
-#   make vmlinux  regenerate vmlinux/x86/vmlinux.h from a Debian kernel's BTF
+#   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from a Debian kernel's BTF
+#   make ARCH=arm64   cross-build for arm64 into build/arm64/: walkcov.static
+#                 (BPF object for arm64), the guest tools; CROSS_COMPILE
+#                 (default aarch64-linux-gnu-) as for the kernel
+#   make check-arm64  VM tests on Debian's arm64 kernels (docs/arm64.md)
 #   make man      the man pages, build/man/*.1 from man/*.scd (scdoc; part of
 #                 `make` when scdoc is installed)
 #   make install  build/walkcov and the man pages into $(DESTDIR)$(PREFIX)
@@ -15,14 +19,26 @@
 #   make deb      the Debian package (debian/), build/deb/walkcov_*.deb, built
 #                 with dpkg-buildpackage in a copy of the tree (build/deb/src)
 
+# ARCH as for the kernel: x86 (the default) or arm64, which cross-builds
+# from x86-64 with Debian's multiarch packages (make deps) into build/arm64.
+ARCH     ?= x86
+override ARCH := $(patsubst x86_64,x86,$(patsubst amd64,x86,$(patsubst aarch64,arm64,$(ARCH))))
+HOSTARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(shell uname -m)))
+ifeq ($(ARCH),x86)
 OUTPUT   := build
-ARCH     := x86
-ifneq ($(shell uname -m),x86_64)
-$(error walkcov supports x86-64 only (bpf/arch.h); this machine is $(shell uname -m))
+else ifeq ($(ARCH),arm64)
+OUTPUT   := build/arm64
+else
+$(error walkcov supports ARCH=x86 and ARCH=arm64 (bpf/arch.h), not $(ARCH))
+endif
+ifneq ($(ARCH),$(HOSTARCH))
+CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-)
 endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-CC       ?= gcc
+ifeq ($(origin CC),default)
+CC       := $(CROSS_COMPILE)gcc
+endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11 -D_GNU_SOURCE
@@ -39,6 +55,9 @@ MANDIR   := $(PREFIX)/share/man/man1
 SUITES   ?= bookworm trixie sid
 # kernels that run only the stress check (tests/vm/check.sh)
 STRESS_SUITES ?= bookworm-rt experimental
+# arm64 kernels for make check-arm64 (docs/arm64.md): 6.1 and 7.2 with 4 KiB
+# pages, 6.12 with 16 KiB pages
+ARM64_SUITES ?= bookworm-arm64 trixie-16k sid-arm64
 
 ifeq ($(V),1)
 	Q =
@@ -75,11 +94,17 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-matrix check-deb unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
+.PHONY: all deps check check-arm64 check-matrix check-deb unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
+ifeq ($(ARCH),$(HOSTARCH))
 all: $(OUTPUT)/walkcov $(OUTPUT)/walkcov.static $(GUEST_BINS) $(if $(HAVE_SCDOC),man)
+else
+# cross: what runs in the guest (the exporter's dynamic build needs
+# libmicrohttpd for the target; unit tests and man pages are the host's)
+all: $(OUTPUT)/walkcov.static $(GUEST_BINS)
+endif
 
 deps:
 	@scripts/deps
@@ -231,6 +256,12 @@ fuzz: $(FUZZ_BINS)
 check: deps all unit
 	tests/run --suites "$(SUITES)" --stress-suites "$(STRESS_SUITES)"
 
+# the arm64 set (basics, module, differential, check) on ARM64_SUITES: the
+# cross build, and the host's build for what runs on the host (walkcov map)
+check-arm64: deps all
+	$(MAKE) ARCH=arm64
+	tests/run --suites "" --arm64-suites "$(ARM64_SUITES)" --only vm/
+
 check-matrix: deps all
 	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
 
@@ -255,7 +286,7 @@ bench: deps all $(BENCH_BINS)
 	$(OUTPUT)/bench/bench_recfile $(OUTPUT)/bench/vm-record.data
 
 vmlinux:
-	scripts/gen-vmlinux-h $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new
+	scripts/gen-vmlinux-h --arch $(ARCH) $(DEMO_SUITE) > vmlinux/$(ARCH)/vmlinux.h.new
 	mv vmlinux/$(ARCH)/vmlinux.h.new vmlinux/$(ARCH)/vmlinux.h
 
 clean:

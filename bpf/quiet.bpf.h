@@ -97,6 +97,7 @@ struct {
 	__type(value, struct quiet);
 } quiet_state SEC(".maps");
 
+#ifdef WC_PT_READER	/* bpf/arch.h: x86-64 only */
 static __always_inline bool pt_none(__u64 v)
 {
 	return !(v & WC_PT_NONE_MASK);
@@ -217,6 +218,8 @@ static long quiet_step(__u32 i, void *ctx)
 	return 0;
 }
 
+#endif /* WC_PT_READER */
+
 /* Read [a, end) of MM down to LEVEL (1 p4d .. 3 pmd, 4 pte), up to the
  * top of user space: returns the class found (WC_CLS_NONE: all none), the
  * first present entry's address left in quiet_state's found. A global
@@ -238,6 +241,7 @@ __noinline int quiet_read(__u64 mm_addr, __u64 a, __u64 end, __u32 level)
 	q->end = end;
 	q->level = level;
 	q->cls = WC_CLS_UNKNOWN;
+#ifdef WC_PT_READER
 	q->pgd = (__u64)BPF_CORE_READ(mm, pgd);
 	if (q->pgd) {
 		if (pgdir_shift_addr)
@@ -252,6 +256,10 @@ __noinline int quiet_read(__u64 mm_addr, __u64 a, __u64 end, __u32 level)
 			bpf_probe_read_kernel(&q->pob, sizeof(q->pob), (void *)page_offset_base_addr);
 		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
 	}
+#else	/* no reader for this architecture's tables: unknown */
+	(void)mm;
+	(void)shift;
+#endif
 	return q->cls;
 }
 

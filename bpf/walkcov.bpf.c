@@ -24,6 +24,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "walkcov.h"
+#include "geometry.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -215,10 +216,10 @@ static __always_inline __u8 entry_class(__u64 v)
 {
 	if (v == 0)
 		return WC_CLS_NONE;
-	/* like pmd_present(): PSE alone counts as present during a split */
-	if (!(v & (WC_PTE_PRESENT | WC_PTE_PROTNONE | WC_PTE_PSE)))
+	/* like pmd_present() (bpf/arch.h) */
+	if (!WC_PMD_IS_PRESENT(v))
 		return WC_CLS_SWAP;
-	return (v & WC_PTE_PSE) ? WC_CLS_HUGE : WC_CLS_TABLE;
+	return WC_PMD_IS_LEAF(v) ? WC_CLS_HUGE : WC_CLS_TABLE;
 }
 
 static __always_inline __u64 read_entry(__u64 ptr)
@@ -677,7 +678,7 @@ static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
 {
 	__u64 fn;
 
-	if (!ops || (__u64)ops >= WC_KERNEL_IMAGE_BASE)
+	if (!ops || WC_OPS_STATIC(ops))
 		return (__u64)ops;
 	fn = first_callback(ops);
 	return fn ? fn : (__u64)ops;
@@ -1440,7 +1441,7 @@ static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 	c->args[2] = PT_REGS_PARM3(regs);
 	c->args[3] = PT_REGS_PARM4(regs);
 	c->args[4] = PT_REGS_PARM5(regs);
-	c->args[5] = regs->r9;	/* x86-64 (bpf/arch.h): sixth argument; no PT_REGS_PARM6 in libbpf 1.1 */
+	c->args[5] = WC_REGS_PARM6(regs);	/* bpf/arch.h: no PT_REGS_PARM6 in libbpf 1.1 */
 }
 
 SEC("kprobe")

@@ -48,9 +48,19 @@ struct pm_scan_arg {
 #define PAGE_IS_HUGE (1 << 6)
 #endif
 
-/* x86-64: 4 KiB pages, 2 MiB PMDs. */
-#define PG 4096UL
-#define PMD_SZ (2UL << 20)
+/* The running kernel's geometry: its page size, and a pmd maps a pte
+ * table's worth of pages, a page of 8-byte entries (4 KiB pages: 2 MiB
+ * pmds; arm64 16K: 32 MiB). */
+static inline unsigned long stress_page_size(void)
+{
+	static unsigned long pg;
+
+	if (!pg)
+		pg = (unsigned long)sysconf(_SC_PAGESIZE);
+	return pg;
+}
+#define PG stress_page_size()
+#define PMD_SZ (PG * (PG / 8))
 #define PAGES_PER_PMD (PMD_SZ / PG)
 #define RETRY_PMDS 4			/* the measured trigger: a VMA of exactly 4 PMDs */
 #define RETRY_LEN (RETRY_PMDS * PMD_SZ)
@@ -118,6 +128,7 @@ struct region {
 
 struct ctx {
 	const struct stress_opts *o;
+	size_t size;		/* main arena: --size in whole pmds, at least STRESS_MIN_PMDS */
 
 	/* memory: one PROT_NONE reservation holding the arenas, with gaps so
 	 * that the arenas never merge into one VMA */

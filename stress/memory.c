@@ -108,18 +108,22 @@ int map_arenas(struct ctx *c)
 	char *base;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
 
+	/* whole pmds of this kernel (16 MiB is half a pmd with 16 KiB pages) */
+	c->size = (c->o->size + PMD_SZ - 1) / PMD_SZ * PMD_SZ;
+	if (c->size < STRESS_MIN_PMDS * PMD_SZ)
+		c->size = STRESS_MIN_PMDS * PMD_SZ;
 	/* slack to align, a gap before, main, a gap, retry, a gap after */
-	c->resv_len = PMD_SZ + PMD_SZ + c->o->size + PMD_SZ + RETRY_LEN + PMD_SZ;
+	c->resv_len = PMD_SZ + PMD_SZ + c->size + PMD_SZ + RETRY_LEN + PMD_SZ;
 	c->resv = mmap(NULL, c->resv_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (c->resv == MAP_FAILED) {
 		c->resv = NULL;
 		return -1;
 	}
 	base = (char *)(((uintptr_t)c->resv + PMD_SZ - 1) & ~(PMD_SZ - 1)) + PMD_SZ;
-	c->main = (struct region){ base, c->o->size };
-	c->retry = (struct region){ base + c->o->size + PMD_SZ, RETRY_LEN };
-	c->all = (struct region){ base, c->o->size + PMD_SZ + RETRY_LEN };
-	c->nslots = c->o->size / PMD_SZ;
+	c->main = (struct region){ base, c->size };
+	c->retry = (struct region){ base + c->size + PMD_SZ, RETRY_LEN };
+	c->all = (struct region){ base, c->size + PMD_SZ + RETRY_LEN };
+	c->nslots = c->size / PMD_SZ;
 	if (mmap(c->main.base, c->main.len, PROT_READ | PROT_WRITE, flags, -1, 0) == MAP_FAILED ||
 	    mmap(c->retry.base, c->retry.len, PROT_READ | PROT_WRITE, flags, -1, 0) == MAP_FAILED)
 		return -1;

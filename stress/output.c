@@ -176,7 +176,7 @@ static void summary_json(struct ctx *c, const struct summary *s, const char *ker
 		json_object_object_add(o, "seed", json_object_new_uint64(c->o->seed));
 		json_object_object_add(o, "ops", json_object_new_uint64(c->o->ops));
 	}
-	json_object_object_add(o, "arena_mib", json_object_new_int64(c->o->size >> 20));
+	json_object_object_add(o, "arena_mib", json_object_new_int64(c->size >> 20));
 	json_object_object_add(o, "retry_vma_mib", json_object_new_int64(RETRY_LEN >> 20));
 	add_str(t, "enabled", c->thp_enabled);
 	if (c->thp_note[0])
@@ -201,11 +201,11 @@ static void summary_text(struct ctx *c, const struct summary *s, const char *ker
 {
 	if (c->o->seeded)
 		printf("walkcov stress: seed %" PRIu64 ", %lu operations in one thread, arena %zu MiB"
-		       " + retry VMA %lu MiB, kernel %s\n", c->o->seed, c->o->ops, c->o->size >> 20,
+		       " + retry VMA %lu MiB, kernel %s\n", c->o->seed, c->o->ops, c->size >> 20,
 		       RETRY_LEN >> 20, kernel);
 	else
 		printf("walkcov stress: %.3g s, %d reader threads, arena %zu MiB + retry VMA %lu MiB,"
-		       " kernel %s\n", c->o->duration, c->o->threads, c->o->size >> 20,
+		       " kernel %s\n", c->o->duration, c->o->threads, c->size >> 20,
 		       RETRY_LEN >> 20, kernel);
 	printf("thp: enabled=%s%s%s; AnonHugePages in the arenas: %ld kB formed, %ld kB at start, %ld kB at end\n",
 	       c->thp_enabled[0] ? c->thp_enabled : "?", c->thp_note[0] ? ", " : "", c->thp_note,

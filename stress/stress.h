@@ -30,7 +30,8 @@
 
 /* Limits of the options. */
 #define STRESS_MAX_THREADS 64
-#define STRESS_MIN_MIB 8	/* one shared slot besides the owned ones */
+#define STRESS_MIN_MIB 8	/* one shared slot besides the owned ones (4 KiB pages) */
+#define STRESS_MIN_PMDS 4	/* the same in pmds, for any page size */
 #define STRESS_MAX_MIB 4096
 #define STRESS_DEFAULT_OPS 300
 #define STRESS_MAX_OPS 10000000

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anomalies.h"
+#include "geometry.h"
 
 static int hash_oom;
 #define HASH_NONFATAL_OOM 1

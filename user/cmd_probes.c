@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include "census.h"
+#include "geometry.h"
 #include "cli.h"
 #include "commands.h"
 #include "coverage.h"
@@ -168,6 +169,9 @@ int cmd_probes(int argc, char **argv)
 	       tracer ? wc_mech_name(wc_tracer_mech(tracer)) : "not tested (--no-load)");
 	if (tracer)
 		printf("# why: %s\n", wc_tracer_why(tracer));
+	wc_geometry_from_kernel();
+	printf("# geometry: page %llu bytes, pmd %llu bytes (%llu ptes a table), from getpagesize()\n",
+	       WC_PAGE_SIZE, WC_PMD_SIZE, WC_PTES_PER_PMD);
 	printf("# callbacks found through BTF: %d pgd_entry, %d p4d_entry, %d pud_entry, "
 	       "%d pmd_entry, %d pte_entry, %d pte_hole, %d hugetlb_entry, %d install_pte\n",
 	       per_kind[WC_K_PGD_ENTRY], per_kind[WC_K_P4D_ENTRY], per_kind[WC_K_PUD_ENTRY],

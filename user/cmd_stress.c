@@ -14,7 +14,7 @@ enum { OPT_LIST = 256, OPT_JSON, OPT_ONLY, OPT_SKIP, OPT_SEED, OPT_OPS };
 static const struct argp_option options[] = {
 	{ "duration", 'd', "S", 0, "run for S seconds (default 10, fractions allowed)", 0 },
 	{ "threads", 't', "N", 0, "reader threads driving the walkers (default 3)", 0 },
-	{ "size", 's', "MB", 0, "THP arena size in MiB (default 16, >= 8, rounded up to 2 MiB)", 0 },
+	{ "size", 's', "MB", 0, "THP arena size in MiB (default 16, >= 8, rounded up to whole pmds: 2 MiB, 32 MiB with 16 KiB pages)", 0 },
 	{ "only", OPT_ONLY, "LIST", 0, "run only these walkers/splitters (comma-separated)", 0 },
 	{ "skip", OPT_SKIP, "LIST", 0, "do not run these walkers/splitters", 0 },
 	{ "seed", OPT_SEED, "N", 0, "deterministic: one thread runs --ops operations in the order seed N picks, "
@@ -69,8 +69,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (v < 0)
 			argp_error(state, "invalid size '%s' (MiB, %d to %d)", arg, STRESS_MIN_MIB,
 				   STRESS_MAX_MIB);
-		/* whole PMDs: the arena is cut into 2 MiB slots */
-		o->size = (((size_t)v << 20) + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+		/* the arena is cut into pmd slots: stress rounds it up to
+		 * whole pmds of the running kernel */
+		o->size = (size_t)v << 20;
 		return 0;
 	case OPT_ONLY:
 		o->only = unit_list(arg, state);

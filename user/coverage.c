@@ -13,13 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "coverage.h"
+#include "geometry.h"
 
 static int hash_oom;	/* uthash could not allocate: the element was not added */
 #define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(obj) (hash_oom = 1)
 #include <uthash.h>
 
-#define BLOCK_SIZE	WC_PMD_SIZE	/* anomalies are coalesced per 2 MiB block */
+#define BLOCK_SIZE	WC_PMD_SIZE	/* anomalies are coalesced per pmd block (user/geometry.h) */
 #define BLOCK(a)	((a) & ~(BLOCK_SIZE - 1))
 #define MAX_IVS		1024		/* handled intervals per walk and mm */
 #define MAX_SPACES	8		/* mms per walk (walk_page_mapping) */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "geometry.h"
 #include "clock.h"
 #include "errors.h"
 #include "evpack.h"
@@ -70,6 +71,9 @@ struct json_object *wc_hdr_new(int argc, char **argv, const char *mechanism)
 		json_object_object_add(hdr, "kernel_version", host_string(u.version));
 		json_object_object_add(hdr, "machine", host_string(u.machine));
 	}
+	/* the geometry the events were judged by (user/geometry.h) */
+	wc_geometry_from_kernel();
+	json_object_object_add(hdr, "page_size", json_object_new_uint64(WC_PAGE_SIZE));
 	if (gethostname(host, sizeof(host) - 1) == 0)
 		json_object_object_add(hdr, "hostname", host_string(host));
 	json_object_object_add(hdr, "cmdline", argv_json(argc, argv));
@@ -741,6 +745,13 @@ struct wc_reader *wc_reader_open(const char *path, char *err, size_t errlen)
 	if (v != WC_EVENT_VERSION) {
 		snprintf(err, errlen, "%s: unsupported event version %" PRId64 ", expected %d",
 			 path, v, WC_EVENT_VERSION);
+		goto fail;
+	}
+	/* the geometry the events were judged by; files before it: 4 KiB */
+	if (hdr_int(r->hdr, "page_size", &v))
+		v = 4096;
+	if (v < 0 || wc_geometry_set((uint64_t)v)) {
+		snprintf(err, errlen, "%s: unsupported page size %" PRId64, path, v);
 		goto fail;
 	}
 	free(js);

@@ -15,9 +15,10 @@
 #include <string.h>
 #include "report.h"
 #include "svgmap.h"
+#include "geometry.h"
 
 #define PMD		WC_PMD_SIZE
-#define PAGE		4096ULL
+#define PAGE		WC_PAGE_SIZE
 #define CELL		14		/* a pmd cell, px */
 #define PITCH		16		/* cell plus gap */
 #define PER_LINE	64		/* units per line */

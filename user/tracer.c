@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "coverage.h"
 #include "progstats.h"
+#include "geometry.h"
 #include "summary.h"
 #include "tracer.h"
 #include "walkcov.skel.h"
@@ -194,8 +195,9 @@ static int module_btf_fd(const char *module)
 	return -1;
 }
 
-/* Load "return 0" as ATTACH (fentry or fexit) of BTF function ID: 0 or -errno. */
-static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
+/* Load "return 0" as ATTACH (fentry or fexit) of BTF function ID: its fd
+ * or -errno. */
+static int tiny_prog(enum bpf_attach_type attach, __u32 id, int btf_fd)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -203,12 +205,42 @@ static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach,
 		    .attach_btf_id = id, .attach_btf_obj_fd = btf_fd > 0 ? btf_fd : 0);
-	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "wc_probe", "GPL", insns, 2, &o);
+
+	return bpf_prog_load(BPF_PROG_TYPE_TRACING, "wc_probe", "GPL", insns, 2, &o);
+}
+
+/* Load it: 0 or -errno. */
+static int load_tiny(enum bpf_attach_type attach, __u32 id, int btf_fd)
+{
+	int fd = tiny_prog(attach, id, btf_fd);
 
 	if (fd < 0)
 		return fd;
 	close(fd);
 	return 0;
+}
+
+/* Load it as fentry of vmlinux function NAME and attach it: 0 or -errno.
+ * Loading checks the prototype only; attaching needs the architecture's
+ * BPF trampoline on ftrace-managed functions (arm64: ftrace direct calls,
+ * from 6.4 on; 6.1 loads fentry programs but cannot attach them). */
+static int attach_tiny(struct btf *vmlinux, const char *name)
+{
+	__s32 id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+	int fd, lfd, err = 0;
+
+	if (id <= 0)
+		return -ENOENT;
+	fd = tiny_prog(BPF_TRACE_FENTRY, (__u32)id, -1);
+	if (fd < 0)
+		return fd;
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0)
+		err = -errno;
+	else
+		close(lfd);
+	close(fd);
+	return err;
 }
 
 /* Can TG be traced with fentry and fexit? 0 or -errno. */
@@ -315,6 +347,25 @@ static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
 		} else {
 			ok++;
 		}
+	}
+	/* one of them attached (and detached) for real: what loads may
+	 * still not attach, for every target alike */
+	for (int i = 0; ok && i < plan->n; i++) {
+		int err;
+
+		if (!plan->t[i].use || errs[i] || *plan->t[i].module)
+			continue;
+		err = attach_tiny(vmlinux, plan->t[i].name);
+		if (err) {
+			btf__free(vmlinux);
+			free(errs);
+			/* 524: the kernel's ENOTSUPP, which strerror does not know */
+			snprintf(why, len, "fentry/fexit load but do not attach here (%s on %.60s)",
+				 err == -524 ? "ENOTSUPP: no BPF trampoline for ftrace-managed functions"
+					     : strerror(-err), plan->t[i].name);
+			return err;
+		}
+		break;
 	}
 	btf__free(vmlinux);
 	if (!ok) {
@@ -435,6 +486,10 @@ static int load(struct wc_tracer *t)
 	/* debugging aid: no page-table reads of unvisited ranges (such
 	 * ranges of ops without pte_hole then make their walk unsure) */
 	t->skel->rodata->read_quiet = getenv("WALKCOV_NO_QUIET") == NULL;
+	/* the judge's blocks follow the running kernel's geometry */
+	wc_geometry_from_kernel();
+	t->skel->rodata->wc_page_shift = wc_geo.page_shift;
+	t->skel->rodata->wc_pmd_shift = wc_geo.pmd_shift;
 	t->skel->rodata->page_offset_base_addr = plan->page_offset_base;
 	t->skel->rodata->pgdir_shift_addr = plan->pgdir_shift;
 

@@ -39,8 +39,12 @@
 #include <unistd.h>
 
 #define KIB 1024UL
-#define PAGE (4 * KIB)
-#define PMD (2 * KIB * KIB)
+/* The running kernel's geometry: its page size, and a pmd maps a page of
+ * 8-byte pte entries' worth of pages (2 MiB with 4 KiB pages, 32 MiB with
+ * arm64's 16 KiB): every scenario is sized in pages and pmds. */
+static unsigned long page_size, pmd_size;
+#define PAGE page_size
+#define PMD pmd_size
 #define DBG_DIR "/sys/kernel/debug/wc_testmod"
 
 static FILE *out_file;
@@ -617,6 +621,8 @@ int main(int argc, char **argv)
 	const char *names[64];
 	int n = 0, i, failed = 0;
 
+	page_size = (unsigned long)sysconf(_SC_PAGESIZE);
+	pmd_size = page_size * (page_size / 8);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--ko") && i + 1 < argc)
 			ko = argv[++i];

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "coverage.h"
 #include "evgen.h"
+#include "geometry.h"
 
 #define B	0x7f0000000000ULL	/* 1 GiB aligned */
 #define M	0xffff888001000000ULL	/* the tmpl's mm */
@@ -382,6 +383,42 @@ static int t_2019_race(void)
 	CHECK(wc_engine_stats(e)->splits_huge == 1);
 	wc_engine_free(e);
 	col_free(&c);
+	return ok;
+}
+
+/* arm64 with 16 KiB pages: the 2019 double is one 32 MiB pmd whose 2048
+ * ptes are handled again, one anomaly with count 2048 (with the 4 KiB
+ * geometry the engine would cut it into 16 blocks of 2 MiB). */
+static int t_2019_16k(void)
+{
+	const uint64_t pg = 16384, pmd = 32ULL << 20;
+	struct col c;
+	struct wc_engine *e;
+	struct evgen g;
+	const struct wc_anomaly *a;
+	int ok = 1;
+
+	CHECK(wc_geometry_set(pg) == 0 && WC_PMD_SIZE == pmd && WC_PTES_PER_PMD == 2048);
+	CHECK(wc_geometry_set(8192 + 1) == -1 && WC_PMD_SIZE == pmd);
+	e = engine(&c, 0);
+	eg_init(&g);
+	eg_begin(&g, B, B + 2 * pmd);
+	chunk2(&g, B, B + 2 * pmd);
+	eg_visit(&g, WC_K_PMD_ENTRY, B, B + pmd, WC_ACT_SUBTREE, WC_CLS_HUGE, WC_F_HAS_LOWER);
+	for (uint64_t p = B; p < B + pmd; p += pg)
+		eg_visit(&g, WC_K_PTE_ENTRY, p, p + pg, WC_ACT_SUBTREE, WC_CLS_UNKNOWN, 0);
+	eg_visit(&g, WC_K_PMD_ENTRY, B + pmd, B + 2 * pmd, WC_ACT_CONTINUE, WC_CLS_HUGE,
+		 WC_F_HAS_LOWER);
+	chunk2_end(&g, 0);
+	eg_end(&g, 0);
+	run(e, &g);
+	CHECK(count(&c, WC_AN_DOUBLE) == 1);
+	a = first(&c, WC_AN_DOUBLE);
+	CHECK(a && a->start == B && a->end == B + pmd && a->count == 2048);
+	CHECK(c.nw == 1 && c.w[0].doubles == 1 && c.w[0].bytes == 2 * pmd);
+	wc_engine_free(e);
+	col_free(&c);
+	wc_geometry_set(4096);
 	return ok;
 }
 
@@ -1983,6 +2020,7 @@ static const struct {
 	{ "the walker's own retry", t_own_retry },
 	{ "2019 double, split by another task (split race)", t_2019_race },
 	{ "2019 double, split by the walking task", t_2019_own },
+	{ "2019 double on a 32 MiB pmd (16 KiB pages)", t_2019_16k },
 	{ "CONTINUE on a huge pmd, and a retried huge pmd", t_continue_huge },
 	{ "pud-level re-walk: one double per pmd", t_pud_rewalk },
 	{ "out of order", t_out_of_order },

@@ -6,7 +6,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 SUITE=${1:?usage: $0 SUITE}
 # SUITE is a Debian suite (bookworm, trixie, sid, experimental), optionally
 # with a kernel flavour: bookworm-rt is bookworm's PREEMPT_RT kernel.
+# arm64 (docs/arm64.md): bookworm-arm64 is bookworm's cloud-arm64 kernel,
+# trixie-16k trixie's arm64-16k (16 KiB pages), built with make ARCH=arm64.
+KARCH=x86
 case $SUITE in
+*-arm64) KARCH=arm64 DEBIAN_SUITE=${SUITE%-arm64} FLAVOUR=cloud ;;
+*-16k) KARCH=arm64 DEBIAN_SUITE=${SUITE%-16k} FLAVOUR=16k ;;
 *-rt | *-amd64 | *-cloud) DEBIAN_SUITE=${SUITE%-*} FLAVOUR=${SUITE##*-} ;;
 *) DEBIAN_SUITE=$SUITE FLAVOUR=cloud ;;
 esac
@@ -18,7 +23,7 @@ trap 'rm -rf "$OUT"' EXIT
 
 # vm ARGS... -- CMD: boot SUITE's kernel, files from /out land in $OUT
 vm() {
-	"$VMTEST" --debian "$DEBIAN_SUITE" --flavour "$FLAVOUR" --timeout 600 --out "$OUT" "$@"
+	"$VMTEST" --arch "$KARCH" --debian "$DEBIAN_SUITE" --flavour "$FLAVOUR" --timeout "${VM_TIMEOUT:-600}" --out "$OUT" "$@"
 }
 
 ok() { echo "ok - $SUITE: $*"; }
@@ -40,7 +45,7 @@ note() { echo "# $SUITE: $*"; }
 # build_module: the test module (tests/module) for SUITE's kernel into $ko,
 # or its build errors as comments, one not-ok line and the test ends
 build_module() {
-	ko=$(scripts/build-module --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
+	ko=$(scripts/build-module --arch "$KARCH" --flavour "$FLAVOUR" "$DEBIAN_SUITE" 2>"$OUT/build.err") || {
 		sed 's/^/# /' "$OUT/build.err"
 		notok "module builds for $SUITE"
 		exit 1

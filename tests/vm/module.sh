@@ -16,7 +16,8 @@ vm --add "$ko:/wc_testmod.ko" -- sh -c '
 	sym() { awk -v s=$1 "\$3 == s && NF == 3 {print \$1; exit}" /proc/kallsyms; }
 	insmod /wc_testmod.ko walk_page_range_addr=0x$(sym walk_page_range) \
 		walk_chunk_addr=0x$(sym __walk_page_range) || echo "insmod failed"
-	walkcov probes | grep -c "wct_.*\[wc_testmod\].* ok" > /out/module_callbacks
+	walkcov probes > /out/probes.txt
+	grep -c "wct_.*\[wc_testmod\].* ok" /out/probes.txt > /out/module_callbacks
 	for s in correct double retry:2 race mixed overrun rewalk; do
 		n=${s%%:*}
 		walkcov check --json -- sh -c "wc_modtest --ko /wc_testmod.ko --out /out/$n.jsonl $s >/dev/null" \
@@ -87,16 +88,20 @@ jqcheck "race: the retry is flagged as a split race (split by another task)" "$O
 jqcheck "mixed: every byte handled once (holes included)" "$OUT/mixed.jsonl" \
 	'.handled_bytes == (.end - .start) and .doubles == 0'
 
-# the double is the pmd handled in both chunks: module start + 4 MiB
-# (overrun: the next VMA's first pmd) or + 2 MiB (rewalk: the first VMA's last)
-for n in overrun:4 rewalk:2; do
+# the double is the pmd handled in both chunks: module start + 2 pmds
+# (overrun: the next VMA's first pmd) or + 1 pmd (rewalk: the first VMA's
+# last); a pmd is 2 MiB with 4 KiB pages, 32 MiB with 16 KiB (probes says)
+pmd=$(sed -n 's/^# geometry: page [0-9]* bytes, pmd \([0-9]*\) bytes.*/\1/p' "$OUT/probes.txt" 2>/dev/null)
+note "geometry: $(grep '^# geometry' "$OUT/probes.txt" 2>/dev/null)"
+[ -n "$pmd" ] || pmd=0
+for n in overrun:2 rewalk:1; do
 	m=${n#*:} n=${n%%:*}
 	s=$(jq -r .start "$OUT/$n.jsonl" 2>/dev/null)
 	[ -n "$s" ] || s=0
-	want=$(printf '[["0x%x","0x%x"]]' $((s + m * 1048576)) $((s + (m + 2) * 1048576)))
+	want=$(printf '[["0x%x","0x%x"]]' $((s + m * pmd)) $((s + (m + 1) * pmd)))
 	got=$(jq -c '[.anomalies[] | select(.type == "double" and (.ops | test("wct"))) | [.start, .end]]' \
 		"$OUT/$n.json" 2>&1)
-	check "$n: the one double is [start+${m}M, start+$((m + 2))M) ($got)" [ "$got" = "$want" ]
+	check "$n: the one double is [start+$m pmd, start+$((m + 1)) pmd) ($got)" [ "$got" = "$want" ]
 done
 
 # walkcov map of a real recording: the module's three doubled pmds drawn red,
