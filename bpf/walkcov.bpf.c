@@ -249,9 +249,7 @@ static __always_inline void fill_event(struct wc_event *e, __u16 type, __u32 slo
 	e->slot = slot;
 	e->action = WC_ACT_UNKNOWN;
 	e->entry_action = WC_ACT_UNKNOWN;
-	/* summary mode alone: the judge takes the comm once per walk */
-	if (mode & WC_MODE_F_EVENTS)
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
 static __always_inline struct wc_event *new_event(__u16 type, __u32 slot,
@@ -974,23 +972,43 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 	return 0;
 }
 
+/* A chunk function inside another of the same walk (walk_pgd_range in
+ * __walk_page_range) says nothing the outer one does not: it is counted in
+ * the task's state, with no event (two program runs fewer to judge per
+ * walk). Global functions: nothing of theirs in the entry programs' stack,
+ * and the 6.1 verifier follows the entry program's code as compiled before. */
+__noinline int chunk_nested_enter(__u64 walk)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+	if (!tw || !tw->chunks || tw->stopped || !walk || tw->walk != walk || tw->chunks == 255)
+		return 0;
+	tw->chunks++;
+	return 1;
+}
+
+__noinline int chunk_nested_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+	if (!tw || tw->chunks < 2 || tw->stopped)
+		return 0;
+	tw->chunks--;
+	return 1;
+}
+
 /* A chunk function is entered. */
 static __always_inline int on_chunk_begin(struct call *c, const volatile struct wc_slot *s)
 {
 	struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	struct task_walk *tw;
 	struct ident id = {};
 	bool outer;
 
-	/* A chunk function inside another (walk_pgd_range in
-	 * __walk_page_range) says nothing the outer one does not: counted,
-	 * no event (two program runs fewer to judge per walk). */
-	if (tw && tw->chunks && !tw->stopped && walk && tw->walk == (__u64)walk &&
-	    tw->chunks < 255) {
-		tw->chunks++;
+	if (chunk_nested_enter((__u64)walk))
 		return 0;
-	}
 	tw = ident_activity(&id, (__u64)walk);
 	outer = tw && !tw->chunks;
 	struct wc_event *e;
@@ -1308,13 +1326,10 @@ static __always_inline int on_exit(struct call *c)
 		walk_tail(c);
 		ident_end(&id, c->slot);
 	} else if (s->role == WC_R_CHUNK) {
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-		struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+		struct task_walk *tw;
 
-		if (tw && tw->chunks > 1 && !tw->stopped) {
-			tw->chunks--;	/* a nested chunk: no event (on_chunk_begin) */
+		if (chunk_nested_exit())
 			return 0;
-		}
 		tw = ident_activity(&id, c->kprobe ? 0 : arg(c, s->arg_walk));
 
 		if (tw && tw->chunks)
