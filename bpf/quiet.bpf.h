@@ -85,6 +85,11 @@ struct quiet {
 	__u32 shift, l5, level;
 	__u8 cls;		/* WC_CLS_UNKNOWN until decided */
 	__u64 run[QUIET_RUN];	/* entries read at once (here, not on a stack) */
+#ifdef WC_ARCH_ARM64
+	__u64 memstart;		/* memstart_addr: __va(pa) is (pa - memstart) | pob */
+	__u64 lm_end;		/* table addresses must lie in [pob, lm_end) */
+	__u32 nlev, lpa2;	/* levels in use; descriptors carry PA[51:50] in bits 9:8 */
+#endif
 };
 
 /* The reader's state while it loops: in a map value, whose contents the
@@ -220,6 +225,170 @@ static long quiet_step(__u32 i, void *ctx)
 
 #endif /* WC_PT_READER */
 
+#ifdef WC_ARCH_ARM64
+/* arm64 (docs/arm64.md): the geometry is the running kernel's, found from
+ * the mm's own pgd pointer. It lies in the linear map, which starts at
+ * -(1 << vabits_actual) (with a 52-bit kernel on 48- or 47-bit hardware the
+ * kernel lowers memstart_addr instead, which the OR of __phys_to_virt makes
+ * the same), so the pointer's leading ones give vabits_actual, and with the
+ * page size the number of levels and their shifts (the hardware's walk from
+ * TTBR0, which the kernel's runtime folding follows). Tables are reached as
+ * the kernel does: __va(__pte_to_phys(entry)), memstart_addr read from the
+ * kernel (kallsyms). A 52-bit VA with 4K or 16K pages means LPA2 (TCR.DS):
+ * bits 9:8 are PA[51:50]; otherwise a table entry with them set cannot be
+ * decoded with certainty: unknown, as is any read that fails or a table
+ * address outside the linear map. pXd_none() is !value on arm64. */
+const volatile __u64 memstart_addr_addr = 0;	/* &memstart_addr, from kallsyms */
+
+#define A64_ADDR_LOW	(((1ULL << 50) - 1) & ~(WC_PAGE_SIZE - 1))	/* PA[49:page_shift] */
+
+static __always_inline __u64 a64_mask(void)
+{
+	return (1ULL << (wc_page_shift - 3)) - 1;	/* entries a table, less one */
+}
+
+static __always_inline __u64 a64_shift(__u32 depth)	/* 0: pte .. */
+{
+	return wc_page_shift + depth * (wc_page_shift - 3);
+}
+
+/* The table a table entry points to, through the linear map; 0: cannot
+ * be decoded with certainty. */
+static __always_inline __u64 a64_table(struct quiet *q, __u64 v)
+{
+	__u64 hi = (v >> 8) & 3, va;
+
+	if ((v & 3) != 3 || (hi && !q->lpa2))
+		return 0;
+	va = ((v & A64_ADDR_LOW) | (hi << 50)) - q->memstart;
+	va |= q->pob;
+	return va >= q->pob && va < q->lm_end ? va : 0;
+}
+
+/* The entry at q->a at SHIFT in the table at BASE is none: skip it and the
+ * none entries after it in the same aligned run of QUIET_RUN. */
+static __always_inline long a64_skip(struct quiet *q, __u64 base, __u64 shift)
+{
+	__u64 idx = (q->a >> shift) & a64_mask(), first = idx & ~(QUIET_RUN - 1ULL);
+	__u64 span = 1ULL << shift;
+
+	q->a = ((q->a >> shift) + 1) << shift;
+	if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(base + first * 8)))
+		return 0;	/* the next step reads it again */
+	for (__u64 k = 0; k < QUIET_RUN; k++) {
+		if (k <= idx - first)
+			continue;
+		if (q->run[k])
+			break;
+		q->a += span;
+	}
+	return 0;
+}
+
+static __always_inline long a64_found(struct quiet *q, __u8 cls)
+{
+	q->found = q->a;
+	q->cls = cls;
+	return 1;
+}
+
+/* One step: QUIET_RUN ptes of the table being read, or one descent from
+ * the top to the first none entry (skip its span) or to the deciding level
+ * (depth 4 - level; the top entry also stands for the folded levels). */
+static long quiet_step(__u32 i, void *ctx)
+{
+	__u32 zero = 0;
+	struct quiet *q = bpf_map_lookup_elem(&quiet_state, &zero);
+	__u64 v, base, slot, ps = wc_page_shift;
+	int d;
+
+	if (!q)
+		return 1;
+	if (q->a >= q->end) {
+		q->cls = WC_CLS_NONE;
+		return 1;
+	}
+	if (q->ptes) {
+		__u64 idx = (q->a >> ps) & a64_mask(), first = idx & ~(QUIET_RUN - 1ULL);
+		__u64 pmd_base = q->a & ~(WC_PMD_SIZE - 1);
+
+		if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(q->ptes + first * 8)))
+			return 1;	/* unknown */
+		for (int k = 0; k < QUIET_RUN; k++) {
+			__u64 addr = pmd_base + ((first + k) << ps);
+
+			if (addr < q->a || addr >= q->ptes_end || !q->run[k])
+				continue;
+			q->a = addr;
+			return a64_found(q, (q->run[k] & WC_PTE_VALID) ? WC_CLS_TABLE : WC_CLS_SWAP);
+		}
+		q->a = pmd_base + ((first + QUIET_RUN) << ps);
+		if (q->a >= q->ptes_end) {
+			q->a = q->ptes_end;
+			q->ptes = 0;
+		}
+		return 0;
+	}
+	base = q->pgd;
+	d = (int)q->nlev - 1;
+	for (int k = 0; k < 5; k++, d--) {
+		__u64 shift = a64_shift(d);
+
+		if (d < 1)
+			return 1;	/* not reached: depth 1 decides or reads ptes */
+		slot = base + ((q->a >> shift) & a64_mask()) * 8;
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)slot))
+			return 1;
+		if (!v)
+			return a64_skip(q, base, shift);
+		if (d <= 4 - (int)q->level || (d <= 2 && entry_class(v) != WC_CLS_TABLE)) {
+			if (d == 1)
+				q->found_pmd = slot;
+			return a64_found(q, entry_class(v));
+		}
+		base = a64_table(q, v);
+		if (!base)
+			return 1;	/* a block above the pud, or undecodable: unknown */
+		if (d == 1) {	/* VMA gaps: read the ptes */
+			q->ptes = base;
+			q->ptes_end = (q->a & ~(WC_PMD_SIZE - 1)) + WC_PMD_SIZE;
+			if (q->ptes_end > q->end)
+				q->ptes_end = q->end;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Sets up Q's geometry for the reader; false: unknown. */
+static __always_inline bool a64_setup(struct quiet *q)
+{
+	__u64 ps = wc_page_shift, va = 64, bits;
+
+	if ((ps != 12 && ps != 14) || !memstart_addr_addr ||
+	    bpf_probe_read_kernel(&q->memstart, sizeof(q->memstart), (void *)memstart_addr_addr))
+		return false;
+	for (int k = 0; k < 32; k++) {	/* the pgd pointer's leading ones */
+		if (!((q->pgd >> (63 - k)) & 1))
+			break;
+		va--;
+	}
+	if (va != 52 && va != 48 && va != 47 && va != 42 && va != 39)
+		return false;
+	bits = ps - 3;
+	q->nlev = (__u32)((va - ps + bits - 1) / bits);
+	if (q->nlev < 2 || q->nlev > 5)
+		return false;
+	q->lpa2 = va == 52;
+	q->pob = -(1ULL << va);
+	q->lm_end = -(1ULL << (va - 1));
+	/* above user space (TASK_SIZE: 1 << vabits_actual) no VMA can be */
+	if (q->end > (1ULL << va))
+		q->end = 1ULL << va;
+	return true;
+}
+#endif /* WC_ARCH_ARM64 */
+
 /* Read [a, end) of MM down to LEVEL (1 p4d .. 3 pmd, 4 pte), up to the
  * top of user space: returns the class found (WC_CLS_NONE: all none), the
  * first present entry's address left in quiet_state's found. A global
@@ -256,6 +425,11 @@ __noinline int quiet_read(__u64 mm_addr, __u64 a, __u64 end, __u32 level)
 			bpf_probe_read_kernel(&q->pob, sizeof(q->pob), (void *)page_offset_base_addr);
 		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
 	}
+#elif defined(WC_ARCH_ARM64)
+	(void)shift;
+	q->pgd = (__u64)BPF_CORE_READ(mm, pgd);
+	if (q->pgd && q->level >= 1 && q->level <= 4 && a64_setup(q))
+		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
 #else	/* no reader for this architecture's tables: unknown */
 	(void)mm;
 	(void)shift;

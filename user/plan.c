@@ -504,6 +504,7 @@ int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 		return -ENOMEM;
 	plan->page_offset_base = data_symbol(ks, "page_offset_base");
 	plan->pgdir_shift = data_symbol(ks, "pgdir_shift");
+	plan->memstart_addr = data_symbol(ks, "memstart_addr");
 
 	load_callback_protos(vmlinux, cbs, ncb);
 	if (add_callbacks(plan, vmlinux, 1, NULL, cbs, ncb, ks))

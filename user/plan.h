@@ -49,6 +49,7 @@ struct wc_plan {
 	/* kallsyms addresses of the variables the tracer needs to read page
 	 * tables (bpf/quiet.bpf.h), 0 where the kernel has none */
 	uint64_t page_offset_base, pgdir_shift;
+	uint64_t memstart_addr;	/* arm64: &memstart_addr (bpf/quiet.bpf.h) */
 };
 
 /* A module's BTF (split on vmlinux's) whose callbacks are traced too. */

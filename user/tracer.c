@@ -492,6 +492,9 @@ static int load(struct wc_tracer *t)
 	t->skel->rodata->wc_pmd_shift = wc_geo.pmd_shift;
 	t->skel->rodata->page_offset_base_addr = plan->page_offset_base;
 	t->skel->rodata->pgdir_shift_addr = plan->pgdir_shift;
+#ifdef WC_ARCH_ARM64
+	t->skel->rodata->memstart_addr_addr = plan->memstart_addr;
+#endif
 
 	bpf_object__for_each_program(prog, t->skel->obj)
 		if ((err = bpf_program__set_autoload(prog, false)))
