@@ -94,7 +94,7 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-arm64 check-matrix check-deb unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
+.PHONY: all deps check check-arm64 check-matrix check-deb check-census unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -264,6 +264,11 @@ check-arm64: deps all
 
 check-matrix: deps all
 	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
+
+# the walker census on each kernel (tests/vm/census.sh; outside make
+# check's budget)
+check-census: deps all
+	for s in bookworm trixie sid; do tests/vm/census.sh $$s || exit 1; done
 
 # the Debian package: make deb, lintian, its files against make install's,
 # the unit (tests/package/deb.sh; 2 to 6 minutes, outside make check's budget)

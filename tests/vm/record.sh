@@ -72,11 +72,15 @@ check "script prints one line per event ($lines, $events)" [ "$lines" -eq "$even
 check "script --json lines parse" sh -c "$W script -i '$F' --json | jq -e . >/dev/null"
 
 # a file cut short (a killed recorder) still reads, with a warning
+# (cut in the events: two thirds past the uncompressed header, whose size
+# the census made depend on the kernel; docs/file-format.md)
 size=$(stat -c %s "$F")
-head -c $((size * 2 / 3)) "$F" >"$OUT/cut.data"
+hdr=$((16 + $(od -An -tu4 -j12 -N4 "$F")))
+head -c $((hdr + (size - hdr) * 2 / 3)) "$F" >"$OUT/cut.data"
 $W report -i "$OUT/cut.data" >/dev/null 2>"$OUT/cut.err"
 rc=$?
-check "truncated file reports (exit 0)" [ "$rc" -eq 0 ]
+check "truncated file reports (exit 0; header $hdr of $size bytes)" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$OUT/cut.err"
 check "truncated file warns" grep -q 'truncated' "$OUT/cut.err"
 
 # Ctrl-C: exit 0, complete file with its trailer
