@@ -805,7 +805,7 @@ __noinline int walk_of(struct judge *j)
 		j->w.base = seq ? 1 : 0;
 		j->w.mm_slot = 0xff;
 		j->w.first_slot = 0xffffffff;
-		bpf_get_current_comm(j->w.comm, sizeof(j->w.comm));
+		__builtin_memcpy(j->w.comm, j->ev.comm, sizeof(j->w.comm));
 		st = my_stats();
 		if (st)
 			count(&st->walks_opened);

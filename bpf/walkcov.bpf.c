@@ -358,7 +358,7 @@ __noinline int judge_emit(struct judge *j, __s32 sid)
 		e->depth = sid;
 		e->action = WC_ACT_UNKNOWN;
 		e->entry_action = WC_ACT_UNKNOWN;
-		__builtin_memcpy(e->comm, j->w.comm, sizeof(e->comm));
+		__builtin_memcpy(e->comm, j->ev.comm, sizeof(e->comm));
 		bpf_ringbuf_submit(e, ring_flags(e));
 		if (st)
 			count(&st->events);
