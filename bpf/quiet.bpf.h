@@ -102,11 +102,51 @@ struct {
 	__type(value, struct quiet);
 } quiet_state SEC(".maps");
 
-#ifdef WC_PT_READER	/* bpf/arch.h: x86-64 only */
+#ifdef WC_PT_READER	/* bpf/arch.h: x86-64 */
 static __always_inline bool pt_none(__u64 v)
 {
 	return !(v & WC_PT_NONE_MASK);
 }
+#elif defined(WC_ARCH_ARM64)
+static __always_inline bool pt_none(__u64 v)
+{
+	return !v;	/* pXd_none() */
+}
+#endif
+
+/* Both readers (x86-64, arm64): the first present entry found, and none
+ * entries skipped a run at a time. */
+#if defined(WC_PT_READER) || defined(WC_ARCH_ARM64)
+static __always_inline long quiet_found(struct quiet *q, __u8 cls)
+{
+	q->found = q->a;
+	q->cls = cls;
+	return 1;
+}
+
+/* The entry for q->a at SHIFT in the table at BASE is none: skip it and
+ * the none entries after it in the same aligned run of QUIET_RUN (IDX_MASK:
+ * entries a table, less one). */
+static __always_inline long quiet_skip(struct quiet *q, __u64 base, __u64 shift, __u64 idx_mask)
+{
+	__u64 idx = (q->a >> shift) & idx_mask, first = idx & ~(QUIET_RUN - 1ULL);
+	__u64 span = 1ULL << shift;
+
+	q->a = ((q->a >> shift) + 1) << shift;
+	if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(base + first * 8)))
+		return 0;	/* the next step reads it again */
+	for (__u64 k = 0; k < QUIET_RUN; k++) {
+		if (k <= idx - first)
+			continue;
+		if (!pt_none(q->run[k]))
+			break;
+		q->a += span;
+	}
+	return 0;
+}
+#endif
+
+#ifdef WC_PT_READER
 
 /* The table an entry value points to, through the direct map. */
 static __always_inline __u64 pt_table(struct quiet *q, __u64 entry)
@@ -123,32 +163,7 @@ static __always_inline bool pt_entry(struct quiet *q, __u64 base, __u64 shift, _
 	return !bpf_probe_read_kernel(v, sizeof(*v), (void *)(base + idx * 8));
 }
 
-static __always_inline long quiet_found(struct quiet *q, __u8 cls)
-{
-	q->found = q->a;
-	q->cls = cls;
-	return 1;
-}
 
-/* The entry for q->a at SHIFT in the table at BASE is none: skip it and
- * the none entries after it in the same aligned run of QUIET_RUN. */
-static __always_inline long quiet_skip(struct quiet *q, __u64 base, __u64 shift)
-{
-	__u64 idx = (q->a >> shift) & (WC_PT_ENTRIES - 1), first = idx & ~(QUIET_RUN - 1ULL);
-	__u64 span = 1ULL << shift;
-
-	q->a = ((q->a >> shift) + 1) << shift;
-	if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(base + first * 8)))
-		return 0;	/* the next step reads it again */
-	for (__u64 k = 0; k < QUIET_RUN; k++) {
-		if (k <= idx - first)
-			continue;
-		if (!pt_none(q->run[k]))
-			break;
-		q->a += span;
-	}
-	return 0;
-}
 
 /* One step: eight ptes of the table being read, or one descent from the
  * top to the first none entry (skip its span) or to the deciding level. */
@@ -190,13 +205,13 @@ static long quiet_step(__u32 i, void *ctx)
 	if (!pt_entry(q, base, q->shift, &v))
 		return 1;
 	if (pt_none(v))
-		return quiet_skip(q, base, q->shift);
+		return quiet_skip(q, base, q->shift, WC_PT_ENTRIES - 1);
 	if (q->l5) {		/* else the p4d level is folded into the pgd */
 		base = pt_table(q, v);
 		if (!pt_entry(q, base, 39, &v))
 			return 1;
 		if (pt_none(v))
-			return quiet_skip(q, base, 39);
+			return quiet_skip(q, base, 39, WC_PT_ENTRIES - 1);
 	}
 	if (q->level <= 1)
 		return quiet_found(q, WC_CLS_TABLE);
@@ -204,14 +219,14 @@ static long quiet_step(__u32 i, void *ctx)
 	if (!pt_entry(q, base, 30, &v))
 		return 1;
 	if (pt_none(v))
-		return quiet_skip(q, base, 30);
+		return quiet_skip(q, base, 30, WC_PT_ENTRIES - 1);
 	if (q->level == 2 || (v & WC_PTE_PSE))
 		return quiet_found(q, (v & WC_PTE_PSE) ? WC_CLS_HUGE : WC_CLS_TABLE);
 	base = pt_table(q, v);
 	if (!pt_entry(q, base, 21, &v))
 		return 1;
 	if (pt_none(v))
-		return quiet_skip(q, base, 21);
+		return quiet_skip(q, base, 21, WC_PT_ENTRIES - 1);
 	if (q->level == 3 || entry_class(v) != WC_CLS_TABLE) {
 		q->found_pmd = base + ((q->a >> 21) & (WC_PT_ENTRIES - 1)) * 8;
 		return quiet_found(q, entry_class(v));
@@ -265,32 +280,7 @@ static __always_inline __u64 a64_table(struct quiet *q, __u64 v)
 	return va >= q->pob && va < q->lm_end ? va : 0;
 }
 
-/* The entry at q->a at SHIFT in the table at BASE is none: skip it and the
- * none entries after it in the same aligned run of QUIET_RUN. */
-static __always_inline long a64_skip(struct quiet *q, __u64 base, __u64 shift)
-{
-	__u64 idx = (q->a >> shift) & a64_mask(), first = idx & ~(QUIET_RUN - 1ULL);
-	__u64 span = 1ULL << shift;
 
-	q->a = ((q->a >> shift) + 1) << shift;
-	if (bpf_probe_read_kernel(q->run, sizeof(q->run), (void *)(base + first * 8)))
-		return 0;	/* the next step reads it again */
-	for (__u64 k = 0; k < QUIET_RUN; k++) {
-		if (k <= idx - first)
-			continue;
-		if (q->run[k])
-			break;
-		q->a += span;
-	}
-	return 0;
-}
-
-static __always_inline long a64_found(struct quiet *q, __u8 cls)
-{
-	q->found = q->a;
-	q->cls = cls;
-	return 1;
-}
 
 /* One step: QUIET_RUN ptes of the table being read, or one descent from
  * the top to the first none entry (skip its span) or to the deciding level
@@ -320,7 +310,7 @@ static long quiet_step(__u32 i, void *ctx)
 			if (addr < q->a || addr >= q->ptes_end || !q->run[k])
 				continue;
 			q->a = addr;
-			return a64_found(q, (q->run[k] & WC_PTE_VALID) ? WC_CLS_TABLE : WC_CLS_SWAP);
+			return quiet_found(q, (q->run[k] & WC_PTE_VALID) ? WC_CLS_TABLE : WC_CLS_SWAP);
 		}
 		q->a = pmd_base + ((first + QUIET_RUN) << ps);
 		if (q->a >= q->ptes_end) {
@@ -340,11 +330,11 @@ static long quiet_step(__u32 i, void *ctx)
 		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)slot))
 			return 1;
 		if (!v)
-			return a64_skip(q, base, shift);
+			return quiet_skip(q, base, shift, a64_mask());
 		if (d <= 4 - (int)q->level || (d <= 2 && entry_class(v) != WC_CLS_TABLE)) {
 			if (d == 1)
 				q->found_pmd = slot;
-			return a64_found(q, entry_class(v));
+			return quiet_found(q, entry_class(v));
 		}
 		base = a64_table(q, v);
 		if (!base)
