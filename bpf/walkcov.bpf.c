@@ -1008,7 +1008,13 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 			return 0;	/* nested in a split already reported */
 		val.value = block;
 		val.args[0] = c->slot;
+		val.args[1] = arg(c, s->arg_entry);
 		bpf_map_update_elem(&stash, &key, &val, BPF_ANY);
+		/* a split may clear the pmd before it puts the pte table in
+		 * (the huge zero page's: pmdp_huge_clear_flush): a walk passing
+		 * then sees it none, and a reading after sees it filled. So it
+		 * is in the fill log too, as a fill under way until it returns */
+		note_populate(arg(c, s->arg_entry), 0, 1);
 	}
 	ident_split(&id);
 	vma = (struct vm_area_struct *)arg(c, s->arg_vma);
@@ -1321,8 +1327,10 @@ static __always_inline int on_exit(struct call *c)
 		key.tid = (__u32)bpf_get_current_pid_tgid();
 		key.slot = SPLIT_MARK;
 		val = bpf_map_lookup_elem(&stash, &key);
-		if (val && val->args[0] == c->slot)
+		if (val && val->args[0] == c->slot) {
+			note_populate(val->args[1], 0, 0);
 			bpf_map_delete_elem(&stash, &key);
+		}
 		return 0;
 	}
 	if (s->role == WC_R_POPULATE)
