@@ -35,3 +35,16 @@ walks=$(awk '$1 ~ /^smaps_walk/ {s += $2} END {print s + 0}' "$C")
 note "smaps walks counted: $walks"
 check "count saw smaps walks (in forked children)" [ "$walks" -gt 0 ]
 check "count lost nothing" grep -q '^# lost: 0 ring buffer drops, 0 skipped' "$C"
+
+# arm64's page-table reader needs memstart_addr: from kallsyms, else (no
+# CONFIG_KALLSYMS_ALL) from vmcoreinfo's PHYS_OFFSET in /proc/kcore; both
+# values must agree where the kernel has both
+if [ "$KARCH" = arm64 ]; then
+	m=$(grep '^# memstart_addr: ' "$P")
+	case "$SUITE" in
+	bookworm-arm64) check "memstart_addr from vmcoreinfo (no data symbols in kallsyms)" \
+		grep -Eq '^# memstart_addr: not in kallsyms, vmcoreinfo PHYS_OFFSET 0x[0-9a-f]+; page-table reader uses vmcoreinfo$' "$P" ;;
+	*) check "memstart_addr from kallsyms equals vmcoreinfo's PHYS_OFFSET ($m)" \
+		grep -Eq '^# memstart_addr: kallsyms (0x[0-9a-f]+), vmcoreinfo PHYS_OFFSET \1; page-table reader uses kallsyms$' "$P" ;;
+	esac
+fi
