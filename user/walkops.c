@@ -227,3 +227,44 @@ int wc_kcore_read(const char *kcore, uint64_t addr, void *buf, size_t len)
 		close(fd);
 	return ret;
 }
+
+/* The first callback of the mm_walk_ops struct at OPS, read through
+ * /proc/kcore. The kcore file and the struct's layout are kept open for
+ * the next call (a session names each ops id once). */
+uint64_t wc_walkops_first_callback(uint64_t ops)
+{
+	/* the tracer's order (bpf/walkcov.bpf.c, first_callback) */
+	static const char *const order[] = { "pmd_entry", "pte_entry", "pud_entry",
+					     "hugetlb_entry", "pte_hole" };
+	static struct {
+		bool tried;
+		int fd, nph;
+		Elf64_Phdr *ph;
+		struct btf *btf;	/* kept: the layout's member names are its strings */
+		struct layout l;
+	} kc = { .fd = -1 };
+	unsigned char bytes[256];
+
+	if (!kc.tried) {
+		kc.tried = true;
+		kc.btf = btf__load_vmlinux_btf();
+		if (kc.btf && !read_layout(kc.btf, &kc.l)) {
+			kc.fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+			if (kc.fd >= 0)
+				kc.ph = read_phdrs(kc.fd, &kc.nph);
+		}
+	}
+	if (!kc.ph || read_kmem(kc.fd, kc.ph, kc.nph, ops, bytes, kc.l.size))
+		return 0;
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (int i = 0; i < kc.l.n; i++) {
+			uint64_t v;
+
+			if (strcmp(kc.l.member[i], order[k]))
+				continue;
+			memcpy(&v, bytes + kc.l.off[i], sizeof(v));
+			if (v)
+				return v;
+		}
+	return 0;
+}

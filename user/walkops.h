@@ -40,6 +40,12 @@ int wc_walkops_read(const struct ksyms *ks, const char *kcore,
  * note or the key is missing or the value is not a number. */
 int wc_kcore_vmcoreinfo(const char *kcore, const char *key, uint64_t *val);
 
+/* The first callback of the mm_walk_ops struct at OPS in the tracer's
+ * order (pmd_entry, pte_entry, pud_entry, hugetlb_entry, pte_hole), read
+ * through /proc/kcore: names ops kallsyms does not name (no
+ * CONFIG_KALLSYMS_ALL, ops inside a bigger object). 0: cannot be read. */
+uint64_t wc_walkops_first_callback(uint64_t ops);
+
 /* LEN bytes of kernel memory at ADDR through KCORE (NULL: /proc/kcore): 0 or -1. */
 int wc_kcore_read(const char *kcore, uint64_t addr, void *buf, size_t len);
 
