@@ -97,7 +97,8 @@ static int parse_size(const char *s, size_t *out)
 	if (wc_parse_u64(num, 1, (1ULL << 30) >> shift, &v))
 		return -1;
 	v <<= shift;
-	if (v < 4096 || (v & (v - 1)))
+	/* BPF ring buffers are whole pages: 4 KiB, 16 KiB on arm64 16K */
+	if (v < (uint64_t)getpagesize() || (v & (v - 1)))
 		return -1;
 	*out = v;
 	return 0;
@@ -133,7 +134,8 @@ int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_
 		break;
 	case OPT_RING:
 		if (parse_size(arg, &o->ring_size))
-			argp_error(state, "invalid ring size '%s' (a power of two from 4K to 1G)", arg);
+			argp_error(state, "invalid ring size '%s' (a power of two from the page size, %dK, to 1G)",
+				   arg, getpagesize() >> 10);
 		break;
 	case OPT_KPROBE:
 		o->force_mech = WC_MECH_KPROBE;
