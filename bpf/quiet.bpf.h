@@ -254,6 +254,9 @@ static long quiet_step(__u32 i, void *ctx)
  * decoded with certainty: unknown, as is any read that fails or a table
  * address outside the linear map. pXd_none() is !value on arm64. */
 const volatile __u64 memstart_addr_addr = 0;	/* &memstart_addr, from kallsyms */
+/* else (no CONFIG_KALLSYMS_ALL) its value, vmcoreinfo's PHYS_OFFSET */
+const volatile __u64 memstart_value = 0;
+const volatile __u8 memstart_known = 0;
 
 #define A64_ADDR_LOW	(((1ULL << 50) - 1) & ~(WC_PAGE_SIZE - 1))	/* PA[49:page_shift] */
 
@@ -355,8 +358,12 @@ static __always_inline bool a64_setup(struct quiet *q)
 {
 	__u64 ps = wc_page_shift, va = 64, bits;
 
-	if ((ps != 12 && ps != 14) || !memstart_addr_addr ||
-	    bpf_probe_read_kernel(&q->memstart, sizeof(q->memstart), (void *)memstart_addr_addr))
+	if (ps != 12 && ps != 14)
+		return false;
+	if (memstart_known)
+		q->memstart = memstart_value;
+	else if (!memstart_addr_addr ||
+		 bpf_probe_read_kernel(&q->memstart, sizeof(q->memstart), (void *)memstart_addr_addr))
 		return false;
 	for (int k = 0; k < 32; k++) {	/* the pgd pointer's leading ones */
 		if (!((q->pgd >> (63 - k)) & 1))

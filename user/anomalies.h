@@ -4,7 +4,7 @@
  * overlapping piece or repeat as it finds them (bpf/walkcov.h); this merges
  * them into struct wc_anomaly with the engine's granularity
  * (docs/coverage.md, section 5): one double or out-of-order per (walk, mm,
- * 2 MiB block of the start), one retry per (walk, mm, kind, start), one
+ * pmd-sized block of the start), one retry per (walk, mm, kind, start), one
  * livelock per retried range, one gap per (walk, mm, start): a contiguous
  * range no callback handled. Ranges widen, counts add up, a split by
  * another task wins over one by the walking task. Memory: one entry per
@@ -19,7 +19,7 @@
 
 #define WC_MERGER_MAX 100000
 
-/* The engine's key of an anomaly: type, walk, mm, and the 2 MiB block of
+/* The engine's key of an anomaly: type, walk, mm, and the pmd-sized block of
  * the start (double, out of order), the kind and start (retry, livelock)
  * or the start (gap). Pieces with equal keys (compared as bytes: no padding) are one
  * anomaly. */

@@ -111,7 +111,7 @@ int cmd_map(int argc, char **argv)
 		.options = options,
 		.parser = parse_arg,
 		.doc = "Draw one walk of a file written by 'walkcov record' as SVG: a cell per "
-		       "2 MiB pmd coloured by how often it was handled, retries, holes, skipped "
+		       "pmd (2 MiB; 32 MiB with 16 KiB pages) coloured by how often it was handled, retries, holes, skipped "
 		       "VMAs, VMA boundaries and THP splits (docs/map.md).",
 	};
 	struct wc_anomaly hl;

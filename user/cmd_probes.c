@@ -13,6 +13,7 @@
 #include "ksyms.h"
 #include "plan.h"
 #include "tracer.h"
+#include "walkops.h"
 
 static struct {
 	bool no_load;
@@ -69,6 +70,29 @@ static const char *target_kind(const struct wc_target *t)
 }
 
 /* Argument positions, e.g. "args: start=1 end=2 walk=3". */
+#ifdef __aarch64__
+/* arm64's page-table reader needs memstart_addr (docs/arm64.md): which
+ * source it takes, and with -v both sources' values, which must agree */
+static void print_memstart(const struct wc_plan *p, bool verbose)
+{
+	char k[64] = "not in kallsyms", v[64] = "no PHYS_OFFSET in vmcoreinfo";
+	uint64_t val;
+
+	if (p->memstart_addr && !verbose)
+		snprintf(k, sizeof(k), "in kallsyms");
+	else if (p->memstart_addr && !wc_kcore_read(NULL, p->memstart_addr, &val, sizeof(val)))
+		snprintf(k, sizeof(k), "kallsyms 0x%llx", (unsigned long long)val);
+	else if (p->memstart_addr)
+		snprintf(k, sizeof(k), "in kallsyms, unreadable in /proc/kcore");
+	if (p->phys_offset_known)
+		snprintf(v, sizeof(v), verbose ? "vmcoreinfo PHYS_OFFSET 0x%llx" : "vmcoreinfo PHYS_OFFSET",
+			 (unsigned long long)p->phys_offset);
+	printf("# memstart_addr: %s, %s; page-table reader uses %s\n", k, v,
+	       p->memstart_addr ? "kallsyms" : p->phys_offset_known ? "vmcoreinfo" :
+	       "none (unvisited ranges stay unknown)");
+}
+#endif
+
 static void print_args(const struct wc_slot *s)
 {
 	const struct { const char *name; __u8 pos; } a[] = {
@@ -172,6 +196,9 @@ int cmd_probes(int argc, char **argv)
 	wc_geometry_from_kernel();
 	printf("# geometry: page %llu bytes, pmd %llu bytes (%llu ptes a table), from getpagesize()\n",
 	       WC_PAGE_SIZE, WC_PMD_SIZE, WC_PTES_PER_PMD);
+#ifdef __aarch64__
+	print_memstart(&plan, env.verbose);
+#endif
 	printf("# callbacks found through BTF: %d pgd_entry, %d p4d_entry, %d pud_entry, "
 	       "%d pmd_entry, %d pte_entry, %d pte_hole, %d hugetlb_entry, %d install_pte\n",
 	       per_kind[WC_K_PGD_ENTRY], per_kind[WC_K_P4D_ENTRY], per_kind[WC_K_PUD_ENTRY],

@@ -106,7 +106,7 @@ enum wc_obs_type {
 	WC_OBS_RETRY = 7,	/* one repeat of [start, end) (kind: the repeated visit's) */
 	WC_OBS_SKIP = 8,	/* a VMA skipped by walk_page_test: [start, end) */
 	WC_OBS_SPLIT = 9,	/* a huge pmd split while the walk was open: [start, end)
-				 * the 2 MiB block, split (own/other), tid the splitter */
+				 * the pmd-sized block, split (own/other), tid the splitter */
 	WC_OBS_GAP = 10,	/* [start, end) handled by no callback: a gap (made when
 				 * the walk closes complete) */
 	WC_OBS_SILENT = 11,	/* [start, end) unvisited where the walker is silent by

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "plan.h"
+#include "walkops.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -584,6 +585,12 @@ struct ksyms *wc_plan_for_kernel(struct wc_plan *plan, char *err, size_t errlen)
 	}
 	free(mods);
 	btf__free(vmlinux);
+#ifdef __aarch64__
+	/* PHYS_OFFSET is memstart_addr (arch/arm64: vmcoreinfo), set before
+	 * the initcall that writes the note and __ro_after_init */
+	plan->phys_offset_known = !e && !wc_kcore_vmcoreinfo(NULL, "NUMBER(PHYS_OFFSET)",
+							     &plan->phys_offset);
+#endif
 	if (e) {
 		snprintf(err, errlen, "cannot build the attach plan: %s", strerror(-e));
 		wc_plan_free(plan);

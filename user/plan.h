@@ -50,6 +50,11 @@ struct wc_plan {
 	 * tables (bpf/quiet.bpf.h), 0 where the kernel has none */
 	uint64_t page_offset_base, pgdir_shift;
 	uint64_t memstart_addr;	/* arm64: &memstart_addr (bpf/quiet.bpf.h) */
+	/* arm64: memstart_addr's value as vmcoreinfo's NUMBER(PHYS_OFFSET)
+	 * in /proc/kcore says (wc_plan_for_kernel): the source on kernels
+	 * without CONFIG_KALLSYMS_ALL, where kallsyms has no data symbols */
+	uint64_t phys_offset;
+	bool phys_offset_known;
 };
 
 /* A module's BTF (split on vmlinux's) whose callbacks are traced too. */

@@ -50,7 +50,7 @@ static const struct {
 	[WC_PC_PTE_VISITS] = { "pte_visits_total", "pte_entry calls." },
 	[WC_PC_HOLES] = { "holes_total", "pte_hole calls." },
 	[WC_PC_RETRIES] = { "retries_total", "Ranges visited again: ACTION_AGAIN and the walker's own retries." },
-	[WC_PC_DOUBLES] = { "doubles_total", "Ranges handled twice in one walk (2 MiB granularity)." },
+	[WC_PC_DOUBLES] = { "doubles_total", "Ranges handled twice in one walk (pmd granularity: 2 MiB, 32 MiB with 16 KiB pages)." },
 	[WC_PC_OUT_OF_ORDER] = { "out_of_order_total", "Visits below the walk's cursor." },
 	[WC_PC_LIVELOCKS] = { "livelocks_total", "Ranges retried past the livelock threshold." },
 	[WC_PC_GAPS] = { "gaps_total", "Ranges of complete walks that no callback handled, one per contiguous range." },

@@ -20,6 +20,7 @@
 #include "session.h"
 #include "kaddr.h"
 #include "symtab.h"
+#include "walkops.h"
 
 static volatile sig_atomic_t stop_requested;	/* Ctrl-C or SIGTERM received, counted */
 
@@ -96,7 +97,8 @@ static int parse_size(const char *s, size_t *out)
 	if (wc_parse_u64(num, 1, (1ULL << 30) >> shift, &v))
 		return -1;
 	v <<= shift;
-	if (v < 4096 || (v & (v - 1)))
+	/* BPF ring buffers are whole pages: 4 KiB, 16 KiB on arm64 16K */
+	if (v < (uint64_t)getpagesize() || (v & (v - 1)))
 		return -1;
 	*out = v;
 	return 0;
@@ -132,7 +134,8 @@ int wc_session_parse(struct wc_session_opts *o, int key, char *arg, struct argp_
 		break;
 	case OPT_RING:
 		if (parse_size(arg, &o->ring_size))
-			argp_error(state, "invalid ring size '%s' (a power of two from 4K to 1G)", arg);
+			argp_error(state, "invalid ring size '%s' (a power of two from the page size, %dK, to 1G)",
+				   arg, getpagesize() >> 10);
 		break;
 	case OPT_KPROBE:
 		o->force_mech = WC_MECH_KPROBE;
@@ -223,25 +226,42 @@ struct relay {
 	bool judge;			/* summary mode: the kernel judges */
 };
 
-/* Name each ops id once, before the first event that uses it. Static ops
+/* The name of ops id OPS from the kernel, "" if it has none: static ops
  * have a symbol ("mlock_walk_ops.75" loses its compiler suffix). Ops built
- * on the kernel stack arrive as their first callback (the tracer's ops_id):
- * a function, named "ops of <callback>". Ops inside a bigger object (a
- * module's array of ops) are named after the callback of their first visit. */
+ * on the kernel stack arrive as their first callback (the tracer's
+ * ops_id): a function, named "ops of <callback>". Static ops kallsyms does
+ * not name (no CONFIG_KALLSYMS_ALL: no data symbols; an ops struct inside
+ * a bigger object) are read through /proc/kcore and named after their
+ * first callback the same way. */
+static void kernel_ops_name(struct relay *r, uint64_t ops, char *name, size_t size)
+{
+	const struct ksym *s = ksyms_at(r->ks, ops);
+	uint64_t fn;
+
+	if (s && s->addr == ops) {
+		bool is_fn = s->type == 't' || s->type == 'T';
+
+		snprintf(name, size, "%s%.*s", is_fn ? "ops of " : "",
+			 (int)strcspn(s->name, "."), s->name);
+		return;
+	}
+	name[0] = '\0';
+	fn = wc_walkops_first_callback(ops);
+	s = fn ? ksyms_at(r->ks, fn) : NULL;
+	if (s && s->addr == fn && (s->type == 't' || s->type == 'T'))
+		snprintf(name, size, "ops of %.*s", (int)strcspn(s->name, "."), s->name);
+}
+
+/* Name each ops id once, before the first event that uses it: from the
+ * kernel, else after the callback of its first visit. */
 static int name_ops(struct relay *r, const struct wc_event *e)
 {
 	char name[160];
-	const struct ksym *s;
 
 	if (!e->ops || wc_symtab_name(r->named, e->ops))
 		return 0;
-	s = ksyms_at(r->ks, e->ops);
-	if (s && s->addr == e->ops) {
-		bool fn = s->type == 't' || s->type == 'T';
-
-		snprintf(name, sizeof(name), "%s%.*s", fn ? "ops of " : "",
-			 (int)strcspn(s->name, "."), s->name);
-	} else {
+	kernel_ops_name(r, e->ops, name, sizeof(name));
+	if (!*name) {
 		int i = e->slot < WC_MAX_SLOTS ? r->info->slot_target[e->slot] : -1;
 
 		/* a visit (or an anomaly: its walk's first visit) says whose ops */
@@ -328,24 +348,15 @@ static void rec_lost(const struct wc_lost *lost, struct wc_rec_lost *l)
 static int name_row(struct relay *r, struct wc_sum_row *row)
 {
 	const char *n = wc_symtab_name(r->named, row->ops);
-	const struct ksym *s;
 	char name[160];
 	int slot, i;
 
 	if (!n && row->ops) {
-		s = ksyms_at(r->ks, row->ops);
+		kernel_ops_name(r, row->ops, name, sizeof(name));
 		slot = wc_tracer_ops_slot(r->t, row->ops);
 		i = slot >= 0 ? r->info->slot_target[slot] : -1;
-		if (s && s->addr == row->ops) {
-			bool fn = s->type == 't' || s->type == 'T';
-
-			snprintf(name, sizeof(name), "%s%.*s", fn ? "ops of " : "",
-				 (int)strcspn(s->name, "."), s->name);
-		} else if (i >= 0) {
+		if (!*name && i >= 0)
 			snprintf(name, sizeof(name), "ops of %s", r->info->plan->t[i].name);
-		} else {
-			name[0] = '\0';
-		}
 		if (*name && wc_symtab_add(r->named, row->ops, name) >= 0) {
 			int ret = wc_sink_symbol(r->sink, row->ops, name);
 

@@ -254,8 +254,8 @@ static int ctx_init(struct ctx *c, const struct wc_map *m, const struct wc_anoma
 		if (c->lo >= c->hi)
 			c->lo = c->hi = 0;
 	}
-	/* the last 2 MiB of the address space are never mapped (x86-64); without
-	 * them no cell's end overflows */
+	/* the last pmd of the address space is never mapped (x86-64, arm64);
+	 * without it no cell's end overflows */
 	if (c->hi > UINT64_MAX - PMD + 1)
 		c->hi = UINT64_MAX - PMD + 1;
 	if (c->lo > c->hi)
@@ -478,6 +478,7 @@ static int legend(FILE *f, int y)
 		{ { .fill = F_ONCE, .hl = true }, "the anomaly shown" },
 	};
 	int x = 10;
+	char s[200];
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		struct state st = { .fill = order[i] };
@@ -493,9 +494,11 @@ static int legend(FILE *f, int y)
 		"stroke-width=\"0.5\"/>\n", y, RUN_UNITS * PITCH - 2, CELL, fills[F_ONCE].colour);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\">"
 		"&#215;412</text>\n", 10 + (RUN_UNITS * PITCH - 2) / 2, y + 11);
-	text(f, 10 + RUN_UNITS * PITCH + 4, y + 11, 11, "normal",
-	     "a run of identical pmds (412 of them); one cell = one pmd (2 MiB); "
-	     "strips below: the 512 pages of a pmd where the walk went down");
+	/* the pmd and its pages as the recording's kernel had them */
+	snprintf(s, sizeof(s), "a run of identical pmds (412 of them); one cell = one pmd (%llu MiB); "
+		 "strips below: the %llu pages of a pmd where the walk went down",
+		 WC_PMD_SIZE >> 20, WC_PTES_PER_PMD);
+	text(f, 10 + RUN_UNITS * PITCH + 4, y + 11, 11, "normal", s);
 	return y + 30;
 }
 

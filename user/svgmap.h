@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * The layout of walkcov map: a walk (walkmap.h) drawn as hand-written SVG.
- * One row of cells per 2 MiB pmd, wrapped; runs of identical pmds drawn as
- * one box ("x412"); the pte level opened, one strip of 512 pages, under
+ * One row of cells per pmd (2 MiB, 32 MiB with 16K pages), wrapped; runs of identical pmds drawn as
+ * one box ("x412"); the pte level opened, one strip of the pmd's pages, under
  * the pmds where the walk went down. Colours and markers: docs/map.md.
  */
 #ifndef WALKCOV_SVGMAP_H

@@ -81,9 +81,9 @@ double wc_top_rate(const struct wc_top_view *v, uint64_t delta);
 /*
  * The anomaly list: the latest WC_TOP_ANOMALIES anomalies, in the order
  * they arrived. The kernel sends one WC_EV_ANOMALY per overlapping piece
- * (a double of a 2 MiB block arrives as 512 pte pieces); a piece with the
+ * (a double of a pmd-sized block arrives as one piece a pte); a piece with the
  * key of one of the last WC_TOP_MERGE_WINDOW entries is merged into it, by
- * the engine's rule (anomalies.h): type, walk, mm, and the 2 MiB block
+ * the engine's rule (anomalies.h): type, walk, mm, and the pmd-sized block
  * (double, out-of-order), the kind and start (retry, livelock) or the
  * start (gap). The range
  * widens, ret (the count) adds up, a split by another task wins. Memory is

@@ -499,6 +499,9 @@ static int load(struct wc_tracer *t)
 	t->skel->rodata->pgdir_shift_addr = plan->pgdir_shift;
 #ifdef WC_ARCH_ARM64
 	t->skel->rodata->memstart_addr_addr = plan->memstart_addr;
+	/* no memstart_addr in kallsyms (no CONFIG_KALLSYMS_ALL): vmcoreinfo's */
+	t->skel->rodata->memstart_known = !plan->memstart_addr && plan->phys_offset_known;
+	t->skel->rodata->memstart_value = plan->phys_offset;
 #endif
 
 	bpf_object__for_each_program(prog, t->skel->obj)

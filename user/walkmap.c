@@ -34,7 +34,7 @@ struct wc_mapset {
 /* ---- collecting ---- */
 
 /* Append [s, e) to a layer; a range touching the last one extends it (a
- * walk goes up in address order, so 512 pte visits make one interval). */
+ * walk goes up in address order, so a pmd's pte visits make one interval). */
 static void layer_add(struct wc_mapset *set, struct wc_map *m, int layer, uint64_t s, uint64_t e)
 {
 	struct wc_ivlist *l = &m->layer[layer];

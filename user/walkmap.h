@@ -7,7 +7,7 @@
  * A map keeps, per layer, the address ranges the engine said were handled,
  * doubled, retried, skipped... of the walk's first address space, as
  * sorted, merged intervals; memory grows with how fragmented the walk is,
- * not with its events (512 pte visits in a row are one interval), up to
+ * not with its events (a pmd's pte visits in a row are one interval), up to
  * WC_MAP_MAX_IVS intervals per map and WC_MAPSET_MAX_IVS for all the maps
  * of one replay (then a map says it is truncated).
  */
@@ -55,7 +55,7 @@ struct wc_ivlist {
 };
 
 struct wc_map_split {
-	uint64_t block;		/* the 2 MiB block split */
+	uint64_t block;		/* the pmd-sized block split */
 	uint32_t attr;		/* WC_SPLIT_OWN or WC_SPLIT_OTHER */
 	uint32_t tid;
 };

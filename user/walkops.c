@@ -153,3 +153,118 @@ out:
 	btf__free(btf);
 	return ret;
 }
+
+/* The vmcoreinfo note of a core file: /proc/kcore carries the kernel's
+ * (fs/proc/kcore.c, since 4.19), whatever kallsyms holds. */
+int wc_kcore_vmcoreinfo(const char *kcore, const char *key, uint64_t *val)
+{
+	static const char name[] = "VMCOREINFO";
+	Elf64_Phdr *ph = NULL;
+	char *notes = NULL;
+	int fd, nph = 0, ret = -1;
+
+	fd = open(kcore ? kcore : "/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(ph = read_phdrs(fd, &nph)))
+		goto out;
+	for (int i = 0; i < nph && ret; i++) {
+		size_t len = ph[i].p_filesz, off = 0;
+
+		/* the notes are a few KiB (prstatus, prpsinfo, task, vmcoreinfo) */
+		if (ph[i].p_type != PT_NOTE || len > (1u << 20))
+			continue;
+		free(notes);
+		notes = malloc(len + 1);
+		if (!notes || pread(fd, notes, len, (off_t)ph[i].p_offset) != (ssize_t)len)
+			goto out;
+		notes[len] = '\0';
+		while (off + sizeof(Elf64_Nhdr) <= len) {
+			Elf64_Nhdr nh;
+			size_t desc, end;
+
+			memcpy(&nh, notes + off, sizeof(nh));
+			desc = off + sizeof(nh) + ((nh.n_namesz + 3ULL) & ~3ULL);
+			end = desc + ((nh.n_descsz + 3ULL) & ~3ULL);
+			if (desc > len || end > len)
+				break;
+			if (nh.n_namesz == sizeof(name) && !memcmp(notes + off + sizeof(nh), name, sizeof(name))) {
+				/* "KEY=value\n" lines; NUMBER(x) values are %d or 0x%llx */
+				char *l = notes + desc, *e;
+				size_t klen = strlen(key);
+
+				l[nh.n_descsz] = '\0';	/* the padding or the byte past the end */
+				for (; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+					if (strncmp(l, key, klen) || l[klen] != '=')
+						continue;
+					errno = 0;
+					*val = strtoull(l + klen + 1, &e, 0);
+					if (!errno && e != l + klen + 1 && (*e == '\n' || !*e))
+						ret = 0;
+					break;
+				}
+				break;
+			}
+			off = end;
+		}
+	}
+out:
+	free(notes);
+	free(ph);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int wc_kcore_read(const char *kcore, uint64_t addr, void *buf, size_t len)
+{
+	Elf64_Phdr *ph = NULL;
+	int fd, nph = 0, ret = -1;
+
+	fd = open(kcore ? kcore : "/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (ph = read_phdrs(fd, &nph)))
+		ret = read_kmem(fd, ph, nph, addr, buf, len);
+	free(ph);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* The first callback of the mm_walk_ops struct at OPS, read through
+ * /proc/kcore. The kcore file and the struct's layout are kept open for
+ * the next call (a session names each ops id once). */
+uint64_t wc_walkops_first_callback(uint64_t ops)
+{
+	/* the tracer's order (bpf/walkcov.bpf.c, first_callback) */
+	static const char *const order[] = { "pmd_entry", "pte_entry", "pud_entry",
+					     "hugetlb_entry", "pte_hole" };
+	static struct {
+		bool tried;
+		int fd, nph;
+		Elf64_Phdr *ph;
+		struct btf *btf;	/* kept: the layout's member names are its strings */
+		struct layout l;
+	} kc = { .fd = -1 };
+	unsigned char bytes[256];
+
+	if (!kc.tried) {
+		kc.tried = true;
+		kc.btf = btf__load_vmlinux_btf();
+		if (kc.btf && !read_layout(kc.btf, &kc.l)) {
+			kc.fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+			if (kc.fd >= 0)
+				kc.ph = read_phdrs(kc.fd, &kc.nph);
+		}
+	}
+	if (!kc.ph || read_kmem(kc.fd, kc.ph, kc.nph, ops, bytes, kc.l.size))
+		return 0;
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (int i = 0; i < kc.l.n; i++) {
+			uint64_t v;
+
+			if (strcmp(kc.l.member[i], order[k]))
+				continue;
+			memcpy(&v, bytes + kc.l.off[i], sizeof(v));
+			if (v)
+				return v;
+		}
+	return 0;
+}

@@ -35,4 +35,18 @@ int wc_walkops_read(const struct ksyms *ks, const char *kcore,
 		    bool (*is_callback)(const char *member, const char *func, void *ctx), void *ctx,
 		    struct wc_walkops **out, char *err, size_t errlen);
 
+/* The value of "KEY=" in the kernel's vmcoreinfo note (KCORE: NULL for
+ * /proc/kcore), e.g. "NUMBER(PHYS_OFFSET)": 0, or -1 when the file, the
+ * note or the key is missing or the value is not a number. */
+int wc_kcore_vmcoreinfo(const char *kcore, const char *key, uint64_t *val);
+
+/* The first callback of the mm_walk_ops struct at OPS in the tracer's
+ * order (pmd_entry, pte_entry, pud_entry, hugetlb_entry, pte_hole), read
+ * through /proc/kcore: names ops kallsyms does not name (no
+ * CONFIG_KALLSYMS_ALL, ops inside a bigger object). 0: cannot be read. */
+uint64_t wc_walkops_first_callback(uint64_t ops);
+
+/* LEN bytes of kernel memory at ADDR through KCORE (NULL: /proc/kcore): 0 or -1. */
+int wc_kcore_read(const char *kcore, uint64_t addr, void *buf, size_t len);
+
 #endif
