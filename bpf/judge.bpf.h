@@ -55,7 +55,7 @@ struct j_iv {
 };
 
 struct j_key {
-	__u64 key;		/* 2 MiB block */
+	__u64 key;		/* pmd-sized block (2 MiB; 32 MiB on 16K pages) */
 	__u32 type;
 	__u32 pad;
 };
@@ -158,7 +158,7 @@ struct {
 	__type(value, struct mm_walks_val);
 } mm_walks SEC(".maps");
 
-/* The last huge split of each (mm, 2 MiB block), and the last one by
+/* The last huge split of each (mm, pmd-sized block), and the last one by
  * another task than that: enough to tell, for any walking task, whether
  * another task (or only itself) split the block since a given time. */
 struct split_key {
@@ -283,7 +283,7 @@ __noinline int pend_add(struct judge *j, __u32 tk, __u64 s, __u64 e, __u32 n_add
 	return 0;
 }
 
-/* A double or out-of-order piece: counted once per (type, 2 MiB block) in
+/* A double or out-of-order piece: counted once per (type, pmd-sized block) in
  * the walk, as the engine does. */
 __noinline int anomaly(struct judge *j, __u32 type, __u32 kind, __u64 s, __u64 e)
 {

@@ -235,7 +235,7 @@ struct wc_sum_val {
 	__u64 hugetlb;
 	__u64 skipped_vmas;
 	__u64 retries;		/* repeats: callback AGAIN and the walker's own retries */
-	__u64 doubles;		/* double anomalies (2 MiB granularity, as the engine) */
+	__u64 doubles;		/* double anomalies (per pmd-sized block, as the engine) */
 	__u64 out_of_order;
 	__u64 livelocks;
 	__u64 splits_own;	/* huge-pmd splits by the walking task during the walk */
