@@ -1,6 +1,7 @@
 # walkcov: one Makefile (libbpf-bootstrap style).
 #   make          build build/walkcov and build/walkcov.static (for the VM)
 #   make deps     install the Debian packages the build, tests and VM need
+#   make deps-arm64  also the arm64 cross tools and guest (make ARCH=arm64, check-arm64)
 #   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels,
 #                 and the stress check on 6.1-rt and experimental
 #   make check-matrix  only the stress check on 6.1-rt and experimental
@@ -20,7 +21,7 @@
 #                 with dpkg-buildpackage in a copy of the tree (build/deb/src)
 
 # ARCH as for the kernel: x86 (the default) or arm64, which cross-builds
-# from x86-64 with Debian's multiarch packages (make deps) into build/arm64.
+# from x86-64 with Debian's multiarch packages (make deps-arm64) into build/arm64.
 ARCH     ?= x86
 override ARCH := $(patsubst x86_64,x86,$(patsubst amd64,x86,$(patsubst aarch64,arm64,$(ARCH))))
 HOSTARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(shell uname -m)))
@@ -100,7 +101,7 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps check check-arm64 check-matrix check-deb check-census unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
+.PHONY: all deps deps-arm64 check check-arm64 check-matrix check-deb check-census unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -114,6 +115,11 @@ endif
 
 deps:
 	@scripts/deps
+
+# the arm64 cross build and guest too (make ARCH=arm64, make check-arm64):
+# outside make deps, which make check runs on every fresh machine
+deps-arm64:
+	@scripts/deps --arm64
 
 # BPF object and skeleton
 $(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
@@ -260,13 +266,13 @@ fuzz: $(FUZZ_BINS)
 	done
 
 check: deps all unit
-	$(if $(strip $(CHECK_ARM64_SUITES)),$(MAKE) ARCH=arm64)
+	$(if $(strip $(CHECK_ARM64_SUITES)),scripts/deps --arm64 && $(MAKE) ARCH=arm64)
 	tests/run --suites "$(SUITES)" --stress-suites "$(STRESS_SUITES)" \
 		--arm64-suites "$(CHECK_ARM64_SUITES)" --arm64-tests "$(CHECK_ARM64_TESTS)"
 
 # the arm64 set (basics, module, differential, check) on ARM64_SUITES: the
 # cross build, and the host's build for what runs on the host (walkcov map)
-check-arm64: deps all
+check-arm64: deps deps-arm64 all
 	$(MAKE) ARCH=arm64
 	tests/run --suites "" --arm64-suites "$(ARM64_SUITES)" --only vm/
 
