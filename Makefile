@@ -101,7 +101,7 @@ MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # installs it); `make man` and `make install` need it
 HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 
-.PHONY: all deps deps-arm64 check check-arm64 check-matrix check-deb check-census unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
+.PHONY: all deps deps-arm64 deps-deb check check-arm64 check-matrix check-deb check-census unit vmcheck demo bench vmlinux clean fuzz fuzz-build fuzz-seeds man install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -120,6 +120,10 @@ deps:
 # outside make deps, which make check runs on every fresh machine
 deps-arm64:
 	@scripts/deps --arm64
+
+# what make deb and make check-deb need (debhelper, lintian)
+deps-deb:
+	@scripts/deps --deb
 
 # BPF object and skeleton
 $(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
@@ -207,7 +211,7 @@ uninstall:
 # The package is built in a copy of the tree (without build/ and .git), so
 # dpkg-buildpackage's clean step and its output (written to the parent of
 # the source directory) stay inside build/deb.
-deb:
+deb: deps-deb
 	rm -rf $(OUTPUT)/deb
 	mkdir -p $(OUTPUT)/deb/src
 	tar -c --exclude=./$(OUTPUT) --exclude=./.git . | tar -x -C $(OUTPUT)/deb/src
@@ -286,7 +290,7 @@ check-census: deps all
 
 # the Debian package: make deb, lintian, its files against make install's,
 # the unit (tests/package/deb.sh; 2 to 6 minutes, outside make check's budget)
-check-deb: deps all
+check-deb: deps deps-deb all
 	tests/package/deb.sh
 
 unit-check: all unit
