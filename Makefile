@@ -88,6 +88,9 @@ GUEST_BINS := $(patsubst tests/guest/%.c,$(OUTPUT)/guest/%,$(GUEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 SKEL       := $(OUTPUT)/walkcov.skel.h
+# the compat object (bpf/compat.bpf.h) is built for x86 only: it serves
+# Debian 11's 5.10, which walkcov does not test on arm64
+COMPAT_SKEL := $(if $(filter x86,$(ARCH)),$(OUTPUT)/walkcov_compat.skel.h)
 MAN_SRCS   := $(wildcard man/*.scd)
 MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # `make` builds the man pages only where scdoc is installed (`make deps`
@@ -117,9 +120,25 @@ $(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/v
 		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
 	$(Q)llvm-strip -g $@
 
-$(SKEL): $(OUTPUT)/walkcov.bpf.o
+# the same source for kernels without bpf_get_func_arg, bpf_loop or atomic
+# fetch (Linux 5.10; bpf/compat.bpf.h); the frontend opens it through the
+# main skeleton, so the two skeletons' structs must be the same
+$(OUTPUT)/walkcov_compat.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -DWC_COMPAT_5_10 $(WARN) -Wno-unused-function -Wno-unused-parameter \
+		-fms-extensions -Wno-microsoft-anon-tag \
+		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+$(SKEL): $(OUTPUT)/walkcov.bpf.o $(COMPAT_SKEL)
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@.tmp
+	$(Q)$(if $(COMPAT_SKEL),scripts/same-skeleton $@.tmp walkcov_bpf $(COMPAT_SKEL) walkcov_compat_bpf)
+	$(Q)mv $@.tmp $@
+
+$(OUTPUT)/walkcov_compat.skel.h: $(OUTPUT)/walkcov_compat.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_compat_bpf > $@
 
 # user space
 $(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj

@@ -158,6 +158,8 @@ struct {
 	__type(value, struct stash_val);
 } stash SEC(".maps");
 
+#include "compat.bpf.h"	/* 5.10: the compat object's fallbacks */
+
 /* One call as the shared handlers see it, whatever the mechanism. */
 struct call {
 	__u64 args[WC_MAX_ARGS];
@@ -532,7 +534,7 @@ static __always_inline struct task_walk *walk_start(__u32 tid, struct task_walk 
 	__u32 zero = 0;
 	__u64 *next = bpf_map_lookup_elem(&walk_ids, &zero);
 
-	fresh.walk_id = next ? __sync_fetch_and_add(next, 1) + 1 : 0;
+	fresh.walk_id = wc_walk_id(next);
 	fresh.seq = first_seq;
 	fresh.depth = depth;
 	fresh.active = !depth;	/* started by activity: its BEGIN was not seen */
@@ -1393,7 +1395,7 @@ static __always_inline void tracing_args(void *ctx, struct call *c)
 		__u8 n = want[i];
 
 		if (n < WC_MAX_ARGS)
-			bpf_get_func_arg(ctx, n, &c->args[n]);
+			wc_func_arg(ctx, n, &c->args[n]);
 	}
 }
 
@@ -1410,7 +1412,7 @@ int fexit_##N(void *ctx)						\
 {									\
 	struct call c = { .slot = N, .ctx = ctx };			\
 	tracing_args(ctx, &c);						\
-	bpf_get_func_ret(ctx, &c.ret);					\
+	wc_func_ret(ctx, N, &c.ret);					\
 	return on_exit(&c);						\
 }
 
