@@ -13,9 +13,9 @@
  * | bpf_loop                      | 5.17  | a bounded loop over a global function   |
  * | atomic fetch (walk ids)       | 5.12  | a counter per CPU, with the CPU number  |
  * | compare-and-swap (the judge)  | 5.12  | a plain one: the judge never runs here  |
- * | global functions with pointer | 5.12  | every __noinline function hidden, so   |
- * | arguments (the judge)         |       | libbpf makes it static: verified only  |
- * |                               |       | where it is reached (never, in full mode) |
+ * | global functions with pointer | 5.12  | the judge's functions hidden, so libbpf |
+ * | arguments (the judge)         |       | makes them static: verified only where |
+ * |                               |       | reached (never, in full mode)           |
  */
 #ifndef WALKCOV_COMPAT_BPF_H
 #define WALKCOV_COMPAT_BPF_H
@@ -26,6 +26,8 @@
 #define wc_func_ret(ctx, slot, p) bpf_get_func_ret(ctx, p)
 #define wc_loop(n, fn)		bpf_loop(n, fn, NULL, 0)
 #define WC_LOOP_BODY(fn)
+#define WC_JUDGE_BEGIN
+#define WC_JUDGE_END
 
 /* The session's walk counter, one atomic fetch (walk ids from 1). */
 static __always_inline __u64 wc_walk_id(__u64 *next)
@@ -35,10 +37,17 @@ static __always_inline __u64 wc_walk_id(__u64 *next)
 
 #else /* WC_COMPAT_5_10 */
 
-/* 5.10 verifies every global function alone, and refuses those that take
- * pointers; libbpf turns hidden global functions into static ones. */
-#undef __noinline
-#define __noinline __attribute__((noinline)) __attribute__((visibility("hidden")))
+/* 5.10 verifies every global function alone, reached or not, and refuses
+ * those that take pointers: the judge's. Between WC_JUDGE_BEGIN and
+ * WC_JUDGE_END functions are hidden, and libbpf makes hidden global
+ * functions static: verified only where they are reached, which in full
+ * mode is nowhere. The tracer's own global functions take scalars and stay
+ * global (verified once, not at every call site). */
+#define WC_JUDGE_BEGIN _Pragma("GCC visibility push(hidden)")
+#define WC_JUDGE_END _Pragma("GCC visibility pop")
+/* ...but its maps keep default visibility: libbpf refuses static maps */
+#undef SEC
+#define SEC(name) __attribute__((section(name), used, visibility("default")))
 
 /* 5.10 refuses a program with any atomic fetch instruction in it, reached
  * or not. Only the judge (summary mode) uses compare-and-swap, and the

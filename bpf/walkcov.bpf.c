@@ -293,6 +293,7 @@ static __always_inline __u64 ring_flags(const struct wc_event *e)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+WC_JUDGE_BEGIN	/* bpf/compat.bpf.h: 5.10 must not verify the judge alone */
 #include "judge.bpf.h"
 
 /* ---- events: to the ring buffer (full mode), to the judge, or both ---- */
@@ -424,6 +425,8 @@ static __always_inline void ring_copy(const struct wc_event *e)
 		count(&st->events);
 	}
 }
+
+WC_JUDGE_END
 
 /* The task's event, built in its judge state: to the ring buffer (both
  * modes), then to the judge. */
