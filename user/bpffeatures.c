@@ -128,8 +128,8 @@ void wc_features_missing(const struct wc_features *f, char *buf, size_t len)
 	if (!*lacks)
 		return;
 	if (!wc_features_main(f))
-		add(costs, sizeof(costs), "the compat object: no summary mode (trace and check "
-		    "run full event mode: every event crosses the ring buffer, slower)");
+		add(costs, sizeof(costs), "no summary mode (trace and check run full event "
+		    "mode: every event crosses the ring buffer, slower)");
 	if (!wc_features_kprobes(f))
 		add(costs, sizeof(costs), "no kprobes (fentry only: --kprobe refused, "
 		    "a function fentry cannot trace is skipped)");
