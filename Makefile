@@ -3,7 +3,8 @@
 #   make deps     install the Debian packages the build, tests and VM need
 #   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels,
 #                 and the stress check on 6.1-rt and experimental
-#   make check-matrix  only the stress check on 6.1-rt and experimental
+#   make check-matrix  the stress check on 6.1-rt and experimental, and the
+#                 compat set (basics, compat, check) on bullseye's 5.10
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
@@ -55,6 +56,9 @@ MANDIR   := $(PREFIX)/share/man/man1
 SUITES   ?= bookworm trixie sid
 # kernels that run only the stress check (tests/vm/check.sh)
 STRESS_SUITES ?= bookworm-rt experimental
+# kernels that get the compat BPF object (bpf/compat.bpf.h) and run the
+# compat set (tests/run --compat-suites): Debian 11's 5.10
+COMPAT_SUITES ?= bullseye
 # arm64 kernels for make check-arm64 (docs/arm64.md): 6.1 and 7.2 with 4 KiB
 # pages, 6.12 with 16 KiB pages
 ARM64_SUITES ?= bookworm-arm64 trixie-16k sid-arm64
@@ -282,7 +286,7 @@ check-arm64: deps all
 	tests/run --suites "" --arm64-suites "$(ARM64_SUITES)" --only vm/
 
 check-matrix: deps all
-	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
+	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --compat-suites "$(COMPAT_SUITES)" --only vm/
 
 # the walker census on each kernel (tests/vm/census.sh; outside make
 # check's budget)
