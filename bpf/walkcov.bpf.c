@@ -37,6 +37,7 @@ const volatile __u8 mode = WC_MODE_F_EVENTS;	/* WC_MODE_F_*: full events, the ju
 const volatile __u32 livelock_retries = WC_LIVELOCK_DEFAULT;	/* the judge's livelock threshold */
 const volatile __u64 wakeup_bytes = 0;	/* wake the consumer once this much is pending */
 const volatile __u8 read_quiet = 1;	/* read what nobody visited (debugging: WALKCOV_NO_QUIET) */
+const volatile __u8 empty_programs = 0;	/* measuring: return once the arguments are read */
 
 /* Filters (docs/production.md). Task filters are checked at every event:
  * a task filtered out costs a few compares and touches no map. The ops
@@ -105,6 +106,12 @@ struct task_walk {
 	__u32 frame_mask;		/* WC_OPS_* of the chunk */
 	__u8 frame_level, walk_quiet;
 	__u8 pfnmap_skip;		/* walk_page_vma of a VM_PFNMAP VMA, ops without test_walk */
+	/* the walk's ops as read once (one walk has one ops): what events
+	 * carry as its id, and its callbacks (WC_OPS_*), so that later
+	 * events of the walk do not read them again */
+	__u8 ops_known;
+	__u32 ops_mask;
+	__u64 ops, ops_ident;
 };
 
 struct {
@@ -434,7 +441,6 @@ static __always_inline void judge_submit(struct judge *j)
 {
 	if (mode & WC_MODE_F_EVENTS)
 		ring_copy(&j->ev);
-	j->closed = 0;
 	judge_event(j);
 }
 
@@ -465,7 +471,6 @@ static __always_inline struct wc_event *ev_open(__u16 type, __u32 slot, const st
 static __always_inline void ev_close(struct wc_event *e, const struct call *c, struct evh *h)
 {
 	struct judge *j = h->j;
-	__u32 tid;
 
 	if (c->kprobe)
 		e->flags |= WC_F_KPROBE;
@@ -475,10 +480,6 @@ static __always_inline void ev_close(struct wc_event *e, const struct call *c, s
 	}
 	judge_submit(j);
 	emit_anomalies(j, c->ctx);
-	if (j->closed) {
-		tid = j->ev.tid;
-		bpf_map_delete_elem(&judges, &tid);
-	}
 }
 
 /* The first callback of OPS (0: none). */
@@ -528,34 +529,33 @@ static __always_inline __u8 walk_verdict(__u64 walk)
 
 /* A new walk for the task: state replaced (old walk: its END was lost) or
  * created. NULL when the task table is full: the event is WC_F_NO_WALK. */
+static struct task_walk zero_task_walk;	/* template: nothing of it on the stack */
+
 static __always_inline struct task_walk *walk_start(__u32 tid, struct task_walk *tw,
 						    __u32 first_seq, __u8 depth, __u16 slot,
 						    __u8 skip)
 {
-	struct task_walk fresh = {};
 	struct wc_stats *st;
 	__u32 zero = 0;
-	__u64 *next = bpf_map_lookup_elem(&walk_ids, &zero);
+	__u64 *next;
 
-	fresh.walk_id = wc_walk_id(next);
-	fresh.seq = first_seq;
-	fresh.depth = depth;
-	fresh.active = !depth;	/* started by activity: its BEGIN was not seen */
-	fresh.nest[0] = slot;
-	fresh.skip = skip;
 	if (tw) {
-		*tw = fresh;
-		return tw;
+		__builtin_memcpy(tw, &zero_task_walk, sizeof(*tw));
+	} else if (bpf_map_update_elem(&walks, &tid, &zero_task_walk, BPF_NOEXIST) ||
+		   !(tw = bpf_map_lookup_elem(&walks, &tid))) {
+		st = my_stats();
+		if (st)
+			count(&st->untracked);
+		return NULL;
 	}
-	if (!bpf_map_update_elem(&walks, &tid, &fresh, BPF_NOEXIST)) {
-		tw = bpf_map_lookup_elem(&walks, &tid);
-		if (tw)
-			return tw;
-	}
-	st = my_stats();
-	if (st)
-		count(&st->untracked);
-	return NULL;
+	next = bpf_map_lookup_elem(&walk_ids, &zero);
+	tw->walk_id = wc_walk_id(next);	/* bpf/compat.bpf.h */
+	tw->seq = first_seq;
+	tw->depth = depth;
+	tw->active = !depth;	/* started by activity: its BEGIN was not seen */
+	tw->nest[0] = slot;
+	tw->skip = skip;
+	return tw;
 }
 
 static __always_inline void take(struct ident *id, struct task_walk *tw)
@@ -687,37 +687,52 @@ static __always_inline __u64 ops_id(const struct mm_walk_ops *ops)
 	return fn ? fn : (__u64)ops;
 }
 
-/* Fill ops, mm, vma and the flags that depend on the walk. */
-static __always_inline void from_walk(struct wc_event *e, struct mm_walk *walk,
-				      __u8 kind)
+/* Is there a callback below a visit of KIND, for ops with callbacks M
+ * (WC_OPS_*)? (mm/pagewalk.c: walk_p?d_range) */
+static __always_inline bool has_lower(__u32 m, __u8 kind)
 {
+	if (m & (WC_OPS_PTE | WC_OPS_INSTALL))
+		return true;
+	if ((kind == WC_K_PUD_ENTRY || kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY) &&
+	    (m & WC_OPS_PMD))
+		return true;
+	if ((kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY) && (m & WC_OPS_PUD))
+		return true;
+	return kind == WC_K_PGD_ENTRY && (m & WC_OPS_P4D);
+}
+
+__noinline __u32 ops_mask(__u64 ops_addr);
+
+/* Fill ops, mm, vma and the flags that depend on the walk. The ops come
+ * from the task's walk state when it read them for this walk. Out of line:
+ * nothing of it in the calling program's stack. */
+static __always_inline void from_walk(struct wc_event *e, __u64 walk_addr, __u8 kind)
+{
+	struct mm_walk *walk = (struct mm_walk *)walk_addr;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	const struct mm_walk_ops *ops;
-	bool lower = false;
+	struct task_walk *tw;
+	__u32 m;
 
 	if (!walk)
 		return;
-	e->walk = (__u64)walk;
-	ops = BPF_CORE_READ(walk, ops);
-	e->ops = ops_id(ops);
+	e->walk = walk_addr;
 	e->mm = (__u64)BPF_CORE_READ(walk, mm);
 	e->vma = (__u64)BPF_CORE_READ(walk, vma);
 	if (!e->vma)
 		e->flags |= WC_F_NO_VMA;
-	if (!ops)
-		return;
-	/* Is there a callback below this level? (mm/pagewalk.c: walk_p?d_range) */
-	if (BPF_CORE_READ(ops, pte_entry))
-		lower = true;
-	if (bpf_core_field_exists(ops->install_pte) && BPF_CORE_READ(ops, install_pte))
-		lower = true;
-	if ((kind == WC_K_PUD_ENTRY || kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY) &&
-	    BPF_CORE_READ(ops, pmd_entry))
-		lower = true;
-	if ((kind == WC_K_P4D_ENTRY || kind == WC_K_PGD_ENTRY) && BPF_CORE_READ(ops, pud_entry))
-		lower = true;
-	if (kind == WC_K_PGD_ENTRY && BPF_CORE_READ(ops, p4d_entry))
-		lower = true;
-	if (lower)
+	tw = bpf_map_lookup_elem(&walks, &tid);
+	if (tw && tw->ops_known && tw->walk == walk_addr) {
+		e->ops = tw->ops_ident;
+		m = tw->ops_mask;
+	} else {
+		ops = BPF_CORE_READ(walk, ops);
+		e->ops = ops_id(ops);
+		if (!ops)
+			return;
+		m = ops_mask((__u64)ops);
+	}
+	if (has_lower(m, kind))
 		e->flags |= WC_F_HAS_LOWER;
 }
 
@@ -766,20 +781,41 @@ __noinline __u32 walk_mask(__u64 ops_addr, __u64 vma_addr)
 	return mask;
 }
 
-/* The chunk's ops mask, and whether its VMA is a hugetlb one. */
-__noinline __u32 chunk_mask(__u64 walk_addr)
+/* Whether the chunk's VMA is a hugetlb one (WC_OPS_VMA_HUGETLB). */
+__noinline __u32 vma_bits(__u64 walk_addr)
 {
 	struct mm_walk *walk = (struct mm_walk *)walk_addr;
 	struct vm_area_struct *vma;
-	__u32 mask;
 
 	if (!walk)
 		return 0;
-	mask = ops_mask((__u64)BPF_CORE_READ(walk, ops));
 	vma = BPF_CORE_READ(walk, vma);
 	if (vma && (BPF_CORE_READ(vma, vm_flags) & VM_HUGETLB_FLAG))
-		mask |= WC_OPS_VMA_HUGETLB;
-	return mask;
+		return WC_OPS_VMA_HUGETLB;
+	return 0;
+}
+
+/* The callbacks of WALK's ops: read once per walk into TW (at its BEGIN,
+ * or here for a walk whose BEGIN was not seen). Out of line, as from_walk. */
+static __noinline __u32 walk_ops_mask(struct task_walk *tw, __u64 walk_addr)
+{
+	struct mm_walk *walk = (struct mm_walk *)walk_addr;
+	const struct mm_walk_ops *ops;
+	__u32 m;
+
+	if (!walk)
+		return 0;
+	if (tw && tw->ops_known && tw->walk == walk_addr)
+		return tw->ops_mask;
+	ops = BPF_CORE_READ(walk, ops);
+	m = ops_mask((__u64)ops);
+	if (tw && ops && tw->walk == walk_addr) {
+		tw->ops = (__u64)ops;
+		tw->ops_ident = ops_id(ops);
+		tw->ops_mask = m;
+		tw->ops_known = 1;
+	}
+	return m;
 }
 
 /* The level at which the walker decides whether to call anything, for
@@ -1024,7 +1060,7 @@ static __always_inline int on_chunk_begin(struct call *c, const volatile struct 
 		tw->chunks++;
 	if (id.skip || !walk)
 		return 0;
-	mask = chunk_mask((__u64)walk);
+	mask = walk_ops_mask(tw, (__u64)walk) | vma_bits((__u64)walk);
 	if (outer) {
 		frame_open(tw, walk, arg(c, s->arg_start), arg(c, s->arg_end), mask);
 		if (tw->depth == 1 && tw->nest[0] < WC_MAX_SLOTS)
@@ -1033,7 +1069,7 @@ static __always_inline int on_chunk_begin(struct call *c, const volatile struct 
 	e = ev_open(WC_EV_CHUNK_BEGIN, c->slot, &id, &h, c->ctx);
 	if (!e)
 		return 0;
-	from_walk(e, walk, WC_K_NONE);
+	from_walk(e, (__u64)walk, WC_K_NONE);
 	e->start = arg(c, s->arg_start);
 	e->end = arg(c, s->arg_end);
 	e->flags |= WC_F_OPS_MASK;
@@ -1084,6 +1120,8 @@ static __always_inline int on_entry(struct call *c)
 	struct wc_event *e;
 	struct evh h;
 
+	if (empty_programs)
+		return 0;
 	if (c->slot >= WC_MAX_SLOTS)
 		return 0;
 	s = &slots[c->slot];
@@ -1135,6 +1173,10 @@ static __always_inline int on_entry(struct call *c)
 			tw->walk_quiet = e->start < e->end && !(e->value & WC_OPS_HOLE);
 			tw->pfnmap_skip = (e->value & (WC_OPS_VMA_PFNMAP | WC_OPS_TEST)) ==
 					  WC_OPS_VMA_PFNMAP;
+			tw->ops = arg(c, s->arg_ops);
+			tw->ops_ident = e->ops;
+			tw->ops_mask = e->value & WC_OPS_CALLBACKS;
+			tw->ops_known = tw->ops != 0;
 		}
 		ev_close(e, c, &h);
 		return 0;
@@ -1252,6 +1294,8 @@ static __always_inline int on_exit(struct call *c)
 	struct evh h;
 	__u16 type;
 
+	if (empty_programs)
+		return 0;
 	if (c->slot >= WC_MAX_SLOTS)
 		return 0;
 	s = &slots[c->slot];
@@ -1369,7 +1413,7 @@ static __always_inline int on_exit(struct call *c)
 	if (s->role != WC_R_WALK && !(c->kprobe && s->role == WC_R_CHUNK)) {
 		struct mm_walk *walk = (struct mm_walk *)arg(c, s->arg_walk);
 
-		from_walk(e, walk, s->kind);
+		from_walk(e, (__u64)walk, s->kind);
 		e->start = arg(c, s->arg_start);
 		e->end = arg(c, s->arg_end);
 		if (walk && s->role == WC_R_CALLBACK)

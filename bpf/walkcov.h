@@ -94,6 +94,7 @@ enum wc_class {
 #define WC_OPS_INSTALL	0x100	/* install_pte (6.13+): none ptes are filled, not holes */
 #define WC_OPS_VMA_HUGETLB 0x10000	/* CHUNK_BEGIN: walk->vma is VM_HUGETLB */
 #define WC_OPS_VMA_PFNMAP 0x20000	/* WALK_BEGIN of walk_page_vma: the VMA is VM_PFNMAP */
+#define WC_OPS_CALLBACKS 0xffff	/* the bits that are the ops' own callbacks */
 
 /* WC_EV_QUIET: what the tracer found reading the page tables of a range no
  * callback visited, from the top level down to depth (1 p4d, 2 pud, 3 pmd,

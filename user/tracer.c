@@ -621,6 +621,11 @@ static int load(struct wc_tracer *t)
 	/* debugging aid: no page-table reads of unvisited ranges (such
 	 * ranges of ops without pte_hole then make their walk unsure) */
 	t->skel->rodata->read_quiet = getenv("WALKCOV_NO_QUIET") == NULL;
+	/* measuring aid (make bench): the programs attach as usual and return
+	 * once they have their arguments, the floor of any tracer's cost */
+	t->skel->rodata->empty_programs = getenv("WALKCOV_EMPTY_PROGRAMS") != NULL;
+	if (t->skel->rodata->empty_programs)
+		fprintf(stderr, "walkcov: WALKCOV_EMPTY_PROGRAMS is set: the programs return at once, nothing is traced\n");
 	/* the judge's blocks follow the running kernel's geometry */
 	wc_geometry_from_kernel();
 	t->skel->rodata->wc_page_shift = wc_geo.page_shift;
