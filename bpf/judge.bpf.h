@@ -107,6 +107,7 @@ struct judge {
 	struct { __u64 out, placed, ms, me; } rb;	/* ... and where that is */
 	struct { __u64 p, s, end, judge, cursor; } sc;	/* judge_scan's loop state */
 	__u32 npend;
+	__u64 named_ops;	/* ops this task last put in ops_slots (one lookup a walk less) */
 };
 
 /* A task's state stays from walk to walk (a walk closed at its END leaves
@@ -746,8 +747,11 @@ __noinline int judge_close(struct judge *j, __u32 flags)
 	/* map keys and values from the stack: 6.1 takes no other memory */
 	key.ops = j->w.ops;
 	slot = j->w.first_slot;
-	if (slot < WC_MAX_SLOTS && key.ops && !bpf_map_lookup_elem(&ops_slots, &key.ops))
-		bpf_map_update_elem(&ops_slots, &key.ops, &slot, BPF_NOEXIST);
+	if (slot < WC_MAX_SLOTS && key.ops && key.ops != j->named_ops) {
+		if (!bpf_map_lookup_elem(&ops_slots, &key.ops))
+			bpf_map_update_elem(&ops_slots, &key.ops, &slot, BPF_NOEXIST);
+		j->named_ops = key.ops;
+	}
 
 	__builtin_memcpy(key.comm, j->w.comm, sizeof(key.comm));
 	sv = bpf_map_lookup_elem(&summary, &key);

@@ -85,8 +85,11 @@ struct {
 	__type(value, __u32);
 } filter_cgroups SEC(".maps");
 
-/* The walk a task is in. A plain hash, not LRU: an LRU could evict a walk
- * in flight and the task's next events would silently start another. */
+/* The walk a task is in. The entry stays after the walk's END, closed,
+ * and the task's next walk reuses it: no insert and delete per walk. LRU,
+ * so that tasks that walked once make room for others; a walk in flight is
+ * among the most recently used, and were it evicted its next event would
+ * start another walk without a BEGIN, both incomplete, never proven. */
 struct task_walk {
 	__u64 walk_id;
 	__u64 walk;			/* its struct mm_walk, once seen */
@@ -110,16 +113,25 @@ struct task_walk {
 	 * carry as its id, and its callbacks (WC_OPS_*), so that later
 	 * events of the walk do not read them again */
 	__u8 ops_known;
+	__u8 closed;			/* its END was seen: no walk in flight */
 	__u32 ops_mask;
 	__u64 ops, ops_ident;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, WC_TRACKED_TASKS);
 	__type(key, __u32);		/* tid */
 	__type(value, struct task_walk);
 } walks SEC(".maps");
+
+/* The task's walk in flight (NULL: none). */
+static __always_inline struct task_walk *walk_in_flight(__u32 tid)
+{
+	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+
+	return tw && !tw->closed ? tw : NULL;
+}
 
 /* The session's walk counter (walk ids start at 1). */
 struct {
@@ -572,7 +584,7 @@ static __always_inline void ident_begin(struct ident *id, __u16 slot,
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 	bool on_stack = false;
 
-	if (tw && tw->depth > 0 && tw->depth < WC_MAX_NEST && !tw->active) {
+	if (tw && !tw->closed && tw->depth > 0 && tw->depth < WC_MAX_NEST && !tw->active) {
 		for (int i = 0; i < WC_MAX_NEST; i++)
 			if (i < tw->depth && tw->nest[i] == slot)
 				on_stack = true;
@@ -599,7 +611,7 @@ static __always_inline void ident_begin(struct ident *id, __u16 slot,
 static __always_inline void ident_end(struct ident *id, __u16 slot)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	struct task_walk *tw = walk_in_flight(tid);
 	int level = -1;
 	struct wc_stats *st;
 
@@ -627,7 +639,7 @@ static __always_inline void ident_end(struct ident *id, __u16 slot)
 		return;
 	}
 	/* the outermost level, or a walk started without its BEGIN */
-	bpf_map_delete_elem(&walks, &tid);
+	tw->closed = 1;
 }
 
 /* A chunk, skip, visit or level event of the task's walk; one with no walk
@@ -641,7 +653,7 @@ static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
 
-	if (!tw || tw->stopped || (walk && tw->walk && tw->walk != walk))
+	if (!tw || tw->closed || tw->stopped || (walk && tw->walk && tw->walk != walk))
 		tw = walk_start(tid, tw, 1, 0, 0, walk_verdict(walk));
 	if (!tw) {
 		id->flags |= WC_F_NO_WALK;
@@ -664,7 +676,7 @@ static __always_inline struct task_walk *ident_activity(struct ident *id, __u64 
 static __always_inline void ident_split(struct ident *id)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	struct task_walk *tw = walk_in_flight(tid);
 
 	if (tw && tw->skip == OPS_IN)
 		take(id, tw);
@@ -721,7 +733,7 @@ static __always_inline void from_walk(struct wc_event *e, __u64 walk_addr, __u8 
 	e->vma = (__u64)BPF_CORE_READ(walk, vma);
 	if (!e->vma)
 		e->flags |= WC_F_NO_VMA;
-	tw = bpf_map_lookup_elem(&walks, &tid);
+	tw = walk_in_flight(tid);
 	if (tw && tw->ops_known && tw->walk == walk_addr) {
 		e->ops = tw->ops_ident;
 		m = tw->ops_mask;
@@ -750,23 +762,34 @@ __u8 calls_chunk[WC_MAX_SLOTS];
 
 /* The callbacks OPS has (WC_OPS_*): the walker calls only those. A global
  * function: its reads take no room in the calling program's stack. */
+#define OPS_BUF_WORDS 16	/* struct mm_walk_ops is 10 to 12 pointers */
+/* A callback pointer of the ops read into BUF (0: no such member here). */
+#define OPS_SLOT(buf, f)							\
+	(bpf_core_field_exists(struct mm_walk_ops, f) &&			\
+	 bpf_core_field_offset(struct mm_walk_ops, f) / 8 < OPS_BUF_WORDS ?	\
+	 (buf)[bpf_core_field_offset(struct mm_walk_ops, f) / 8 % OPS_BUF_WORDS] : 0)
+
 __noinline __u32 ops_mask(__u64 ops_addr)
 {
-	const struct mm_walk_ops *ops = (const struct mm_walk_ops *)ops_addr;
-	__u32 m = 0;
+	__u64 buf[OPS_BUF_WORDS] = {};
+	__u32 size = bpf_core_type_size(struct mm_walk_ops), m = 0;
 
-	if (!ops)
+	if (!ops_addr)
 		return 0;
-	m |= BPF_CORE_READ(ops, pgd_entry) ? WC_OPS_PGD : 0;
-	m |= BPF_CORE_READ(ops, p4d_entry) ? WC_OPS_P4D : 0;
-	m |= BPF_CORE_READ(ops, pud_entry) ? WC_OPS_PUD : 0;
-	m |= BPF_CORE_READ(ops, pmd_entry) ? WC_OPS_PMD : 0;
-	m |= BPF_CORE_READ(ops, pte_entry) ? WC_OPS_PTE : 0;
-	m |= BPF_CORE_READ(ops, pte_hole) ? WC_OPS_HOLE : 0;
-	m |= BPF_CORE_READ(ops, hugetlb_entry) ? WC_OPS_HUGETLB : 0;
-	m |= BPF_CORE_READ(ops, test_walk) ? WC_OPS_TEST : 0;
-	if (bpf_core_field_exists(ops->install_pte) && BPF_CORE_READ(ops, install_pte))
-		m |= WC_OPS_INSTALL;
+	/* the whole struct in one read, not one per callback */
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	if (bpf_probe_read_kernel(buf, size, (void *)ops_addr))
+		return 0;
+	m |= OPS_SLOT(buf, pgd_entry) ? WC_OPS_PGD : 0;
+	m |= OPS_SLOT(buf, p4d_entry) ? WC_OPS_P4D : 0;
+	m |= OPS_SLOT(buf, pud_entry) ? WC_OPS_PUD : 0;
+	m |= OPS_SLOT(buf, pmd_entry) ? WC_OPS_PMD : 0;
+	m |= OPS_SLOT(buf, pte_entry) ? WC_OPS_PTE : 0;
+	m |= OPS_SLOT(buf, pte_hole) ? WC_OPS_HOLE : 0;
+	m |= OPS_SLOT(buf, hugetlb_entry) ? WC_OPS_HUGETLB : 0;
+	m |= OPS_SLOT(buf, test_walk) ? WC_OPS_TEST : 0;
+	m |= OPS_SLOT(buf, install_pte) ? WC_OPS_INSTALL : 0;
 	return m;
 }
 
@@ -1021,7 +1044,7 @@ static __always_inline int on_split(struct call *c, const volatile struct wc_slo
 __noinline int chunk_nested_enter(__u64 walk)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	struct task_walk *tw = walk_in_flight(tid);
 
 	if (!tw || !tw->chunks || tw->stopped || !walk || tw->walk != walk || tw->chunks == 255)
 		return 0;
@@ -1032,7 +1055,7 @@ __noinline int chunk_nested_enter(__u64 walk)
 __noinline int chunk_nested_exit(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	struct task_walk *tw = walk_in_flight(tid);
 
 	if (!tw || tw->chunks < 2 || tw->stopped)
 		return 0;
@@ -1165,7 +1188,7 @@ static __always_inline int on_entry(struct call *c)
 		 * at its limit (512 bytes with the judge's calls below) */
 		tid = (__u32)bpf_get_current_pid_tgid();
 		tw = (id.flags & (WC_F_NESTED | WC_F_NO_WALK)) ? NULL :
-		     bpf_map_lookup_elem(&walks, &tid);
+		     walk_in_flight(tid);
 		if (tw) {
 			tw->mm = e->mm;
 			tw->walk_reach = e->start;
@@ -1258,7 +1281,7 @@ static __noinline int pfnmap_skip_emit(struct call *c, struct task_walk *tw)
 static __always_inline void walk_tail(struct call *c)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+	struct task_walk *tw = walk_in_flight(tid);
 
 	if (!tw || c->ret || tw->depth != 1 || tw->nest[0] != c->slot || tw->chunks ||
 	    tw->stopped)
@@ -1357,7 +1380,7 @@ static __always_inline int on_exit(struct call *c)
 		/* the walker considers a VMA: read the gap before it; a
 		 * skipped VMA counts as reached (its VMA_SKIP accounts for it) */
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-		struct task_walk *tw = bpf_map_lookup_elem(&walks, &tid);
+		struct task_walk *tw = walk_in_flight(tid);
 
 		if (tw && !tw->chunks && tw->skip == OPS_IN)
 			quiet_walk_to(tw, c, arg(c, s->arg_start),
@@ -1397,7 +1420,7 @@ static __always_inline int on_exit(struct call *c)
 		} else if (id.quiet) {
 			__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-			tw = bpf_map_lookup_elem(&walks, &tid);
+			tw = walk_in_flight(tid);
 		}
 		if (tw && !id.skip && s->role == WC_R_CALLBACK)
 			quiet_visit(tw, c, s->kind, arg(c, s->arg_start), arg(c, s->arg_end), action);
