@@ -4,7 +4,8 @@
 #   make deps-arm64  also the arm64 cross tools and guest (make ARCH=arm64, check-arm64)
 #   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels,
 #                 and the stress check on 6.1-rt and experimental
-#   make check-matrix  only the stress check on 6.1-rt and experimental
+#   make check-matrix  the stress check on 6.1-rt and experimental, and the
+#                 compat set (basics, compat, check) on bullseye's 5.10
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
@@ -56,6 +57,9 @@ MANDIR   := $(PREFIX)/share/man/man1
 SUITES   ?= bookworm trixie sid
 # kernels that run only the stress check (tests/vm/check.sh)
 STRESS_SUITES ?= bookworm-rt experimental
+# kernels that get the compat BPF object (bpf/compat.bpf.h) and run the
+# compat set (tests/run --compat-suites): Debian 11's 5.10
+COMPAT_SUITES ?= bullseye
 # arm64 kernels for make check-arm64 (docs/arm64.md): 6.1 and 7.2 with 4 KiB
 # pages, 6.12 with 16 KiB pages
 ARM64_SUITES ?= bookworm-arm64 trixie-16k sid-arm64
@@ -95,6 +99,9 @@ GUEST_BINS := $(patsubst tests/guest/%.c,$(OUTPUT)/guest/%,$(GUEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 SKEL       := $(OUTPUT)/walkcov.skel.h
+# the compat object (bpf/compat.bpf.h) is built for x86 only: it serves
+# Debian 11's 5.10, which walkcov does not test on arm64
+COMPAT_SKEL := $(if $(filter x86,$(ARCH)),$(OUTPUT)/walkcov_compat.skel.h)
 MAN_SRCS   := $(wildcard man/*.scd)
 MAN_PAGES  := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
 # `make` builds the man pages only where scdoc is installed (`make deps`
@@ -133,9 +140,25 @@ $(OUTPUT)/walkcov.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/v
 		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
 	$(Q)llvm-strip -g $@
 
-$(SKEL): $(OUTPUT)/walkcov.bpf.o
+# the same source for kernels without bpf_get_func_arg, bpf_loop or atomic
+# fetch (Linux 5.10; bpf/compat.bpf.h); the frontend opens it through the
+# main skeleton, so the two skeletons' structs must be the same
+$(OUTPUT)/walkcov_compat.bpf.o: bpf/walkcov.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -DWC_COMPAT_5_10 $(WARN) -Wno-unused-function -Wno-unused-parameter \
+		-fms-extensions -Wno-microsoft-anon-tag \
+		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+$(SKEL): $(OUTPUT)/walkcov.bpf.o $(COMPAT_SKEL)
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_bpf > $@.tmp
+	$(Q)$(if $(COMPAT_SKEL),scripts/same-skeleton $@.tmp walkcov_bpf $(COMPAT_SKEL) walkcov_compat_bpf)
+	$(Q)mv $@.tmp $@
+
+$(OUTPUT)/walkcov_compat.skel.h: $(OUTPUT)/walkcov_compat.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name walkcov_compat_bpf > $@
 
 # user space
 $(OUTPUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(STRESS_HDRS) bpf/walkcov.h bpf/arch.h $(SKEL) | $(OUTPUT)/obj
@@ -281,7 +304,7 @@ check-arm64: deps deps-arm64 all
 	tests/run --suites "" --arm64-suites "$(ARM64_SUITES)" --only vm/
 
 check-matrix: deps all
-	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --only vm/
+	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --compat-suites "$(COMPAT_SUITES)" --only vm/
 
 # the walker census on each kernel (tests/vm/census.sh; outside make
 # check's budget)

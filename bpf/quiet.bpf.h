@@ -386,6 +386,10 @@ static __always_inline bool a64_setup(struct quiet *q)
 }
 #endif /* WC_ARCH_ARM64 */
 
+#if defined(WC_PT_READER) || defined(WC_ARCH_ARM64)
+WC_LOOP_BODY(quiet_step)	/* bpf/compat.bpf.h: the loop without bpf_loop */
+#endif
+
 /* Read [a, end) of MM down to LEVEL (1 p4d .. 3 pmd, 4 pte), up to the
  * top of user space: returns the class found (WC_CLS_NONE: all none), the
  * first present entry's address left in quiet_state's found. A global
@@ -420,13 +424,13 @@ __noinline int quiet_read(__u64 mm_addr, __u64 a, __u64 end, __u32 level)
 			q->end = q->l5 ? WC_USER_TOP_5L : WC_USER_TOP_4L;
 		if (page_offset_base_addr)
 			bpf_probe_read_kernel(&q->pob, sizeof(q->pob), (void *)page_offset_base_addr);
-		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
+		wc_loop(QUIET_STEPS, quiet_step);
 	}
 #elif defined(WC_ARCH_ARM64)
 	(void)shift;
 	q->pgd = (__u64)BPF_CORE_READ(mm, pgd);
 	if (q->pgd && q->level >= 1 && q->level <= 4 && a64_setup(q))
-		bpf_loop(QUIET_STEPS, quiet_step, NULL, 0);
+		wc_loop(QUIET_STEPS, quiet_step);
 #else	/* no reader for this architecture's tables: unknown */
 	(void)mm;
 	(void)shift;

@@ -177,6 +177,8 @@ struct {
 	__type(value, struct stash_val);
 } stash SEC(".maps");
 
+#include "compat.bpf.h"	/* 5.10: the compat object's fallbacks */
+
 /* One call as the shared handlers see it, whatever the mechanism. */
 struct call {
 	__u64 args[WC_MAX_ARGS];
@@ -310,6 +312,7 @@ static __always_inline __u64 ring_flags(const struct wc_event *e)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+WC_JUDGE_BEGIN	/* bpf/compat.bpf.h: 5.10 must not verify the judge alone */
 #include "judge.bpf.h"
 
 /* ---- events: to the ring buffer (full mode), to the judge, or both ---- */
@@ -442,6 +445,8 @@ static __always_inline void ring_copy(const struct wc_event *e)
 	}
 }
 
+WC_JUDGE_END
+
 /* The task's event, built in its judge state: to the ring buffer (both
  * modes), then to the judge. */
 static __always_inline void judge_submit(struct judge *j)
@@ -556,7 +561,7 @@ static __always_inline struct task_walk *walk_start(__u32 tid, struct task_walk 
 		return NULL;
 	}
 	next = bpf_map_lookup_elem(&walk_ids, &zero);
-	tw->walk_id = next ? __sync_fetch_and_add(next, 1) + 1 : 0;
+	tw->walk_id = wc_walk_id(next);	/* bpf/compat.bpf.h */
 	tw->seq = first_seq;
 	tw->depth = depth;
 	tw->active = !depth;	/* started by activity: its BEGIN was not seen */
@@ -1474,7 +1479,7 @@ static __always_inline void tracing_args(void *ctx, struct call *c)
 		__u8 n = want[i];
 
 		if (n < WC_MAX_ARGS)
-			bpf_get_func_arg(ctx, n, &c->args[n]);
+			wc_func_arg(ctx, n, &c->args[n]);
 	}
 }
 
@@ -1491,7 +1496,7 @@ int fexit_##N(void *ctx)						\
 {									\
 	struct call c = { .slot = N, .ctx = ctx };			\
 	tracing_args(ctx, &c);						\
-	bpf_get_func_ret(ctx, &c.ret);					\
+	wc_func_ret(ctx, N, &c.ret);					\
 	return on_exit(&c);						\
 }
 

@@ -170,7 +170,9 @@ struct wc_slot {
 	__u8 arg_entry;		/* pmd_t * / pud_t * read at entry */
 	__u8 arg_depth;		/* pte_hole depth */
 	__u8 flags;		/* WC_SLOT_* */
-	__u8 pad[5];
+	__u8 nargs;		/* the function's argument count: fexit's return
+				 * follows them (the compat object reads it there) */
+	__u8 pad[4];
 };
 
 /* wc_slot.flags */

@@ -193,6 +193,12 @@ int cmd_probes(int argc, char **argv)
 	       tracer ? wc_mech_name(wc_tracer_mech(tracer)) : "not tested (--no-load)");
 	if (tracer)
 		printf("# why: %s\n", wc_tracer_why(tracer));
+	if (tracer) {
+		char obj[640];
+
+		wc_tracer_object(obj, sizeof(obj));
+		printf("# bpf object: %s\n", obj);
+	}
 	wc_geometry_from_kernel();
 	printf("# geometry: page %llu bytes, pmd %llu bytes (%llu ptes a table), from getpagesize()\n",
 	       WC_PAGE_SIZE, WC_PMD_SIZE, WC_PTES_PER_PMD);

@@ -7,6 +7,7 @@
 #include "fileopts.h"
 #include "kaddr.h"
 #include "live.h"
+#include "tracer.h"
 
 const struct argp_option wc_report_options[] = {
 	{ "json", 'j', NULL, 0, "Print the report as one JSON document", 0 },
@@ -72,6 +73,16 @@ int wc_live_analyse(struct wc_live_opts *l, int argc, char **argv, bool verdict)
 	if (wc_analysis_init(&an, l->livelock)) {
 		wc_err("out of memory");
 		return WC_EXIT_FAIL;
+	}
+	if (!l->full && !wc_tracer_summary_loads(why, sizeof(why))) {
+		/* 5.10-era kernels: the same report from full event mode */
+		wc_err("summary mode cannot load on this kernel (%s): full event mode", why);
+		l->full = true;
+	}
+	if (!l->full && !wc_tracer_summary_loads(why, sizeof(why))) {
+		/* 5.10-era kernels: the same report from full event mode */
+		wc_err("summary mode cannot load on this kernel (%s): full event mode", why);
+		l->full = true;
 	}
 	if (!l->full) {
 		/* summary mode: the kernel judges, the report is the same */

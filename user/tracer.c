@@ -21,11 +21,17 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "coverage.h"
+#include "bpffeatures.h"
 #include "progstats.h"
 #include "geometry.h"
 #include "summary.h"
 #include "tracer.h"
 #include "walkcov.skel.h"
+/* the compat object (bpf/compat.bpf.h), built for x86 only (Makefile) */
+#if __has_include("walkcov_compat.skel.h")
+#include "walkcov_compat.skel.h"
+#define WC_HAVE_COMPAT 1
+#endif
 
 struct wc_tracer {
 	struct walkcov_bpf *skel;
@@ -36,6 +42,7 @@ struct wc_tracer {
 	struct bpf_link *exit_link;	/* forget_task: exiting tasks leave the walk table */
 	int mech;
 	char why[200];				/* why this mechanism */
+	bool compat;				/* the compat object is loaded */
 	int slot_target[WC_MAX_SLOTS];		/* plan index of each slot, -1 if free */
 	struct wc_plan *plan;
 	const struct wc_tracer_opts *opts;
@@ -168,6 +175,130 @@ static int default_mech(char *why, size_t len)
 	if (uname(&u))
 		u.version[0] = '\0';
 	return wc_mech_default(have_line ? line : NULL, u.version, have_kprobes(), why, len);
+}
+
+/* ---- which object: feature probes (user/bpffeatures.c) ---- */
+
+/* The running kernel's features, probed once per process. */
+static const struct wc_features *kernel_features(void)
+{
+	static struct wc_features f;
+
+	if (!f.probed) {
+		struct btf *vmlinux = btf__load_vmlinux_btf();
+		__s32 id = vmlinux ? btf__find_by_name_kind(vmlinux, "walk_page_range",
+							     BTF_KIND_FUNC) : -1;
+
+		wc_features_probe(&f, id > 0 ? id : 0);
+		btf__free(vmlinux);
+	}
+	return &f;
+}
+
+/* The compat object where the main one cannot load (and one is built). */
+static bool use_compat(void)
+{
+#ifdef WC_HAVE_COMPAT
+	return !wc_features_main(kernel_features());
+#else
+	return false;
+#endif
+}
+
+bool wc_tracer_summary_loads(char *why, size_t len)
+{
+	const struct wc_features *f = kernel_features();
+
+	if (wc_features_summary(f))
+		return true;
+	snprintf(why, len, "%s", "this kernel lacks ");
+	if (!f->atomic_fetch)
+		snprintf(why + strlen(why), len - strlen(why), "atomic fetch (5.12), ");
+	if (!f->func_arg)
+		snprintf(why + strlen(why), len - strlen(why), "bpf_get_func_arg (5.17), ");
+	if (!f->loop)
+		snprintf(why + strlen(why), len - strlen(why), "bpf_loop (5.17), ");
+	if (strlen(why) >= 2)
+		why[strlen(why) - 2] = '\0';
+	return false;
+}
+
+void wc_tracer_object(char *buf, size_t len)
+{
+	char missing[512];
+
+	wc_features_missing(kernel_features(), missing, sizeof(missing));
+	snprintf(buf, len, "%s%s%s", use_compat() ? "compat (bpf/compat.bpf.h)" : "main",
+		 *missing ? ": " : "", missing);
+}
+
+/* Open the chosen object through the main skeleton's struct: the Makefile
+ * (scripts/same-skeleton) makes sure both objects declare the same one. */
+static struct walkcov_bpf *open_skel(bool compat)
+{
+#ifdef WC_HAVE_COMPAT
+	struct walkcov_bpf *s;
+	int err;
+
+	if (!compat)
+		return walkcov_bpf__open();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	err = walkcov_bpf__create_skeleton(s);
+	if (!err) {
+		s->skeleton->data = (void *)walkcov_compat_bpf__elf_bytes(&s->skeleton->data_sz);
+		err = bpf_object__open_skeleton(s->skeleton, NULL);
+	}
+	if (err) {
+		walkcov_bpf__destroy(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+#else
+	(void)compat;
+	return walkcov_bpf__open();
+#endif
+}
+
+/* The argument count of a target (the compat object reads fexit's return
+ * after the arguments); 0 if BTF does not say. */
+static __u8 target_nargs(struct btf *vmlinux, const struct wc_target *tg)
+{
+	struct btf *btf = *tg->module ? btf__load_module_btf(tg->module, vmlinux) : vmlinux;
+	const struct btf_type *t;
+	__s32 id;
+	__u8 n = 0;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, tg->name, BTF_KIND_FUNC);
+	if (id > 0 && (t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type)) && btf_is_func_proto(t))
+		n = btf_vlen(t);
+	if (btf != vmlinux)
+		btf__free(btf);
+	return n;
+}
+
+/* Every fentry slot's argument count into its rodata (compat object). */
+static int set_nargs(struct wc_tracer *t)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	if (!vmlinux)
+		return -errno;
+	for (int slot = 0; slot < WC_MAX_SLOTS; slot++) {
+		const struct wc_target *tg;
+
+		if (t->slot_target[slot] < 0)
+			continue;
+		tg = &t->plan->t[t->slot_target[slot]];
+		if (tg->mech == WC_MECH_FENTRY)
+			t->skel->rodata->slots[slot].nargs = target_nargs(vmlinux, tg);
+	}
+	btf__free(vmlinux);
+	return 0;
 }
 
 /* ---- fentry probing, before the real load ---- */
@@ -328,7 +459,7 @@ static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	int ok = 0, refused = 0, first_err = 0, *errs;
-	bool kprobes = have_kprobes();
+	bool kprobes = have_kprobes() && wc_features_kprobes(kernel_features());
 
 	if (!vmlinux)
 		return -errno;
@@ -383,7 +514,8 @@ static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
 			snprintf(tg->why, sizeof(tg->why), "fentry refused (%s), kprobe used",
 				 strerror(-errs[i]));
 		else if (errs[i])
-			wc_target_skip(tg, "fentry refused (%s), and no kprobes", strerror(-errs[i]));
+			wc_target_skip(tg, "fentry refused (%s), and no kprobes%s", strerror(-errs[i]),
+				       have_kprobes() ? " (no bpf_get_attach_cookie)" : "");
 	}
 	free(errs);
 	return 0;
@@ -453,7 +585,7 @@ static int load(struct wc_tracer *t)
 	bool kprobes = false, multi = t->mech == WC_MECH_KPROBE_MULTI;
 	int slot = 0, err;
 
-	t->skel = walkcov_bpf__open();
+	t->skel = open_skel(t->compat);
 	if (!t->skel)
 		return -errno;
 	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts->ring_size);
@@ -464,6 +596,9 @@ static int load(struct wc_tracer *t)
 		return t->ncpu ? t->ncpu : -EINVAL;
 	err = bpf_map__set_max_entries(t->skel->maps.stats, t->ncpu);
 	if (err)
+		return err;
+	/* the compat object counts walk ids per CPU (bpf/compat.bpf.h) */
+	if (t->compat && (err = bpf_map__set_max_entries(t->skel->maps.walk_ids, t->ncpu)))
 		return err;
 	t->skel->rodata->target_tgid = t->opts->target_tgid;
 	set_filter_knobs(t->skel, t->opts->filter);
@@ -536,6 +671,8 @@ static int load(struct wc_tracer *t)
 	}
 	if (!slot)
 		return -ENOENT;
+	if (t->compat && (err = set_nargs(t)))
+		return err;
 	/* kprobe.multi falls back to per-target kprobes at attach: load both */
 	err = set_autoload(t->skel->progs.kprobe_entry, kprobes) ?:
 	      set_autoload(t->skel->progs.kretprobe_exit, kprobes) ?:
@@ -766,6 +903,12 @@ static int decide(struct wc_tracer *t, char *err, size_t errlen)
 			 "(kernel built without CONFIG_KPROBES)");
 		return -ENOENT;
 	}
+	if (!wc_features_kprobes(kernel_features())) {
+		/* the kprobe programs take their slot from the attach cookie */
+		snprintf(err, errlen, "cannot trace on this kernel with kprobes: no "
+			 "bpf_get_attach_cookie (Linux 5.15)%s%s", *why_f ? "; " : "", why_f);
+		return -EOPNOTSUPP;
+	}
 	t->mech = mech;
 	for (int i = 0; i < t->plan->n; i++)
 		if (t->plan->t[i].use)
@@ -800,12 +943,17 @@ struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, s
 		snprintf(err, errlen, "no attach point found on this kernel (see 'walkcov probes')");
 		goto fail;
 	}
+	t->compat = use_compat();
+	if ((opts->mode & WC_MODE_F_JUDGE) && !wc_tracer_summary_loads(why_k, sizeof(why_k))) {
+		snprintf(err, errlen, "summary mode cannot load on this kernel (%s)", why_k);
+		goto fail;
+	}
 	if (decide(t, err, errlen))
 		goto fail;
 	e = load(t);
 	if (e) {
-		snprintf(err, errlen, "cannot load the tracer (%s mechanism): %s",
-			 wc_mech_name(t->mech), strerror(-e));
+		snprintf(err, errlen, "cannot load the tracer (%s mechanism%s): %s",
+			 wc_mech_name(t->mech), t->compat ? ", compat object" : "", strerror(-e));
 		goto fail;
 	}
 	e = set_cgroup(t);

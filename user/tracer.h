@@ -57,6 +57,13 @@ struct wc_tracer;
 int wc_mech_default(const char *preempt, const char *uname_v, bool kprobes,
 		    char *why, size_t len);
 
+/* Can summary mode (the in-kernel judge) load on the running kernel? If
+ * not, WHY names what the kernel lacks. */
+bool wc_tracer_summary_loads(char *why, size_t len);
+/* Which BPF object the running kernel gets ("main", or "compat ..." with
+ * what the kernel lacks and what that costs), for walkcov probes. */
+void wc_tracer_object(char *buf, size_t len);
+
 /* Load and attach. On failure returns NULL with one line in ERR. */
 struct wc_tracer *wc_tracer_open(const struct wc_tracer_opts *opts, char *err, size_t errlen);
 /* The mechanism most targets use (WC_MECH_*), and why it was chosen. */

@@ -80,7 +80,9 @@ expect_fail "event_size past 2^64 is out of range, not 9223372036854775807" \
 # interval budget (4 Mi intervals, 64 MiB, user/coverage.c) filled by 4095
 # open walks of 1100 fragments and a walk of 600000 pmds to map: 96 MB
 # (report) to 73 MB (report --svg) peak RSS, in 53 MB here (version 2) or
-# 365 KB packed (version 3). ulimit -v counts address space: 25 MB more.
+# 365 KB packed (version 3). ulimit -v counts address space: 25 MB more,
+# and 16 MB more for the compat BPF object the binary embeds next to the
+# main one (bpf/compat.bpf.h; mapped, never touched here): 116 MB.
 $MK "$tmp/worst.wc" worst 70000
 for args in "report" "report --json" "script" "map --walk 69000 -o $tmp/w.svg"; do
 	# shellcheck disable=SC2086
@@ -90,8 +92,8 @@ done
 $MK "$tmp/wf.wc" worst-all 300000
 for args in "report --json" "map --walk 99999 -o $tmp/w.svg" "report --svg $tmp/wsvg"; do
 	# shellcheck disable=SC2086
-	under 100 $W $args -i "$tmp/wf.wc" >"$tmp/out" 2>"$tmp/err"
-	is "worst JSON, symbols, the engine's interval budget and a fragmented map: $args under 100 MB" 0 $?
+	under 116 $W $args -i "$tmp/wf.wc" >"$tmp/out" 2>"$tmp/err"
+	is "worst JSON, symbols, the engine's interval budget and a fragmented map: $args under 116 MB" 0 $?
 done
 is "the interval budget: 4096 walks, every one past its budget reported incomplete" "4096 4096" \
 	"$($W report --json -i "$tmp/wf.wc" | jq -r '"\(.summary.walks) \(.summary.incomplete_walks)"')"

@@ -606,11 +606,18 @@ wct_gap_chunk(unsigned long start, unsigned long end, struct mm_walk *walk)
 }
 
 #if WCT_HAVE_GAP
+/* ftrace callbacks take struct ftrace_regs since 5.11; 5.10 passes pt_regs */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 static void notrace wct_ftrace_handler(unsigned long ip, unsigned long parent_ip,
 				       struct ftrace_ops *op,
 				       struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
+#else
+static void notrace wct_ftrace_handler(unsigned long ip, unsigned long parent_ip,
+				       struct ftrace_ops *op, struct pt_regs *regs)
+{
+#endif
 	struct mm_walk *walk;
 	struct wct_run *run;
 
@@ -673,8 +680,14 @@ static void wct_gap_exit(void)
 {
 	if (wct_gap_armed)
 		wct_gap_disarm();
-	if (wct_gap_ready)
+	if (wct_gap_ready) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 		ftrace_free_filter(&wct_fops);
+#else
+		/* 5.10 does not export ftrace_free_filter: take the one ip out */
+		ftrace_set_filter_ip(&wct_fops, (unsigned long)wct_walk_chunk, 1, 0);
+#endif
+	}
 	wct_gap_ready = false;
 }
 #else

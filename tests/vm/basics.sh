@@ -21,6 +21,11 @@ bookworm-arm64) want=kprobe ;;
 *) want=fentry ;;
 esac
 check "probes chooses $want" grep -q "^# kernel .*mechanism $want\$" "$P"
+# the compat object only where the kernel lacks what the main one uses
+# (bpf/compat.bpf.h: 5.10); every other kernel keeps the main object
+obj=main
+[ "$DEBIAN_SUITE" = bullseye ] && obj=compat
+check "probes: the $obj BPF object" grep -q "^# bpf object: $obj" "$P"
 check "__walk_page_range attached" grep -Eq '^__walk_page_range +chunk .* (fentry|kprobe|kprobe\.multi) +ok' "$P"
 check "a walk entry point attached" grep -Eq '^walk_page_(range|vma) +walk .* ok' "$P"
 check "__split_huge_pmd listed and usable" grep -Eq '^__split_huge_pmd +split .* (fentry|kprobe|kprobe\.multi) ' "$P"

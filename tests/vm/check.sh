@@ -51,8 +51,11 @@ else
 	jqcheck "THP splits happened during the run" "$F" '.summary.splits.seen > 0'
 fi
 n_ops=$(jq '[.ops[] | select(.walks > 0)] | length' "$F")
-note "ops structs walked: $n_ops"
-check "at least 10 ops structs walked" [ "$n_ops" -ge 10 ]
+note "ops structs walked: $(jq -c '[.ops[] | select(.walks > 0) | .name]' "$F")"
+# 5.10's mlock does not walk page tables (mlock_walk_ops came with 6.1)
+min_ops=10
+[ "$DEBIAN_SUITE" = bullseye ] && min_ops=9
+check "at least $min_ops ops structs walked" [ "$n_ops" -ge "$min_ops" ]
 note "full: $(jq -c '.summary | {walks, proven_walks, incomplete_walks, events, lost, retries, split_races, splits}' "$F")"
 
 R=$OUT/focus.json

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Which BPF object and what it costs, from probed features
+ * (user/bpffeatures.c): the main object needs bpf_get_func_arg, bpf_loop
+ * and atomic fetch; kprobes need bpf_get_attach_cookie; the missing line
+ * names each missing feature and each cost.
+ */
+#include <string.h>
+#include "check.h"
+#include "bpffeatures.h"
+
+int main(void)
+{
+	const struct wc_features all = { true, true, true, true, true };
+	const struct wc_features k510 = { .probed = true };	/* Debian 11's 5.10 */
+	const struct wc_features k515 = { true, false, false, true, true };
+	char buf[512];
+
+	check(wc_features_main(&all) && wc_features_summary(&all) && wc_features_kprobes(&all),
+	      "every feature: main object, summary mode, kprobes");
+	wc_features_missing(&all, buf, sizeof(buf));
+	check(!*buf, "every feature: nothing missing ('%s')", buf);
+
+	check(!wc_features_main(&k510) && !wc_features_summary(&k510) && !wc_features_kprobes(&k510),
+	      "5.10: compat object, no summary mode, no kprobes");
+	wc_features_missing(&k510, buf, sizeof(buf));
+	check(!strcmp(buf, "kernel lacks bpf_get_func_arg (5.17), bpf_loop (5.17), atomic fetch (5.12), "
+			   "bpf_get_attach_cookie (5.15); cost: no summary mode (trace and check run "
+			   "full event mode: every event crosses the ring buffer, slower), no kprobes "
+			   "(fentry only: --kprobe refused, a function fentry cannot trace is skipped)"),
+	      "5.10: what is missing and what it costs ('%s')", buf);
+
+	check(!wc_features_main(&k515) && wc_features_kprobes(&k515),
+	      "5.15 (cookie, no bpf_loop or bpf_get_func_arg): compat object, kprobes");
+	wc_features_missing(&k515, buf, sizeof(buf));
+	check(strstr(buf, "bpf_loop (5.17)") && !strstr(buf, "atomic fetch") &&
+	      strstr(buf, "no summary mode") && !strstr(buf, "no kprobes"),
+	      "5.15: bpf_loop missing, atomics there, no summary mode, kprobes ('%s')", buf);
+	return failures ? 1 : 0;
+}
