@@ -7,7 +7,9 @@
 
 vm -- sh -c 'walkcov probes -v > /out/probes.txt 2>&1; echo "probes=$?" > /out/status;
 	walkcov count -- sh -c "cat /proc/self/smaps >/dev/null; cat /proc/self/smaps_rollup >/dev/null; true" \
-		> /out/count.txt 2>&1; echo "count=$?" >> /out/status' >"$OUT/console" 2>&1
+		> /out/count.txt 2>&1; echo "count=$?" >> /out/status
+	WALKCOV_EMPTY_PROGRAMS=1 walkcov count -- sh -c "cat /proc/self/smaps >/dev/null; true" \
+		> /out/empty.txt 2>&1; echo "empty=$?" >> /out/status' >"$OUT/console" 2>&1
 cat "$OUT/status" "$OUT/probes.txt" "$OUT/count.txt" 2>/dev/null | sed 's/^/# /'
 
 P=$OUT/probes.txt
@@ -46,6 +48,15 @@ walks=$(grep -E "$re" "$C" | awk '{s += $(NF - 1)} END {print s + 0}')
 note "smaps walks counted: $walks"
 check "count saw smaps walks (in forked children)" [ "$walks" -gt 0 ]
 check "count lost nothing" grep -q '^# lost: 0 ring buffer drops, 0 skipped' "$C"
+
+# WALKCOV_EMPTY_PROGRAMS (make bench's floor): the same programs attach and
+# return at once, so the same workload counts no walk, and walkcov says so
+E=$OUT/empty.txt
+check "empty programs: count exits 0" grep -qx 'empty=0' "$OUT/status"
+check "empty programs: walkcov says nothing is traced" \
+	grep -q '^walkcov: WALKCOV_EMPTY_PROGRAMS is set: the programs return at once, nothing is traced$' "$E"
+ewalks=$(grep -E "$re" "$E" | awk '{s += $(NF - 1)} END {print s + 0}')
+check "empty programs: no walk counted ($ewalks)" [ "$ewalks" -eq 0 ]
 
 # arm64's page-table reader needs memstart_addr: from kallsyms, else (no
 # CONFIG_KALLSYMS_ALL) from vmcoreinfo's PHYS_OFFSET in /proc/kcore; both
