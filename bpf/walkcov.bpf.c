@@ -943,20 +943,13 @@ static __always_inline void frame_open(struct task_walk *tw, struct mm_walk *wal
  * below it (so its range is not yet accounted for)? */
 static __always_inline bool passes_down(__u32 mask, __u8 kind, __u8 action, __u64 ret)
 {
-	__u32 below = mask & (WC_OPS_PTE | WC_OPS_INSTALL);
-
 	switch (kind) {
 	case WC_K_PGD_ENTRY:
-		below |= mask & WC_OPS_P4D;
-		/* fall through */
 	case WC_K_P4D_ENTRY:
-		below |= mask & WC_OPS_PUD;
-		return below || (mask & WC_OPS_PMD);	/* these levels ignore the action */
+		return has_lower(mask, kind);	/* these levels ignore the action */
 	case WC_K_PUD_ENTRY:
-		below |= mask & WC_OPS_PMD;
-		/* fall through */
 	case WC_K_PMD_ENTRY:
-		return !ret && action == WC_ACT_SUBTREE && below;
+		return !ret && action == WC_ACT_SUBTREE && has_lower(mask, kind);
 	}
 	return false;
 }
