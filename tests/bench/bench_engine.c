@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
+	unlink(path);	/* mkstemp reserved the name; the writer would keep its file as .old */
 	hdr = wc_hdr_new(argc, argv, "bench");
 	w = wc_writer_open(path, hdr, err, sizeof(err));
 	json_object_put(hdr);

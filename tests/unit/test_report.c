@@ -717,7 +717,7 @@ static void test_script(void)
 
 static void test_script_replay(void)
 {
-	char path[] = "/tmp/wc_test_script.XXXXXX", err[256], *buf = NULL, *p;
+	char path[64] = "/tmp/wc_test_script.XXXXXX", err[256], *buf = NULL, *p;
 	struct json_object *h = script_header();
 	struct wc_writer *w;
 	struct wc_rec_end end = { 0, 1, 2, 3000000000ull };
@@ -756,6 +756,8 @@ static void test_script_replay(void)
 	      strstr(buf, "1.500020000: visit"), "script replay text: comments and events");
 	free(buf);
 	unlink(path);
+	/* the writer kept mkstemp's empty file as PATH.old */
+	unlink(strcat(path, ".old"));
 	json_object_put(h);
 }
 

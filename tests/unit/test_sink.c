@@ -200,7 +200,7 @@ static void test_script(const char *path, struct json_object *hdr, const struct 
 
 int main(void)
 {
-	char path[] = "/tmp/walkcov-sink-XXXXXX";
+	char path[64] = "/tmp/walkcov-sink-XXXXXX";
 	struct wc_target t[2] = {};
 	struct json_object *hdr = live_header(t);
 	struct evgen g;
@@ -214,6 +214,8 @@ int main(void)
 	test_report(path, hdr, &g);
 	test_script(path, hdr, &g);
 	unlink(path);
+	/* the writer kept mkstemp's empty file as PATH.old */
+	unlink(strcat(path, ".old"));
 	eg_free(&g);
 	json_object_put(hdr);
 	return failures ? 1 : 0;
