@@ -3,8 +3,10 @@
 #   make deps     install the Debian packages the build, tests and VM need
 #   make deps-arm64  also the arm64 cross tools and guest (make ARCH=arm64, check-arm64)
 #   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels
-#   make check-matrix  the stress check on 6.1-rt and experimental, and the
-#                 compat set (basics, compat, check) on bullseye's 5.10
+#   make check-matrix  the stress check on 6.1-rt and experimental, the
+#                 compat set (basics, compat, check) on bullseye's 5.10, and
+#                 the frontend tests on the kernels make check leaves them off
+#                 ("# check-suites:" in tests/vm/*.sh)
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
@@ -306,7 +308,8 @@ check-arm64: deps deps-arm64 all
 	tests/run --suites "" --arm64-suites "$(ARM64_SUITES)" --only vm/
 
 check-matrix: deps all
-	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --compat-suites "$(COMPAT_SUITES)" --only vm/
+	tests/run --suites "" --stress-suites "$(STRESS_SUITES)" --compat-suites "$(COMPAT_SUITES)" \
+		--rest-suites "$(SUITES)" --only vm/
 
 # the walker census on each kernel (tests/vm/census.sh; outside make
 # check's budget)

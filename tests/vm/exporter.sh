@@ -16,6 +16,9 @@
 # no_new_privs, through util-linux's setpriv (busybox's setpriv cannot
 # change the uid); stopped with SIGTERM as systemd stops it. The sandbox
 # (ProtectSystem=, the system call filter...) needs systemd: not in the guest.
+# A test of the frontend: make check runs it on these kernels only (its
+# 30-minute budget); make check-matrix runs it on the others.
+# check-suites: bookworm sid
 . "$(dirname "$0")/lib.sh"
 
 for t in prometheus promtool curl jq python3 setpriv capsh; do

@@ -7,6 +7,9 @@
 # every walk complete and proven, since --ops drops whole walks, never part
 # of one. --comm and --cgroup are per task; count (which attaches only the
 # walk entry points and chunks, so it is quick) checks them.
+# A test of the frontend: make check runs it on these kernels only (its
+# 30-minute budget); make check-matrix runs it on the others.
+# check-suites: bookworm sid
 . "$(dirname "$0")/lib.sh"
 
 cat >"$OUT/wl.sh" <<'EOF'

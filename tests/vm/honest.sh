@@ -2,6 +2,9 @@
 # Issue 8: a proof you can trust. walkcov check's verdict covers only what it
 # saw: a workload that fails (exit status or signal) makes check exit 2 and
 # say why, never "no double"; a bad duration is refused with exit 2.
+# A test of the frontend: make check runs it on these kernels only (its
+# 30-minute budget); make check-matrix runs it on the others.
+# check-suites: sid
 . "$(dirname "$0")/lib.sh"
 
 vm -- sh -c '

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Issue 3: walkcov record in the guest while wc_workload reaches each walker
 # and splits THPs; the file comes back and is reported on the host.
+# A test of the frontend: make check runs it on these kernels only (its
+# 30-minute budget); make check-matrix runs it on the others.
+# check-suites: trixie sid
 . "$(dirname "$0")/lib.sh"
 
 vm -- sh -c '

@@ -3,6 +3,9 @@
 # walkcov sends SIGTERM, waits 2 s, then SIGKILL (a second Ctrl-C kills at
 # once); the file was closed before that and reads back complete. In the
 # same boot: the record file's mode, FILE.old, and -o /dev/null.
+# A test of the frontend: make check runs it on these kernels only (its
+# 30-minute budget); make check-matrix runs it on the others.
+# check-suites: sid
 . "$(dirname "$0")/lib.sh"
 
 # the workload ignores TERM and INT (sleep 0.1 at a time, so no grandchild

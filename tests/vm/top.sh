@@ -12,6 +12,9 @@
 #   per refresh and the final one; with the module's double as workload the
 #   final table counts the module's doubles and lists the anomaly;
 # - TERM=dumb on a terminal: one line, exit 2.
+# A test of the frontend: make check runs it on these kernels only (its
+# 30-minute budget); make check-matrix runs it on the others.
+# check-suites: trixie sid
 . "$(dirname "$0")/lib.sh"
 
 build_module
