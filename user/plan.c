@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include "grow.h"
 #include "plan.h"
 #include "walkops.h"
 
@@ -200,15 +201,8 @@ static struct wc_target *add_target(struct wc_plan *plan, const char *name,
 {
 	struct wc_target *t;
 
-	if (plan->n == plan->cap) {
-		int cap = plan->cap ? plan->cap * 2 : 64;
-		struct wc_target *p = realloc(plan->t, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		plan->t = p;
-		plan->cap = cap;
-	}
+	if (wc_grow(&plan->t, &plan->cap, (size_t)plan->n + 1, sizeof(*plan->t), 64))
+		return NULL;
 	t = &plan->t[plan->n++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -522,7 +516,8 @@ static int load_modules(struct btf *vmlinux, struct wc_plan_module **mods)
 {
 	DIR *d = opendir("/sys/kernel/btf");
 	struct dirent *de;
-	int n = 0, cap = 0;
+	size_t cap = 0;
+	int n = 0;
 
 	*mods = NULL;
 	if (!d)
@@ -537,15 +532,9 @@ static int load_modules(struct btf *vmlinux, struct wc_plan_module **mods)
 		btf = btf__parse_split(path, vmlinux);
 		if (!btf)
 			continue;	/* unreadable module BTF: its callbacks are not traced */
-		if (n == cap) {
-			struct wc_plan_module *p = realloc(*mods, (cap ? 2 * cap : 16) * sizeof(*p));
-
-			if (!p) {
-				btf__free(btf);
-				break;
-			}
-			*mods = p;
-			cap = cap ? 2 * cap : 16;
+		if (wc_grow(mods, &cap, (size_t)n + 1, sizeof(**mods), 16)) {
+			btf__free(btf);
+			break;
 		}
 		(*mods)[n].name = strdup(de->d_name);
 		if (!(*mods)[n].name) {
