@@ -362,36 +362,36 @@ static int add_level(struct wc_plan *plan, const struct btf *btf, const struct k
 	return 0;
 }
 
-/* Callback argument positions are fixed by struct mm_walk_ops. */
+/* Callback argument positions, fixed by struct mm_walk_ops: e.g.
+ * pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long next, struct mm_walk *walk). */
+#define NONE WC_ARG_NONE
+static const struct {
+	unsigned int kind;
+	__u8 entry, start, end, walk, depth;
+} callback_args[] = {
+	{ WC_K_PGD_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_P4D_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_PUD_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_PMD_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_PTE_ENTRY,     NONE, 1, 2, 3, NONE },
+	{ WC_K_PTE_HOLE,      NONE, 0, 1, 3, 2 },	/* (start, end, depth, walk) */
+	{ WC_K_INSTALL_PTE,   NONE, 0, 1, 3, NONE },
+	{ WC_K_HUGETLB_ENTRY, NONE, 2, 3, 4, NONE },	/* (pte, hmask, start, end, walk) */
+};
+#undef NONE
+
 static struct wc_slot callback_slot(unsigned int kind)
 {
 	struct wc_slot s = wc_slot_empty(WC_R_CALLBACK, kind);
 
-	switch (kind) {
-	case WC_K_PGD_ENTRY:
-	case WC_K_P4D_ENTRY:
-	case WC_K_PUD_ENTRY:
-	case WC_K_PMD_ENTRY:
-		s.arg_entry = 0;
-		/* fallthrough */
-	case WC_K_PTE_ENTRY:
-		s.arg_start = 1;
-		s.arg_end = 2;
-		s.arg_walk = 3;
-		break;
-	case WC_K_PTE_HOLE:
-		s.arg_depth = 2;
-		/* fallthrough */
-	case WC_K_INSTALL_PTE:
-		s.arg_start = 0;
-		s.arg_end = 1;
-		s.arg_walk = 3;
-		break;
-	case WC_K_HUGETLB_ENTRY:
-		s.arg_start = 2;
-		s.arg_end = 3;
-		s.arg_walk = 4;
-		break;
+	for (size_t i = 0; i < ARRAY_LEN(callback_args); i++) {
+		if (callback_args[i].kind != kind)
+			continue;
+		s.arg_entry = callback_args[i].entry;
+		s.arg_start = callback_args[i].start;
+		s.arg_end = callback_args[i].end;
+		s.arg_walk = callback_args[i].walk;
+		s.arg_depth = callback_args[i].depth;
 	}
 	return s;
 }
