@@ -4,6 +4,7 @@
 #include <string.h>
 #include "anomalies.h"
 #include "geometry.h"
+#include "grow.h"
 
 static int hash_oom;
 #define HASH_NONFATAL_OOM 1
@@ -96,15 +97,8 @@ int wc_merger_add(struct wc_merger *m, const struct wc_event *e)
 	}
 	if (m->n >= WC_MERGER_MAX)
 		goto drop;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct wc_merged *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			goto drop;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (wc_grow(&m->v, &m->cap, m->n + 1, sizeof(*m->v), 64))
+		goto drop;
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		goto drop;

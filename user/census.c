@@ -5,6 +5,7 @@
 #include <string.h>
 #include "census.h"
 #include "fmt.h"
+#include "grow.h"
 #include "recfile.h"
 
 static const char *const role_names[WC_CR_N] = {
@@ -59,15 +60,8 @@ static struct wc_census_item *add(struct wc_census *c, const char *name, const c
 
 	if (c->n >= WC_CENSUS_MAX)
 		return NULL;
-	if (c->n == c->cap) {
-		int cap = c->cap ? 2 * c->cap : 64;
-		struct wc_census_item *p = realloc(c->it, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		c->it = p;
-		c->cap = cap;
-	}
+	if (wc_grow(&c->it, &c->cap, (size_t)c->n + 1, sizeof(*c->it), 64))
+		return NULL;
 	x = &c->it[c->n++];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->name, sizeof(x->name), "%s", name ? name : "");

@@ -50,7 +50,8 @@ struct wc_census_item {
 
 struct wc_census {
 	struct wc_census_item *it;
-	int n, cap;
+	int n;
+	size_t cap;
 	int slot_item[WC_MAX_SLOTS];	/* item per attach slot, -1 none */
 	uint64_t events;		/* events counted (full mode) */
 	bool by_ops;			/* reached counted from ops rows (summary mode) */

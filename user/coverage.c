@@ -14,6 +14,7 @@
 #include <string.h>
 #include "coverage.h"
 #include "geometry.h"
+#include "grow.h"
 
 static int hash_oom;	/* uthash could not allocate: the element was not added */
 #define HASH_NONFATAL_OOM 1
@@ -49,7 +50,8 @@ struct space {
 	uint64_t mm;
 	uint64_t cursor;	/* highest address reached (terminal ends, chunk starts) */
 	struct iv *iv;		/* handled ranges: sorted, disjoint, not touching */
-	int niv, cap;
+	int niv;
+	size_t cap;
 };
 
 /* The outermost chunk (__walk_page_range, walk_pgd_range) being walked:
@@ -488,7 +490,7 @@ static void walk_close(struct wc_engine *e, struct owalk *w, uint32_t flags)
 	HASH_DELETE(hh_tid, e->by_tid, w);
 	e->count--;
 	for (int i = 0; i < w->nsp; i++) {
-		e->ivs -= (size_t)w->sp[i].cap;
+		e->ivs -= w->sp[i].cap;
 		free(w->sp[i].iv);
 	}
 	free(w);
@@ -681,20 +683,18 @@ static void cover(struct wc_engine *e, struct owalk *w, const struct wc_event *e
 		sp->niv -= i - i0 - 1;
 		return;
 	}
-	if (sp->niv == sp->cap) {
-		int cap = sp->cap ? sp->cap * 2 : 8;
-		struct iv *n = cap <= MAX_IVS && e->ivs + (size_t)(cap - sp->cap) <= MAX_TOTAL_IVS ?
-			       realloc(sp->iv, cap * sizeof(*n)) : NULL;
+	if ((size_t)sp->niv == sp->cap) {
+		/* the next capacity is checked against both caps before it is allocated */
+		size_t old = sp->cap, cap = old ? old * 2 : 8;
 
-		if (!n) {
+		if (cap > MAX_IVS || e->ivs + (cap - old) > MAX_TOTAL_IVS ||
+		    wc_grow(&sp->iv, &sp->cap, cap, sizeof(*sp->iv), 8)) {
 			/* Full: judged for what it holds, never guessed. */
 			w->w.flags |= WC_W_OVERFLOW;
 			w->w.untracked += end - s;
 			return;
 		}
-		e->ivs += (size_t)(cap - sp->cap);
-		sp->iv = n;
-		sp->cap = cap;
+		e->ivs += cap - old;
 	}
 	memmove(&sp->iv[i0 + 1], &sp->iv[i0], (sp->niv - i0) * sizeof(sp->iv[0]));
 	sp->iv[i0] = (struct iv){ s, end };

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "diff.h"
 #include "fmt.h"
+#include "grow.h"
 
 #define NORM_OPS "per ops walk"
 #define NORM_RUN "per 1000 walks"
@@ -49,15 +50,8 @@ static double normalise(const struct wc_profile *p, const struct wc_prof_item *x
 
 static int add_row(struct wc_diff *d, const struct wc_diff_row *r)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 64;
-		struct wc_diff_row *nv = realloc(d->rows, cap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		d->rows = nv;
-		d->cap = cap;
-	}
+	if (wc_grow(&d->rows, &d->cap, d->n + 1, sizeof(*d->rows), 64))
+		return -1;
 	d->rows[d->n++] = *r;
 	return 0;
 }

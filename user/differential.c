@@ -8,6 +8,7 @@
 #include "coverage.h"
 #include "differential.h"
 #include "errors.h"
+#include "grow.h"
 #include "kaddr.h"
 #include "symtab.h"
 
@@ -69,16 +70,9 @@ static struct agg *agg_get(struct diff *d, const char *name)
 	for (size_t i = 0; i < d->naggs; i++)
 		if (!strcmp(d->aggs[i].name, name))
 			return &d->aggs[i];
-	if (d->naggs == d->capaggs) {
-		size_t cap = d->capaggs ? d->capaggs * 2 : 32;
-		struct agg *v = realloc(d->aggs, cap * sizeof(*v));
-
-		if (!v) {
-			d->nomem++;
-			return NULL;
-		}
-		d->aggs = v;
-		d->capaggs = cap;
+	if (wc_grow(&d->aggs, &d->capaggs, d->naggs + 1, sizeof(*d->aggs), 32)) {
+		d->nomem++;
+		return NULL;
 	}
 	memset(&d->aggs[d->naggs], 0, sizeof(d->aggs[0]));
 	snprintf(d->aggs[d->naggs].name, sizeof(d->aggs[0].name), "%s", name);
@@ -122,16 +116,9 @@ static void on_anomaly(const struct wc_anomaly *x, void *ctx)
 {
 	struct diff *d = ctx;
 
-	if (d->nan == d->capan) {
-		size_t cap = d->capan ? d->capan * 2 : 64;
-		struct wc_anomaly *v = realloc(d->an, cap * sizeof(*v));
-
-		if (!v) {
-			d->nomem++;
-			return;
-		}
-		d->an = v;
-		d->capan = cap;
+	if (wc_grow(&d->an, &d->capan, d->nan + 1, sizeof(*d->an), 64)) {
+		d->nomem++;
+		return;
 	}
 	d->an[d->nan++] = *x;
 }

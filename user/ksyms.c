@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "ksyms.h"
 #include "fmt.h"
 
@@ -76,15 +77,8 @@ struct ksyms *ksyms_parse(FILE *f)
 
 		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
 			continue;
-		if (ks->n == ks->cap) {
-			size_t cap = ks->cap ? ks->cap * 2 : 65536;
-			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
-
-			if (!p)
-				goto nomem;
-			ks->syms = p;
-			ks->cap = cap;
-		}
+		if (wc_grow(&ks->syms, &ks->cap, ks->n + 1, sizeof(*ks->syms), 65536))
+			goto nomem;
 		s = &ks->syms[ks->n];
 		s->name = escaped_name(name);
 		if (!s->name)

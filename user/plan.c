@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include "grow.h"
 #include "plan.h"
 #include "walkops.h"
 
@@ -200,15 +201,8 @@ static struct wc_target *add_target(struct wc_plan *plan, const char *name,
 {
 	struct wc_target *t;
 
-	if (plan->n == plan->cap) {
-		int cap = plan->cap ? plan->cap * 2 : 64;
-		struct wc_target *p = realloc(plan->t, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		plan->t = p;
-		plan->cap = cap;
-	}
+	if (wc_grow(&plan->t, &plan->cap, (size_t)plan->n + 1, sizeof(*plan->t), 64))
+		return NULL;
 	t = &plan->t[plan->n++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -368,36 +362,36 @@ static int add_level(struct wc_plan *plan, const struct btf *btf, const struct k
 	return 0;
 }
 
-/* Callback argument positions are fixed by struct mm_walk_ops. */
+/* Callback argument positions, fixed by struct mm_walk_ops: e.g.
+ * pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long next, struct mm_walk *walk). */
+#define NONE WC_ARG_NONE
+static const struct {
+	unsigned int kind;
+	__u8 entry, start, end, walk, depth;
+} callback_args[] = {
+	{ WC_K_PGD_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_P4D_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_PUD_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_PMD_ENTRY,     0,    1, 2, 3, NONE },
+	{ WC_K_PTE_ENTRY,     NONE, 1, 2, 3, NONE },
+	{ WC_K_PTE_HOLE,      NONE, 0, 1, 3, 2 },	/* (start, end, depth, walk) */
+	{ WC_K_INSTALL_PTE,   NONE, 0, 1, 3, NONE },
+	{ WC_K_HUGETLB_ENTRY, NONE, 2, 3, 4, NONE },	/* (pte, hmask, start, end, walk) */
+};
+#undef NONE
+
 static struct wc_slot callback_slot(unsigned int kind)
 {
 	struct wc_slot s = wc_slot_empty(WC_R_CALLBACK, kind);
 
-	switch (kind) {
-	case WC_K_PGD_ENTRY:
-	case WC_K_P4D_ENTRY:
-	case WC_K_PUD_ENTRY:
-	case WC_K_PMD_ENTRY:
-		s.arg_entry = 0;
-		/* fallthrough */
-	case WC_K_PTE_ENTRY:
-		s.arg_start = 1;
-		s.arg_end = 2;
-		s.arg_walk = 3;
-		break;
-	case WC_K_PTE_HOLE:
-		s.arg_depth = 2;
-		/* fallthrough */
-	case WC_K_INSTALL_PTE:
-		s.arg_start = 0;
-		s.arg_end = 1;
-		s.arg_walk = 3;
-		break;
-	case WC_K_HUGETLB_ENTRY:
-		s.arg_start = 2;
-		s.arg_end = 3;
-		s.arg_walk = 4;
-		break;
+	for (size_t i = 0; i < ARRAY_LEN(callback_args); i++) {
+		if (callback_args[i].kind != kind)
+			continue;
+		s.arg_entry = callback_args[i].entry;
+		s.arg_start = callback_args[i].start;
+		s.arg_end = callback_args[i].end;
+		s.arg_walk = callback_args[i].walk;
+		s.arg_depth = callback_args[i].depth;
 	}
 	return s;
 }
@@ -522,7 +516,8 @@ static int load_modules(struct btf *vmlinux, struct wc_plan_module **mods)
 {
 	DIR *d = opendir("/sys/kernel/btf");
 	struct dirent *de;
-	int n = 0, cap = 0;
+	size_t cap = 0;
+	int n = 0;
 
 	*mods = NULL;
 	if (!d)
@@ -537,15 +532,9 @@ static int load_modules(struct btf *vmlinux, struct wc_plan_module **mods)
 		btf = btf__parse_split(path, vmlinux);
 		if (!btf)
 			continue;	/* unreadable module BTF: its callbacks are not traced */
-		if (n == cap) {
-			struct wc_plan_module *p = realloc(*mods, (cap ? 2 * cap : 16) * sizeof(*p));
-
-			if (!p) {
-				btf__free(btf);
-				break;
-			}
-			*mods = p;
-			cap = cap ? 2 * cap : 16;
+		if (wc_grow(mods, &cap, (size_t)n + 1, sizeof(**mods), 16)) {
+			btf__free(btf);
+			break;
 		}
 		(*mods)[n].name = strdup(de->d_name);
 		if (!(*mods)[n].name) {

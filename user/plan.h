@@ -44,7 +44,8 @@ struct wc_target {
 
 struct wc_plan {
 	struct wc_target *t;
-	int n, cap;
+	int n;
+	size_t cap;
 	int callbacks;		/* mm_walk_ops callbacks found */
 	/* kallsyms addresses of the variables the tracer needs to read page
 	 * tables (bpf/quiet.bpf.h), 0 where the kernel has none */

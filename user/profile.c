@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "profile.h"
 
 static const char *const run_metrics[] = {
@@ -76,16 +77,9 @@ static int add_item(struct wc_profile *p, struct json_object *o, unsigned int ki
 		snprintf(err, errlen, "more than %d rows", WC_PROF_MAX_ITEMS);
 		return -1;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct wc_prof_item *nv = realloc(p->it, cap * sizeof(*nv));
-
-		if (!nv) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		p->it = nv;
-		p->cap = cap;
+	if (wc_grow(&p->it, &p->cap, p->n + 1, sizeof(*p->it), 64)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	x = &p->it[p->n];
 	memset(x, 0, sizeof(*x));

@@ -6,6 +6,7 @@
 #include <uthash.h>
 #include "census.h"
 #include "fmt.h"
+#include "grow.h"
 #include "kaddr.h"
 #include "recfile.h"
 #include "report.h"
@@ -56,7 +57,7 @@ struct wc_report {
 	struct wc_symtab *syms;
 	struct wc_anomaly *an;
 	char **an_stack;			/* per stored anomaly: frames joined by '\n', or NULL */
-	size_t nan, capan;
+	size_t nan, capan, capstack;	/* capstack: an_stack's capacity */
 	uint64_t an_total, an_dropped;
 	uint64_t by_type[AN_LAST + 2];		/* last slot: unknown types */
 	uint64_t split_races;			/* anomalies with split OTHER */
@@ -277,23 +278,10 @@ void wc_report_anomaly(struct wc_report *r, const struct wc_anomaly *a)
 		r->an_dropped++;
 		return;
 	}
-	if (r->nan == r->capan) {
-		size_t ncap = r->capan ? r->capan * 2 : 64;
-		struct wc_anomaly *nv = realloc(r->an, ncap * sizeof(*nv));
-		char **ns;
-
-		if (!nv) {
-			r->an_dropped++;
-			return;
-		}
-		r->an = nv;
-		ns = realloc(r->an_stack, ncap * sizeof(*ns));
-		if (!ns) {
-			r->an_dropped++;
-			return;
-		}
-		r->an_stack = ns;
-		r->capan = ncap;
+	if (wc_grow(&r->an, &r->capan, r->nan + 1, sizeof(*r->an), 64) ||
+	    wc_grow(&r->an_stack, &r->capstack, r->nan + 1, sizeof(*r->an_stack), 64)) {
+		r->an_dropped++;
+		return;
 	}
 	r->an_stack[r->nan] = NULL;
 	r->an[r->nan++] = *a;

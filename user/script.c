@@ -6,6 +6,7 @@
 #include "coverage.h"
 #include "errors.h"
 #include "fmt.h"
+#include "grow.h"
 #include "kaddr.h"
 #include "recfile.h"
 #include "script.h"
@@ -40,14 +41,12 @@ static void set_slot_name(struct wc_script *s, unsigned slot, const char *name)
 	if (slot >= MAX_SLOTS || !name)
 		return;
 	if (slot >= s->nslots) {
-		size_t n = slot + 1 > 128 ? (size_t)slot + 1 : 128;
-		char **v = realloc(s->slot_names, n * sizeof(*v));
+		size_t old = s->nslots;
 
-		if (!v)
+		if (wc_grow(&s->slot_names, &s->nslots, (size_t)slot + 1, sizeof(*s->slot_names),
+			    128))
 			return;
-		memset(v + s->nslots, 0, (n - s->nslots) * sizeof(*v));
-		s->slot_names = v;
-		s->nslots = n;
+		memset(s->slot_names + old, 0, (s->nslots - old) * sizeof(*s->slot_names));
 	}
 	free(s->slot_names[slot]);
 	s->slot_names[slot] = strdup(name);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "summary.h"
 
 void wc_snapshot_init(struct wc_snapshot *s)
@@ -37,15 +38,8 @@ struct wc_sum_row *wc_snapshot_row(struct wc_snapshot *s, uint64_t ops, const ch
 		if (r->ops == ops && !strncmp(r->comm, comm, WC_COMM_LEN))
 			return r;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct wc_sum_row *rows = realloc(s->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return NULL;
-		s->rows = rows;
-		s->cap = cap;
-	}
+	if (wc_grow(&s->rows, &s->cap, s->n + 1, sizeof(*s->rows), 64))
+		return NULL;
 	r = &s->rows[s->n++];
 	memset(r, 0, sizeof(*r));
 	r->ops = ops;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "report.h"
 #include "svgmap.h"
 #include "geometry.h"
@@ -304,15 +305,8 @@ static int push(struct items *it, const struct state *st, uint64_t start, uint64
 		it->v[it->n - 1].count += count;
 		return 0;
 	}
-	if (it->n == it->cap) {
-		size_t cap = it->cap ? it->cap * 2 : 64;
-		struct item *v = realloc(it->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		it->v = v;
-		it->cap = cap;
-	}
+	if (wc_grow(&it->v, &it->cap, it->n + 1, sizeof(*it->v), 64))
+		return -1;
 	it->v[it->n++] = (struct item){ *st, start, count };
 	return 0;
 }
@@ -529,13 +523,8 @@ static size_t pick_strips(const struct ctx *c, uint64_t *out, uint64_t *down_tot
 		for (size_t i = 0; i < ls[l]->n && n < MAX_SCAN; i++)
 			for (uint64_t p = ls[l]->v[i].s & ~(PMD - 1);
 			     p < ls[l]->v[i].e && p < c->hi && n < MAX_SCAN; p += PMD) {
-				if (n == cap) {
-					uint64_t *v = realloc(cand, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-
-					if (!v)
-						goto out;
-					cand = v;
-				}
+				if (wc_grow(&cand, &cap, n + 1, sizeof(*cand), 64))
+					goto out;
 				cand[n++] = p;
 			}
 	n = sort_unique(cand, n);

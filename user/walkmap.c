@@ -12,6 +12,7 @@
 #include <uthash.h>
 #include "errors.h"
 #include "fmt.h"
+#include "grow.h"
 #include "kaddr.h"
 #include "outfile.h"
 #include "recfile.h"
@@ -52,16 +53,9 @@ static void layer_add(struct wc_mapset *set, struct wc_map *m, int layer, uint64
 		m->truncated = true;
 		return;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct wc_ivl *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			m->truncated = true;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (wc_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16)) {
+		m->truncated = true;
+		return;
 	}
 	l->v[l->n++] = (struct wc_ivl){ s, e };
 	m->nivs++;
@@ -70,17 +64,11 @@ static void layer_add(struct wc_mapset *set, struct wc_map *m, int layer, uint64
 
 static void split_add(struct wc_map *m, const struct wc_observation *o)
 {
-	if (m->nsplits == m->capsplits) {
-		size_t cap = m->capsplits ? m->capsplits * 2 : 8;
-		struct wc_map_split *v = cap <= WC_MAP_MAX_SPLITS ?
-					 realloc(m->splits, cap * sizeof(*v)) : NULL;
-
-		if (!v) {
-			m->splits_dropped++;
-			return;
-		}
-		m->splits = v;
-		m->capsplits = cap;
+	/* the cap is checked before anything is allocated */
+	if (m->nsplits >= WC_MAP_MAX_SPLITS ||
+	    wc_grow(&m->splits, &m->capsplits, m->nsplits + 1, sizeof(*m->splits), 8)) {
+		m->splits_dropped++;
+		return;
 	}
 	m->splits[m->nsplits++] = (struct wc_map_split){ o->start, o->split, o->tid };
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "grow.h"
 #include "recfile.h"
 
 #define ROUNDS 5
@@ -91,13 +92,9 @@ int main(int argc, char **argv)
 	while ((k = wc_reader_next(r, &rec)) > 0) {
 		if (rec.type != WC_REC_EVENT)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			ev = realloc(ev, cap * sizeof(*ev));
-			if (!ev) {
-				fprintf(stderr, "bench_recfile: out of memory\n");
-				return 1;
-			}
+		if (wc_grow(&ev, &cap, n + 1, sizeof(*ev), 65536)) {
+			fprintf(stderr, "bench_recfile: out of memory\n");
+			return 1;
 		}
 		memcpy(&ev[n++], rec.data, sizeof(*ev));
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "evgen.h"
+#include "grow.h"
 
 void eg_init(struct evgen *g)
 {
@@ -111,16 +112,9 @@ struct wc_event *eg_add(struct evgen *g, uint16_t type, uint64_t start, uint64_t
 		return &g->scratch;
 	}
 
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 1024;
-		struct wc_event *n = realloc(g->ev, cap * sizeof(*n));
-
-		if (!n) {
-			fprintf(stderr, "evgen: out of memory\n");
-			abort();
-		}
-		g->ev = n;
-		g->cap = cap;
+	if (wc_grow(&g->ev, &g->cap, g->n + 1, sizeof(*g->ev), 1024)) {
+		fprintf(stderr, "evgen: out of memory\n");
+		abort();
 	}
 	ev = &g->ev[g->n++];
 	*ev = g->tmpl;

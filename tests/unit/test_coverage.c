@@ -14,6 +14,7 @@
 #include "coverage.h"
 #include "evgen.h"
 #include "geometry.h"
+#include "grow.h"
 
 #define B	0x7f0000000000ULL	/* 1 GiB aligned */
 #define M	0xffff888001000000ULL	/* the tmpl's mm */
@@ -35,17 +36,6 @@ struct col {
 	uint64_t walks, doubles, ooo;
 };
 
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return p;
-	*cap = *cap ? *cap * 2 : 64;
-	p = realloc(p, *cap * size);
-	if (!p)
-		abort();
-	return p;
-}
-
 static void on_walk(const struct wc_walk *w, void *ctx)
 {
 	struct col *c = ctx;
@@ -53,7 +43,8 @@ static void on_walk(const struct wc_walk *w, void *ctx)
 	c->walks++;
 	if (!c->keep)
 		return;
-	c->w = grow(c->w, &c->capw, c->nw, sizeof(*w));
+	if (wc_grow(&c->w, &c->capw, c->nw + 1, sizeof(*c->w), 64))
+		abort();
 	c->w[c->nw++] = *w;
 }
 
@@ -65,7 +56,8 @@ static void on_anomaly(const struct wc_anomaly *a, void *ctx)
 	c->ooo += a->type == WC_AN_OUT_OF_ORDER;
 	if (c->na > 100000)
 		return;
-	c->a = grow(c->a, &c->capa, c->na, sizeof(*a));
+	if (wc_grow(&c->a, &c->capa, c->na + 1, sizeof(*c->a), 64))
+		abort();
 	c->a[c->na++] = *a;
 }
 

@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include "check.h"
 #include "evpack.h"
+#include "grow.h"
 #include "recfile.h"
 
 static char dir[200];
@@ -318,8 +319,8 @@ static void test_zcat(const char *path)
 	snprintf(cmd, sizeof(cmd), "tail -c +$((16+%u+1)) '%s' | zcat", hlen, path);
 	p = popen(cmd, "r");
 	while (p && !feof(p)) {
-		if (got == cap)
-			out = realloc(out, cap *= 2);
+		if (wc_grow(&out, &cap, got + 1, 1, cap))
+			abort();
 		got += fread(out + got, 1, cap - got, p);
 	}
 	check(p && pclose(p) == 0, "zcat: exits 0");
@@ -332,8 +333,8 @@ static void test_zcat(const char *path)
 	zs.avail_in = (uInt)(len - 16 - hlen);
 	got = 0;
 	do {
-		if (got == cap)
-			out = realloc(out, cap *= 2);
+		if (wc_grow(&out, &cap, got + 1, 1, cap))
+			abort();
 		zs.next_out = out + got;
 		zs.avail_out = (uInt)(cap - got);
 		ret = inflate(&zs, Z_NO_FLUSH);
