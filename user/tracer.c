@@ -191,6 +191,11 @@ static const struct wc_features *kernel_features(void)
 
 		wc_features_probe(&f, id > 0 ? id : 0);
 		btf__free(vmlinux);
+#ifdef WC_HAVE_COMPAT
+		/* the compat object (x86) takes a kprobe's slot from the
+		 * probed address where there is no attach cookie */
+		f.kprobe_by_addr = !wc_features_main(&f);
+#endif
 	}
 	return &f;
 }
@@ -510,7 +515,10 @@ static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
 		if (!tg->use)
 			continue;
 		tg->mech = errs[i] ? WC_MECH_KPROBE : WC_MECH_FENTRY;
-		if (errs[i] && kprobes)
+		if (errs[i] && kprobes && tg->no_btf)
+			snprintf(tg->why, sizeof(tg->why), "no module BTF (fentry needs it), "
+				 "kprobe used");
+		else if (errs[i] && kprobes)
 			snprintf(tg->why, sizeof(tg->why), "fentry refused (%s), kprobe used",
 				 strerror(-errs[i]));
 		else if (errs[i])
@@ -673,6 +681,13 @@ static int load(struct wc_tracer *t)
 		return -ENOENT;
 	if (t->compat && (err = set_nargs(t)))
 		return err;
+	/* the kprobe programs' slot by address (compat object): unused
+	 * otherwise, no memory for them */
+	if (!t->compat || !kprobes) {
+		if ((err = bpf_map__set_max_entries(t->skel->maps.kprobe_slots, 1)) ||
+		    (err = bpf_map__set_max_entries(t->skel->maps.kprobe_calls, 1)))
+			return err;
+	}
 	/* kprobe.multi falls back to per-target kprobes at attach: load both */
 	err = set_autoload(t->skel->progs.kprobe_entry, kprobes) ?:
 	      set_autoload(t->skel->progs.kretprobe_exit, kprobes) ?:
@@ -692,9 +707,23 @@ static int load(struct wc_tracer *t)
 
 static int attach_kprobe_pair(struct wc_tracer *t, int slot)
 {
-	const char *name = t->plan->t[t->slot_target[slot]].name;
+	const struct wc_target *tg = &t->plan->t[t->slot_target[slot]];
+	const char *name = tg->name;
 	LIBBPF_OPTS(bpf_kprobe_opts, o, .bpf_cookie = slot);
 	struct bpf_link **l = t->slot_links[slot];
+
+	if (t->compat) {
+		/* no attach cookie (libbpf refuses one without perf links,
+		 * 5.15): the programs find the slot by the probed address */
+		__u64 addr = tg->addr;
+		__u32 s = (__u32)slot;
+
+		if (!addr)
+			return -ENOENT;	/* not one symbol in kallsyms */
+		o.bpf_cookie = 0;
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.kprobe_slots), &addr, &s, BPF_ANY))
+			return -errno;
+	}
 
 	l[0] = bpf_program__attach_kprobe_opts(t->skel->progs.kprobe_entry, name, &o);
 	if (!l[0])
