@@ -133,7 +133,7 @@ void wc_features_missing(const struct wc_features *f, char *buf, size_t len)
 	if (!wc_features_kprobes(f))
 		add(costs, sizeof(costs), "no kprobes (fentry only: --kprobe refused, "
 		    "a function fentry cannot trace is skipped)");
-	else if (!f->attach_cookie)
+	else if (f->kprobe_by_addr)	/* the compat object's kprobes, cookie or not */
 		add(costs, sizeof(costs), "kprobes find their slot by the probed address "
 		    "(a map lookup at entry, an update and a delete per call)");
 	snprintf(buf, len, "kernel lacks %s; cost: %s", lacks, costs);

@@ -48,5 +48,13 @@ int main(void)
 	check(strstr(buf, "bpf_loop (5.17)") && !strstr(buf, "atomic fetch") &&
 	      strstr(buf, "no summary mode") && !strstr(buf, "no kprobes"),
 	      "5.15: bpf_loop missing, atomics there, no summary mode, kprobes ('%s')", buf);
+	/* ...whose compat object takes the slot by address, cookie or not */
+	struct wc_features k515c = k515;
+
+	k515c.kprobe_by_addr = true;
+	wc_features_missing(&k515c, buf, sizeof(buf));
+	check(wc_features_kprobes(&k515c) && !strstr(buf, "bpf_get_attach_cookie") &&
+	      strstr(buf, "kprobes find their slot by the probed address"),
+	      "5.15, compat object: kprobes by address although the cookie is there ('%s')", buf);
 	return failures ? 1 : 0;
 }
