@@ -4,9 +4,9 @@
 #   make deps-arm64  also the arm64 cross tools and guest (make ARCH=arm64, check-arm64)
 #   make check    unit tests (also under ASan/UBSan) + VM tests on 3 kernels
 #   make check-matrix  the stress check on 6.1-rt and experimental, the
-#                 compat set (basics, compat, check) on bullseye's 5.10, and
-#                 the frontend tests on the kernels make check leaves them off
-#                 ("# check-suites:" in tests/vm/*.sh)
+#                 compat set (basics, compat, check, module) on bullseye's
+#                 5.10, and the frontend tests on the kernels make check
+#                 leaves them off ("# check-suites:" in tests/vm/*.sh)
 #   make demo     the main job: a traced stress run in a VM, with a report
 #   make bench    engine and record-file speed, tracing cost in a VM (not a test)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)

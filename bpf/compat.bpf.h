@@ -16,6 +16,9 @@
  * | global functions with pointer | 5.12  | the judge's functions hidden, so libbpf |
  * | arguments (the judge)         |       | makes them static: verified only where |
  * |                               |       | reached (never, in full mode)           |
+ * | bpf_get_attach_cookie (a      | 5.15  | x86: the slot of the probed address     |
+ * | kprobe program's slot)        |       | (kprobe_slots), a kretprobe's from its  |
+ * |                               |       | entry, by task and stack (kprobe_calls) |
  */
 #ifndef WALKCOV_COMPAT_BPF_H
 #define WALKCOV_COMPAT_BPF_H
@@ -26,6 +29,8 @@
 #define wc_func_ret(ctx, slot, p) bpf_get_func_ret(ctx, p)
 #define wc_loop(n, fn)		bpf_loop(n, fn, NULL, 0)
 #define WC_LOOP_BODY(fn)
+#define wc_kprobe_slot(regs)	((__u32)bpf_get_attach_cookie(regs))
+#define wc_kretprobe_slot(regs)	((__u32)bpf_get_attach_cookie(regs))
 #define WC_JUDGE_BEGIN
 #define WC_JUDGE_END
 
@@ -109,6 +114,43 @@ static __always_inline __u64 wc_walk_id(__u64 *next)
 		return 0;
 	*c += 1;
 	return (*c << WC_ID_CPU_BITS) | (cpu & ((1u << WC_ID_CPU_BITS) - 1));
+}
+
+/* A kprobe's slot without bpf_get_attach_cookie. On x86 a kprobe program
+ * sees ip one past the probed address, whether the probe is an int3 or
+ * ftrace-based (kprobe_ftrace_handler sets it so), and sp pointing at the
+ * return address. The entry remembers the slot under (task, sp); the
+ * kretprobe trampoline saves the sp the return left, 8 above that (5.10:
+ * arch/x86/kernel/kprobes/core.c, kretprobe_trampoline). WC_MAX_SLOTS: not
+ * a probed address or no entry seen (on_entry and on_exit ignore it; a
+ * callback's lost exit leaves the gap in its walk). */
+static __always_inline __u32 wc_kprobe_slot(struct pt_regs *regs)
+{
+	__u64 ip = PT_REGS_IP(regs) - 1;
+	struct kprobe_call k = { .tid = (__u32)bpf_get_current_pid_tgid(),
+				 .sp = PT_REGS_SP(regs) };
+	__u32 *slot = bpf_map_lookup_elem(&kprobe_slots, &ip);
+	__u32 s;
+
+	if (!slot)
+		return WC_MAX_SLOTS;
+	s = *slot;
+	bpf_map_update_elem(&kprobe_calls, &k, &s, BPF_ANY);
+	return s;
+}
+
+static __always_inline __u32 wc_kretprobe_slot(struct pt_regs *regs)
+{
+	struct kprobe_call k = { .tid = (__u32)bpf_get_current_pid_tgid(),
+				 .sp = PT_REGS_SP(regs) - 8 };
+	__u32 *slot = bpf_map_lookup_elem(&kprobe_calls, &k);
+	__u32 s;
+
+	if (!slot)
+		return WC_MAX_SLOTS;
+	s = *slot;
+	bpf_map_delete_elem(&kprobe_calls, &k);
+	return s;
 }
 
 #endif /* WC_COMPAT_5_10 */

@@ -177,6 +177,33 @@ struct {
 	__type(value, struct stash_val);
 } stash SEC(".maps");
 
+/* Kernels without bpf_get_attach_cookie (5.10, the compat object): a kprobe
+ * program learns its slot from the probed function's address, a kretprobe
+ * program from its call's entry (bpf/compat.bpf.h). The frontend fills
+ * kprobe_slots; the main object never uses either map (one entry each). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WC_MAX_SLOTS);
+	__type(key, __u64);		/* the function's address */
+	__type(value, __u32);		/* its slot */
+} kprobe_slots SEC(".maps");
+
+/* A call in flight: the task and the stack address of its return address
+ * (the kprobe's sp; the kretprobe's sp is 8 above it), its slot. LRU: an
+ * entry whose return never came ages out. */
+struct kprobe_call {
+	__u32 tid;
+	__u32 pad;
+	__u64 sp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct kprobe_call);
+	__type(value, __u32);
+} kprobe_calls SEC(".maps");
+
 #include "compat.bpf.h"	/* 5.10: the compat object's fallbacks */
 
 /* One call as the shared handlers see it, whatever the mechanism. */
@@ -1527,7 +1554,8 @@ int BPF_PROG(forget_task)
 	return 0;
 }
 
-/* kprobe fallback: one program, attached once per target with the slot as cookie. */
+/* kprobe fallback: one program, attached once per target with the slot as
+ * cookie (compat object: the slot from the probed address, wc_kprobe_slot). */
 static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 {
 	c->args[0] = PT_REGS_PARM1(regs);
@@ -1541,7 +1569,7 @@ static __always_inline void kprobe_args(struct pt_regs *regs, struct call *c)
 SEC("kprobe")
 int kprobe_entry(struct pt_regs *regs)
 {
-	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1,
+	struct call c = { .slot = wc_kprobe_slot(regs), .kprobe = 1,
 			  .ctx = regs };
 
 	kprobe_args(regs, &c);
@@ -1551,7 +1579,7 @@ int kprobe_entry(struct pt_regs *regs)
 SEC("kretprobe")
 int kretprobe_exit(struct pt_regs *regs)
 {
-	struct call c = { .slot = (__u32)bpf_get_attach_cookie(regs), .kprobe = 1,
+	struct call c = { .slot = wc_kretprobe_slot(regs), .kprobe = 1,
 			  .ctx = regs };
 
 	c.ret = PT_REGS_RC(regs);

@@ -102,7 +102,7 @@ bool wc_features_summary(const struct wc_features *f)
 
 bool wc_features_kprobes(const struct wc_features *f)
 {
-	return f->attach_cookie;
+	return f->attach_cookie || f->kprobe_by_addr;
 }
 
 static void add(char *buf, size_t len, const char *what)
@@ -133,5 +133,8 @@ void wc_features_missing(const struct wc_features *f, char *buf, size_t len)
 	if (!wc_features_kprobes(f))
 		add(costs, sizeof(costs), "no kprobes (fentry only: --kprobe refused, "
 		    "a function fentry cannot trace is skipped)");
+	else if (f->kprobe_by_addr)	/* the compat object's kprobes, cookie or not */
+		add(costs, sizeof(costs), "kprobes find their slot by the probed address "
+		    "(a map lookup at entry, an update and a delete per call)");
 	snprintf(buf, len, "kernel lacks %s; cost: %s", lacks, costs);
 }

@@ -14,6 +14,10 @@ struct wc_features {
 	bool loop;		/* bpf_loop (5.17) */
 	bool atomic_fetch;	/* atomic fetch-add and cmpxchg (5.12) */
 	bool attach_cookie;	/* bpf_get_attach_cookie in kprobes (5.15) */
+	/* not probed: set by the caller where the object it loads without
+	 * the cookie finds a kprobe's slot by the probed address (the
+	 * compat object, x86: bpf/compat.bpf.h) */
+	bool kprobe_by_addr;
 };
 
 /* Probe the running kernel (the fentry probe attaches to BTF function
@@ -24,7 +28,8 @@ void wc_features_probe(struct wc_features *f, int func_id);
 bool wc_features_main(const struct wc_features *f);
 /* Summary mode (the in-kernel judge) loads: the main object's. */
 bool wc_features_summary(const struct wc_features *f);
-/* kprobe programs load (their slot comes as the attach cookie). */
+/* kprobe programs load: their slot comes as the attach cookie, or, in the
+ * compat object (kprobe_by_addr), from the probed address. */
 bool wc_features_kprobes(const struct wc_features *f);
 
 /* One line: what the kernel lacks and what that costs; "" when nothing. */

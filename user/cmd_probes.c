@@ -205,11 +205,18 @@ int cmd_probes(int argc, char **argv)
 #ifdef __aarch64__
 	print_memstart(&plan, env.verbose);
 #endif
-	printf("# callbacks found through BTF: %d pgd_entry, %d p4d_entry, %d pud_entry, "
+	printf("# callbacks found: %d pgd_entry, %d p4d_entry, %d pud_entry, "
 	       "%d pmd_entry, %d pte_entry, %d pte_hole, %d hugetlb_entry, %d install_pte\n",
 	       per_kind[WC_K_PGD_ENTRY], per_kind[WC_K_P4D_ENTRY], per_kind[WC_K_PUD_ENTRY],
 	       per_kind[WC_K_PMD_ENTRY], per_kind[WC_K_PTE_ENTRY], per_kind[WC_K_PTE_HOLE],
 	       per_kind[WC_K_HUGETLB_ENTRY], per_kind[WC_K_INSTALL_PTE]);
+	/* modules without BTF (before 5.11): through their ops structs */
+	if (plan.module_ops_callbacks > 0)
+		printf("# callbacks of modules without BTF, found through their ops structs "
+		       "(/proc/kallsyms, /proc/kcore): %d (in the counts above)\n",
+		       plan.module_ops_callbacks);
+	else if (plan.module_ops_callbacks < 0)
+		printf("# callbacks of modules without BTF: unknown (%s)\n", plan.module_ops_err);
 	printf("%-44s %-9s %-14s %-12s %s\n", "FUNCTION", "ROLE", "KIND", "MECH", "STATUS");
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < plan.n; i++) {

@@ -11,7 +11,37 @@ struct ksyms {
 	struct ksym *syms;	/* sorted by address */
 	size_t n, cap;
 	struct ksym **by_name;	/* sorted by name */
+	char **mods;		/* module names, each once (ksym.mod points here) */
+	size_t nmods;
 };
+
+/* The module name of a line's "[name]" suffix, kept once: NULL for
+ * vmlinux, or on a malformed suffix or no memory (then only .module). */
+static const char *module_name(struct ksyms *ks, const char *line)
+{
+	const char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+	size_t len;
+	char **p, *m;
+
+	if (!a || !b || b == a + 1)
+		return NULL;
+	len = (size_t)(b - a - 1);
+	if (ks->nmods && strlen(ks->mods[ks->nmods - 1]) == len &&
+	    !strncmp(ks->mods[ks->nmods - 1], a + 1, len))
+		return ks->mods[ks->nmods - 1];	/* kallsyms lists a module's symbols together */
+	for (size_t i = 0; i < ks->nmods; i++)
+		if (strlen(ks->mods[i]) == len && !strncmp(ks->mods[i], a + 1, len))
+			return ks->mods[i];
+	p = realloc(ks->mods, (ks->nmods + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	ks->mods = p;
+	m = strndup(a + 1, len);
+	if (!m)
+		return NULL;
+	ks->mods[ks->nmods++] = m;
+	return m;
+}
 
 /* A symbol name as kept: escaped (wc_escape) if it has bytes a terminal
  * would act on, so no printed name can forge output. Kernel names are C
@@ -86,6 +116,7 @@ struct ksyms *ksyms_parse(FILE *f)
 		s->addr = addr;
 		s->type = type;
 		s->module = strchr(line, '[') != NULL;
+		s->mod = s->module ? module_name(ks, line) : NULL;
 		ks->n++;
 	}
 	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
@@ -111,6 +142,9 @@ void ksyms_free(struct ksyms *ks)
 		return;
 	for (size_t i = 0; i < ks->n; i++)
 		free(ks->syms[i].name);
+	for (size_t i = 0; i < ks->nmods; i++)
+		free(ks->mods[i]);
+	free(ks->mods);
 	free(ks->syms);
 	free(ks->by_name);
 	free(ks);

@@ -13,6 +13,7 @@ struct ksym {
 	char *name;
 	char type;		/* t, T, d, D, r, R, b, ... */
 	bool module;		/* from a module ([name] suffix) */
+	const char *mod;	/* that module's name, NULL for vmlinux */
 };
 
 struct ksyms;

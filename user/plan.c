@@ -258,6 +258,14 @@ static bool check_symbol(struct wc_target *t, const struct ksyms *ks, int btf_fu
 	const char *renamed;
 
 	t->nsyms = n;
+	if (n == 1) {
+		const struct ksym *k[8];
+		size_t m = ksyms_named(ks, t->name, k, 8);
+
+		for (size_t i = 0; i < m && i < 8; i++)
+			if (!strcmp(k[i]->name, t->name) && strchr("tTwW", k[i]->type))
+				t->addr = k[i]->addr;
+	}
 	if (btf_funcs > 1) {
 		wc_target_skip(t, "%d functions of this name in BTF: which one kallsyms holds is unknown",
 			       btf_funcs);
@@ -511,6 +519,86 @@ int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 	return 0;
 }
 
+/* A member of struct mm_walk_ops: its callback kind (plan.h's census kinds
+ * for test_walk, pre_vma, post_vma), or -1 for no callback. */
+static int member_kind(const char *member)
+{
+	static const struct { const char *m; int kind; } k[] = {
+		{ "pgd_entry", WC_K_PGD_ENTRY }, { "p4d_entry", WC_K_P4D_ENTRY },
+		{ "pud_entry", WC_K_PUD_ENTRY }, { "pmd_entry", WC_K_PMD_ENTRY },
+		{ "pte_entry", WC_K_PTE_ENTRY }, { "pte_hole", WC_K_PTE_HOLE },
+		{ "hugetlb_entry", WC_K_HUGETLB_ENTRY }, { "install_pte", WC_K_INSTALL_PTE },
+		{ "test_walk", WC_K_CENSUS_TEST }, { "pre_vma", WC_K_CENSUS_TEST },
+		{ "post_vma", WC_K_CENSUS_POST },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(k); i++)
+		if (!strcmp(member, k[i].m))
+			return k[i].kind;
+	return -1;
+}
+
+int wc_plan_add_module_ops(struct wc_plan *plan, const struct wc_walkops *ops, int n,
+			   const struct ksyms *ks)
+{
+	int added = 0;
+
+	for (int o = 0; o < n; o++) {
+		for (int i = 0; i < WC_WALKOPS_MEMBERS && ops[o].member[i]; i++) {
+			const char *name = ops[o].cb[i];
+			int kind = member_kind(ops[o].member[i]);
+			struct wc_target *tg;
+
+			if (!*name || kind < 0)
+				continue;
+			tg = wc_plan_find(plan, name);
+			if (tg) {
+				/* in two ops structs: the same role, or the
+				 * argument positions are unknown */
+				if (tg->no_btf && tg->slot.kind != kind && tg->use)
+					wc_target_skip(tg, "member of more than one kind in its "
+						       "module's ops structs (no BTF to tell)");
+				continue;
+			}
+			if (kind >= WC_K_CENSUS_TEST) {
+				tg = add_target(plan, name, ops[o].module, wc_slot_empty(WC_R_UNUSED, kind));
+				if (!tg)
+					return -ENOMEM;
+				tg->no_btf = true;
+				if (check_symbol(tg, ks, 1))
+					wc_target_skip(tg, "census only: %s callbacks are not traced"
+						       " (walk_page_test's exit shows what they skip)",
+						       wc_census_kind_name(tg->name, kind));
+				continue;
+			}
+			tg = add_target(plan, name, ops[o].module, callback_slot(kind));
+			if (!tg)
+				return -ENOMEM;
+			tg->no_btf = true;
+			plan->callbacks++;
+			added++;
+			check_symbol(tg, ks, 1);
+		}
+	}
+	return added;
+}
+
+/* Is MODULE one without BTF (CTX: the modules that have it)? */
+struct btf_mods {
+	const struct wc_plan_module *mods;
+	int n;
+};
+
+static bool module_without_btf(const char *module, void *ctx)
+{
+	const struct btf_mods *b = ctx;
+
+	for (int i = 0; i < b->n; i++)
+		if (!strcmp(b->mods[i].name, module))
+			return false;
+	return true;
+}
+
 /* Module BTFs (e.g. walkcov's test module) so their callbacks are found too. */
 static int load_modules(struct btf *vmlinux, struct wc_plan_module **mods)
 {
@@ -568,6 +656,26 @@ struct ksyms *wc_plan_for_kernel(struct wc_plan *plan, char *err, size_t errlen)
 	}
 	nmods = load_modules(vmlinux, &mods);
 	e = wc_plan_build(plan, vmlinux, mods, nmods, ks);
+	if (!e) {
+		/* modules without BTF (every module before 5.11): their
+		 * callbacks through their ops structs, read in /proc/kcore */
+		struct btf_mods b = { mods, nmods };
+		struct wc_walkops *ops = NULL;
+		int nops = wc_walkops_read_modules(ks, NULL, vmlinux, module_without_btf, &b, &ops,
+						   plan->module_ops_err,
+						   sizeof(plan->module_ops_err));
+
+		plan->module_ops_callbacks = nops < 0 ? -1 : 0;
+		if (nops > 0) {
+			int added = wc_plan_add_module_ops(plan, ops, nops, ks);
+
+			if (added < 0)
+				e = added;
+			else
+				plan->module_ops_callbacks = added;
+		}
+		free(ops);
+	}
 	for (int m = 0; m < nmods; m++) {
 		btf__free((struct btf *)mods[m].btf);
 		free((char *)mods[m].name);

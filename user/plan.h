@@ -40,6 +40,9 @@ struct wc_target {
 	int mech;		/* set by the tracer: how it is traced */
 	char why[160];		/* why it is skipped (use == false), or a note */
 	int nsyms;		/* text symbols of this name in kallsyms (0: inlined or absent) */
+	uint64_t addr;		/* its address in kallsyms when unique, else 0 */
+	bool no_btf;		/* a module callback found through its ops struct
+				 * (no module BTF, before 5.11): no fentry */
 };
 
 struct wc_plan {
@@ -56,6 +59,10 @@ struct wc_plan {
 	 * without CONFIG_KALLSYMS_ALL, where kallsyms has no data symbols */
 	uint64_t phys_offset;
 	bool phys_offset_known;
+	/* callbacks of modules without BTF, found through their ops structs
+	 * (wc_plan_for_kernel); < 0: those could not be read (module_ops_err) */
+	int module_ops_callbacks;
+	char module_ops_err[160];
 };
 
 /* A module's BTF (split on vmlinux's) whose callbacks are traced too. */
@@ -68,6 +75,12 @@ struct wc_plan_module {
  * -ENOMEM. */
 int wc_plan_build(struct wc_plan *plan, const struct btf *vmlinux,
 		  const struct wc_plan_module *mods, int nmods, const struct ksyms *ks);
+struct wc_walkops;
+/* Add the callbacks of the N module ops structs OPS (walkops.h,
+ * wc_walkops_read_modules: modules without BTF), each in the role of the
+ * member that points at it: how many were added, or -ENOMEM. */
+int wc_plan_add_module_ops(struct wc_plan *plan, const struct wc_walkops *ops, int n,
+			   const struct ksyms *ks);
 /* The plan for the running kernel (/sys/kernel/btf, /proc/kallsyms): the
  * kallsyms it was checked against (caller frees), or NULL with a one-line
  * reason in ERR. */

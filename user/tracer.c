@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -50,6 +52,7 @@ struct wc_tracer {
 	size_t stats_len;
 	int ncpu;
 	int stats_fd;				/* BPF_ENABLE_STATS while >= 0 */
+	bool tracefs_ret[WC_MAX_SLOTS];		/* a kretprobe event of ours in tracefs */
 };
 
 static bool print_verbose;
@@ -191,6 +194,11 @@ static const struct wc_features *kernel_features(void)
 
 		wc_features_probe(&f, id > 0 ? id : 0);
 		btf__free(vmlinux);
+#ifdef WC_HAVE_COMPAT
+		/* the compat object (x86) takes a kprobe's slot from the
+		 * probed address where there is no attach cookie */
+		f.kprobe_by_addr = !wc_features_main(&f);
+#endif
 	}
 	return &f;
 }
@@ -510,7 +518,10 @@ static int probe_fentry(struct wc_plan *plan, char *why, size_t len)
 		if (!tg->use)
 			continue;
 		tg->mech = errs[i] ? WC_MECH_KPROBE : WC_MECH_FENTRY;
-		if (errs[i] && kprobes)
+		if (errs[i] && kprobes && tg->no_btf)
+			snprintf(tg->why, sizeof(tg->why), "no module BTF (fentry needs it), "
+				 "kprobe used");
+		else if (errs[i] && kprobes)
 			snprintf(tg->why, sizeof(tg->why), "fentry refused (%s), kprobe used",
 				 strerror(-errs[i]));
 		else if (errs[i])
@@ -673,6 +684,13 @@ static int load(struct wc_tracer *t)
 		return -ENOENT;
 	if (t->compat && (err = set_nargs(t)))
 		return err;
+	/* the kprobe programs' slot by address (compat object): unused
+	 * otherwise, no memory for them */
+	if (!t->compat || !kprobes) {
+		if ((err = bpf_map__set_max_entries(t->skel->maps.kprobe_slots, 1)) ||
+		    (err = bpf_map__set_max_entries(t->skel->maps.kprobe_calls, 1)))
+			return err;
+	}
 	/* kprobe.multi falls back to per-target kprobes at attach: load both */
 	err = set_autoload(t->skel->progs.kprobe_entry, kprobes) ?:
 	      set_autoload(t->skel->progs.kretprobe_exit, kprobes) ?:
@@ -690,15 +708,135 @@ static int load(struct wc_tracer *t)
 
 /* ---- attach ---- */
 
+/*
+ * The compat object's kretprobes (5.10). libbpf creates them through the
+ * kprobe PMU, which takes no maxactive: the kernel then gives each
+ * kretprobe as many instances as CPUs where it has no CONFIG_PREEMPTION
+ * (Debian's 5.10 cloud kernel), so a third task inside a walker function
+ * that sleeps (walk_page_range, a callback) loses its return. Measured:
+ * 6,101 of 147,411 walks incomplete under `check --kprobe` over stress.
+ * A kretprobe made through tracefs names its maxactive: WC_KRET_MAXACTIVE
+ * instances, attached as a tracepoint perf event. Where tracefs is not
+ * writable, libbpf's (the loss is then seen as incomplete walks).
+ */
+#define WC_KRET_MAXACTIVE 512
+
+static const char *kprobe_events_path(void)
+{
+	static const char *const p[] = { "/sys/kernel/tracing/kprobe_events",
+					  "/sys/kernel/debug/tracing/kprobe_events" };
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (!access(p[i], W_OK))
+			return p[i];
+	return NULL;
+}
+
+static int kprobe_events_write(const char *line)
+{
+	const char *path = kprobe_events_path();
+	int fd, err = 0;
+
+	if (!path)
+		return -ENOENT;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void tracefs_ret_remove(struct wc_tracer *t, int slot)
+{
+	char line[96];
+
+	if (!t->tracefs_ret[slot])
+		return;
+	snprintf(line, sizeof(line), "-:walkcov/wc_%d_%d\n", (int)getpid(), slot);
+	kprobe_events_write(line);
+	t->tracefs_ret[slot] = false;
+}
+
+/* The kretprobe of SLOT through tracefs: its link, or NULL and errno. */
+static struct bpf_link *tracefs_kretprobe(struct wc_tracer *t, int slot, const char *func)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_TRACEPOINT,
+				     .sample_period = 1, .wakeup_events = 1 };
+	const char *path = kprobe_events_path();
+	char line[300], idpath[200], id[32] = "";
+	struct bpf_link *l;
+	int fd, pfd, err;
+	ssize_t n;
+
+	if (!path) {
+		errno = ENOENT;
+		return NULL;
+	}
+	snprintf(line, sizeof(line), "r%d:walkcov/wc_%d_%d %s\n", WC_KRET_MAXACTIVE,
+		 (int)getpid(), slot, func);
+	if ((err = kprobe_events_write(line))) {
+		errno = -err;
+		return NULL;
+	}
+	t->tracefs_ret[slot] = true;
+	/* events/ sits next to kprobe_events */
+	snprintf(idpath, sizeof(idpath), "%.*s/events/walkcov/wc_%d_%d/id",
+		 (int)(strrchr(path, '/') - path), path, (int)getpid(), slot);
+	fd = open(idpath, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, id, sizeof(id) - 1);
+	err = n > 0 ? 0 : fd < 0 ? -errno : -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		tracefs_ret_remove(t, slot);
+		errno = -err;
+		return NULL;
+	}
+	a.config = strtoull(id, NULL, 10);
+	pfd = (int)syscall(__NR_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		err = errno;
+		tracefs_ret_remove(t, slot);
+		errno = err;
+		return NULL;
+	}
+	l = bpf_program__attach_perf_event(t->skel->progs.kretprobe_exit, pfd);
+	if (!l) {
+		err = errno;
+		close(pfd);
+		tracefs_ret_remove(t, slot);
+		errno = err;
+	}
+	return l;
+}
+
 static int attach_kprobe_pair(struct wc_tracer *t, int slot)
 {
-	const char *name = t->plan->t[t->slot_target[slot]].name;
+	const struct wc_target *tg = &t->plan->t[t->slot_target[slot]];
+	const char *name = tg->name;
 	LIBBPF_OPTS(bpf_kprobe_opts, o, .bpf_cookie = slot);
 	struct bpf_link **l = t->slot_links[slot];
+
+	if (t->compat) {
+		/* no attach cookie (libbpf refuses one without perf links,
+		 * 5.15): the programs find the slot by the probed address */
+		__u64 addr = tg->addr;
+		__u32 s = (__u32)slot;
+
+		if (!addr)
+			return -ENOENT;	/* not one symbol in kallsyms */
+		o.bpf_cookie = 0;
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.kprobe_slots), &addr, &s, BPF_ANY))
+			return -errno;
+	}
 
 	l[0] = bpf_program__attach_kprobe_opts(t->skel->progs.kprobe_entry, name, &o);
 	if (!l[0])
 		return -errno;
+	if (t->compat && (l[1] = tracefs_kretprobe(t, slot, name)))
+		return 0;
 	o.retprobe = true;
 	l[1] = bpf_program__attach_kprobe_opts(t->skel->progs.kretprobe_exit, name, &o);
 	return l[1] ? 0 : -errno;
@@ -751,6 +889,13 @@ static void destroy_links(struct bpf_link **l, int n)
 	}
 }
 
+/* A slot's links, and its tracefs kretprobe once they are gone. */
+static void destroy_slot(struct wc_tracer *t, int slot)
+{
+	destroy_links(t->slot_links[slot], 2);
+	tracefs_ret_remove(t, slot);
+}
+
 /* Attach the entry/exit pair of every slot whose target uses MECH; a
  * target that fails is skipped with the reason, the others go on. */
 static void attach_pairs(struct wc_tracer *t, int mech,
@@ -767,7 +912,7 @@ static void attach_pairs(struct wc_tracer *t, int mech,
 			continue;
 		err = attach_pair(t, slot);
 		if (err) {
-			destroy_links(t->slot_links[slot], 2);
+			destroy_slot(t, slot);
 			wc_target_skip(tg, "%s attach failed: %s", what, strerror(-err));
 		}
 	}
@@ -848,7 +993,7 @@ static int try_kprobes(struct wc_tracer *t)
 		    t->plan->t[t->slot_target[slot]].mech != WC_MECH_KPROBE)
 			continue;
 		err = attach_kprobe_pair(t, slot);
-		destroy_links(t->slot_links[slot], 2);
+		destroy_slot(t, slot);
 		break;
 	}
 	return err;
@@ -1150,7 +1295,7 @@ void wc_tracer_close(struct wc_tracer *t)
 		return;
 	ring_buffer__free(t->rb);
 	for (int slot = 0; slot < WC_MAX_SLOTS; slot++)
-		destroy_links(t->slot_links[slot], 2);
+		destroy_slot(t, slot);
 	destroy_links(t->multi_links, 2);
 	bpf_link__destroy(t->fork_link);
 	bpf_link__destroy(t->exit_link);

@@ -16,6 +16,21 @@ struct layout {
 	unsigned int off[WC_WALKOPS_MEMBERS];
 };
 
+/* A member's name that outlives the BTF it was read from: the callers keep
+ * struct wc_walkops (member[]) after the BTF is freed. */
+static const char *member_name(const char *name)
+{
+	static const char *const known[] = {
+		"pgd_entry", "p4d_entry", "pud_entry", "pmd_entry", "pte_entry", "pte_hole",
+		"hugetlb_entry", "test_walk", "pre_vma", "post_vma", "install_pte",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (name && !strcmp(name, known[i]))
+			return known[i];
+	return "unknown";	/* a member of a later kernel: no callback kind */
+}
+
 /* The function-pointer members of struct mm_walk_ops and their offsets. */
 static int read_layout(const struct btf *btf, struct layout *l)
 {
@@ -32,7 +47,7 @@ static int read_layout(const struct btf *btf, struct layout *l)
 
 		if (!mt || !btf_is_ptr(mt) || btf_member_bit_offset(t, i) % 64)
 			continue;
-		l->member[l->n] = btf__name_by_offset(btf, m->name_off);
+		l->member[l->n] = member_name(btf__name_by_offset(btf, m->name_off));
 		l->off[l->n++] = btf_member_bit_offset(t, i) / 8;
 	}
 	return l->n ? 0 : -1;
@@ -141,6 +156,112 @@ int wc_walkops_read(const struct ksyms *ks, const char *kcore,
 			continue;
 		snprintf(v[n].name, sizeof(v[n].name), "%.*s", (int)strcspn(s->name, "."), s->name);
 		v[n++].addr = s->addr;
+	}
+	*out = v;
+	v = NULL;
+	ret = n;
+out:
+	free(v);
+	free(ph);
+	if (fd >= 0)
+		close(fd);
+	btf__free(btf);
+	return ret;
+}
+
+/* A member of a module's ops points at a function of that module. */
+static bool same_module_func(const char *member, const char *func, void *ctx)
+{
+	(void)member;
+	(void)func;
+	(void)ctx;
+	return true;	/* checked by module_ops: the module and the type */
+}
+
+/* BYTES as a module's ops struct: every set member is a text symbol of
+ * MOD (as_ops checks it starts a function). */
+static bool module_ops(const struct ksyms *ks, const struct layout *l, const unsigned char *bytes,
+		       const char *mod, struct wc_walkops *x)
+{
+	static const struct judge any = { same_module_func, NULL };
+
+	for (int i = 0; i < l->n; i++) {
+		uint64_t v;
+		const struct ksym *s;
+
+		memcpy(&v, bytes + l->off[i], sizeof(v));
+		if (v && (!(s = ksyms_at(ks, v)) || !s->mod || strcmp(s->mod, mod)))
+			return false;
+	}
+	return as_ops(ks, l, bytes, &any, x);
+}
+
+int wc_walkops_read_modules(const struct ksyms *ks, const char *kcore, const struct btf *vmlinux,
+			    bool (*want_module)(const char *module, void *ctx), void *ctx,
+			    struct wc_walkops **out, char *err, size_t errlen)
+{
+	struct btf *btf = NULL;
+	struct layout l;
+	Elf64_Phdr *ph = NULL;
+	int fd = -1, nph = 0, n = 0, ret = -1;
+	unsigned char bytes[256];
+	struct wc_walkops *v = NULL;
+
+	*out = NULL;
+	for (size_t i = 0;; i++) {	/* nothing to read: no kcore, no BTF needed */
+		const struct ksym *s = ksyms_nth(ks, i);
+
+		if (!s) {
+			ret = 0;
+			goto out;
+		}
+		if (s->mod && !strchr("tTwWaA", s->type) && strstr(s->name, "ops") &&
+		    want_module(s->mod, ctx))
+			break;
+	}
+	if (!vmlinux)
+		btf = btf__load_vmlinux_btf();
+	if (!(vmlinux ? vmlinux : btf) || read_layout(vmlinux ? vmlinux : btf, &l)) {
+		snprintf(err, errlen, "no struct mm_walk_ops in the kernel's BTF");
+		goto out;
+	}
+	fd = open(kcore ? kcore : "/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(ph = read_phdrs(fd, &nph))) {
+		snprintf(err, errlen, "cannot read %s: %s", kcore ? kcore : "/proc/kcore",
+			 fd < 0 ? strerror(errno) : "not an ELF core file");
+		goto out;
+	}
+	v = calloc(WC_WALKOPS_MAX, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; n < WC_WALKOPS_MAX; i++) {
+		const struct ksym *s = ksyms_nth(ks, i), *next = ksyms_nth(ks, i + 1);
+		uint64_t end;
+
+		if (!s)
+			break;
+		if (!s->mod || strchr("tTwWaA", s->type) || !strstr(s->name, "ops") ||
+		    !want_module(s->mod, ctx))
+			continue;
+		/* up to the next symbol (at most 64 elements) */
+		end = next && next->addr > s->addr ? next->addr : s->addr + l.size;
+		for (int e = 0; e < 64 && n < WC_WALKOPS_MAX; e++) {
+			uint64_t a = s->addr + (uint64_t)e * l.size;
+
+			if (a + l.size > end || read_kmem(fd, ph, nph, a, bytes, l.size) ||
+			    !module_ops(ks, &l, bytes, s->mod, &v[n]))
+				break;
+			if (e)
+				snprintf(v[n].name, sizeof(v[n].name), "%.*s[%d]",
+					 (int)strcspn(s->name, "."), s->name, e);
+			else
+				snprintf(v[n].name, sizeof(v[n].name), "%.*s",
+					 (int)strcspn(s->name, "."), s->name);
+			snprintf(v[n].module, sizeof(v[n].module), "%s", s->mod);
+			v[n++].addr = a;
+		}
 	}
 	*out = v;
 	v = NULL;

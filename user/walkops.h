@@ -26,6 +26,7 @@ struct wc_walkops {
 	uint64_t addr;
 	const char *member[WC_WALKOPS_MEMBERS];	/* "pmd_entry", ...; NULL past the last */
 	char cb[WC_WALKOPS_MEMBERS][128];	/* its callback per member, "" if none */
+	char module[64];		/* the module it is in (wc_walkops_read_modules) */
 };
 
 /* The named ops structs of the running kernel (KCORE: NULL for
@@ -34,6 +35,24 @@ struct wc_walkops {
 int wc_walkops_read(const struct ksyms *ks, const char *kcore,
 		    bool (*is_callback)(const char *member, const char *func, void *ctx), void *ctx,
 		    struct wc_walkops **out, char *err, size_t errlen);
+
+/* The mm_walk_ops structs of modules that have no BTF (before 5.11 no
+ * module has any), through KCORE (NULL: /proc/kcore): each data symbol of
+ * such a module (WANT_MODULE says which) with "ops" in its name is read as
+ * an array of struct mm_walk_ops (its layout from vmlinux BTF) up to the
+ * next symbol, element by element until one is not an ops struct: every
+ * function-pointer member 0 or the start of a text symbol of the same
+ * module, at least one set. Without the module's BTF the prototypes cannot
+ * be checked: a struct of function pointers of that module named "*ops*"
+ * and laid out like one would pass (file_operations does not: its first
+ * member points at the module's struct module). Elements after the first
+ * are named NAME[i]. VMLINUX: the BTF with struct mm_walk_ops (NULL: the
+ * running kernel's). How many into *OUT (caller frees), or -1 with the
+ * reason in ERR. */
+struct btf;
+int wc_walkops_read_modules(const struct ksyms *ks, const char *kcore, const struct btf *vmlinux,
+			    bool (*want_module)(const char *module, void *ctx), void *ctx,
+			    struct wc_walkops **out, char *err, size_t errlen);
 
 /* The value of "KEY=" in the kernel's vmcoreinfo note (KCORE: NULL for
  * /proc/kcore), e.g. "NUMBER(PHYS_OFFSET)": 0, or -1 when the file, the

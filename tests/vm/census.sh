@@ -46,17 +46,27 @@ for f in full trace; do
 	jqcheck "$f: per-callback counts" "$R" '.census.measured == true'
 	jqcheck "$f: smaps_pte_range reached, with visits" "$R" \
 		'[.census.entries[] | select(.name == "smaps_pte_range") | .reached and .visits > 0] == [true]'
-	# migrate_vma_collect_pmd: only drivers (HMM, device memory) call migrate_vma_setup
-	jqcheck "$f: migrate_vma_collect_pmd listed, not reached" "$R" \
-		'[.census.entries[] | select(.name == "migrate_vma_collect_pmd") | .reached] == [false]'
+	# migrate_vma_collect_pmd: only drivers (HMM, device memory) call
+	# migrate_vma_setup; hmm_vma_walk_pmd: only drivers call
+	# hmm_range_fault. 5.10's cloud kernel has no migrate_vma (no
+	# CONFIG_DEVICE_PRIVATE): whichever the kernel has must be listed
+	jqcheck "$f: driver-only callbacks (migrate_vma_collect_pmd, hmm_vma_walk_pmd) listed, not reached" "$R" \
+		'[.census.entries[] | select(.name == "migrate_vma_collect_pmd" or .name == "hmm_vma_walk_pmd") | .reached] | length > 0 and all(. == false)'
 	jqcheck "$f: walks per entry point add up to the run's walks" "$R" \
 		'([.census.entries[] | select(.role == "entry") | .walks] | add) == .summary.walks'
 	note "$f: reached $(jq -r '.census.roles | to_entries | map("\(.key) \(.value.reached // "-")/\(.value.exist)") | join(", ")' "$R")"
 done
-jqcheck "summary mode: the census lists, counts no callback" "$OUT/summary.json" \
-	'.census.measured == false and .census.roles.pmd_entry.exist >= 10'
-jqcheck "summary mode: callbacks of ops structs that ran" "$OUT/summary.json" \
-	'.census.by_ops == true and .census.roles.pmd_entry.in_ops_that_ran > 0'
+if [ "$(jq -r .summary.mode "$OUT/summary.json" 2>/dev/null)" = full ] &&
+	grep -q '^walkcov: summary mode cannot load on this kernel' "$OUT/summary.err"; then
+	# the compat object (5.10): check fell back to full event mode
+	echo "skip - $SUITE: summary mode: the census lists, counts no callback (no summary mode on this kernel: $(head -1 "$OUT/summary.err"))"
+	echo "skip - $SUITE: summary mode: callbacks of ops structs that ran (no summary mode on this kernel)"
+else
+	jqcheck "summary mode: the census lists, counts no callback" "$OUT/summary.json" \
+		'.census.measured == false and .census.roles.pmd_entry.exist >= 10'
+	jqcheck "summary mode: callbacks of ops structs that ran" "$OUT/summary.json" \
+		'.census.by_ops == true and .census.roles.pmd_entry.in_ops_that_ran > 0'
+fi
 jqcheck "probes --census: smaps_pte_range grouped into its smaps ops structs" "$OUT/census.json" \
 	'[.entries[] | select(.name == "smaps_pte_range") | .group | test("smaps_walk")] == [true]'
 note "named ops structs: $(jq '[.entries[].group // empty | split(",")[]] | unique | length' "$OUT/census.json")"
