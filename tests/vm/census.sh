@@ -7,7 +7,8 @@
 # which reads smaps).
 # vm-suites: none
 # (not in make check, for its 30-minute budget: `make check-census` runs it
-# on bookworm, trixie and sid; docs/stress.md has what it measured)
+# on every x86 kernel of the matrix, CENSUS_SUITES; docs/stress.md has what
+# it measured)
 . "$(dirname "$0")/lib.sh"
 
 units=$($W stress --list --json | jq -r '.units[] | select(.kind == "walker") | .name' | tr '\n' ' ')
