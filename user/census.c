@@ -185,9 +185,19 @@ void wc_census_clear_ops(struct wc_census *c)
 
 void wc_census_mark_ops(struct wc_census *c, const char *name, uint64_t walks)
 {
+	struct wc_census_item *x;
+	bool grouped = false;
+
 	for (int i = 0; i < c->n; i++)
-		if (in_group(&c->it[i], name))
+		if (in_group(&c->it[i], name)) {
 			c->it[i].ops_walks += walks;
+			grouped = true;
+		}
+	/* an ops struct no symbol names (built on the stack; no data symbols
+	 * without CONFIG_KALLSYMS_ALL) is named after a callback of its own,
+	 * "ops of X": X at least is in it */
+	if (!grouped && !strncmp(name, "ops of ", 7) && (x = find(c, name + 7)))
+		x->ops_walks += walks;
 	c->by_ops = true;
 }
 

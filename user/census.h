@@ -78,7 +78,8 @@ int wc_census_group(struct wc_census *c, const struct ksyms *ks, struct wc_walko
  * struct ("census_groups": {callback: ops}), so a report lists them. */
 void wc_census_header_add(struct json_object *hdr, const struct wc_census *c);
 /* Summary mode: the ops struct NAME ran WALKS walks; its callbacks count as
- * reached (by ops). wc_census_clear_ops first. */
+ * reached (by ops), or, for an ops struct no symbol names ("ops of X"), the
+ * callback X it is named after. wc_census_clear_ops first. */
 void wc_census_clear_ops(struct wc_census *c);
 void wc_census_mark_ops(struct wc_census *c, const char *name, uint64_t walks);
 /* From a stream header: its traced slots and "census_untraced". */

@@ -103,6 +103,12 @@ int main(void)
 	check(x && x->ops_walks == 4 && c.by_ops, "the second ops struct of a callback counts (4 walks)");
 	wc_census_clear_ops(&c);
 	check(x && x->ops_walks == 0 && !c.by_ops, "cleared");
+	/* an ops struct no symbol names: its name's callback, only it */
+	wc_census_mark_ops(&c, "ops of mincore_pte_range", 3);
+	wc_census_mark_ops(&c, "ops of no_such_function", 5);
+	check(x->ops_walks == 0 && find(&c, "mincore_pte_range") &&
+	      find(&c, "mincore_pte_range")->ops_walks == 3, "'ops of X' counts X alone (3 walks)");
+	wc_census_clear_ops(&c);
 
 	/* one walk entered at walk_page_range, nested walk_page_range_mm */
 	memset(&e, 0, sizeof(e));
