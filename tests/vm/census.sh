@@ -14,6 +14,8 @@
 units=$($W stress --list --json | jq -r '.units[] | select(.kind == "walker") | .name' | tr '\n' ' ')
 vm -- sh -c '
 	walkcov probes --census --json > /out/census.json 2>/out/census.err
+	# the ops structs have symbols only with CONFIG_KALLSYMS_ALL
+	grep -c " [dDrR] smaps_walk_ops" /proc/kallsyms > /out/ops_symbols
 	echo "census=$?" > /out/status
 	walkcov stress --list --json > /out/list.json 2>/out/list.err
 	walkcov check --full --json -- walkcov stress --duration 4 -q > /out/full.json 2>/out/full.err
@@ -68,8 +70,15 @@ else
 	jqcheck "summary mode: callbacks of ops structs that ran" "$OUT/summary.json" \
 		'.census.by_ops == true and .census.roles.pmd_entry.in_ops_that_ran > 0'
 fi
-jqcheck "probes --census: smaps_pte_range grouped into its smaps ops structs" "$OUT/census.json" \
-	'[.entries[] | select(.name == "smaps_pte_range") | .group | test("smaps_walk")] == [true]'
+if [ "$(cat "$OUT/ops_symbols" 2>/dev/null)" = 0 ]; then
+	# Debian's arm64 cloud kernel: no symbol names an ops struct
+	echo "skip - $SUITE: probes --census: smaps_pte_range grouped into its smaps ops structs (smaps_walk_ops has no symbol: CONFIG_KALLSYMS_ALL is off)"
+	jqcheck "probes --census: no group where no ops struct has a symbol" "$OUT/census.json" \
+		'[.entries[] | select(.group != null and .group != "")] | length == 0'
+else
+	jqcheck "probes --census: smaps_pte_range grouped into its smaps ops structs" "$OUT/census.json" \
+		'[.entries[] | select(.name == "smaps_pte_range") | .group | test("smaps_walk")] == [true]'
+fi
 note "named ops structs: $(jq '[.entries[].group // empty | split(",")[]] | unique | length' "$OUT/census.json")"
 if [ -s "$OUT/w.data" ]; then
 	$W report -i "$OUT/w.data" > "$OUT/report.txt" 2>&1
