@@ -116,6 +116,31 @@ static bool as_ops(const struct ksyms *ks, const struct layout *l, const unsigne
 	return set > 0;
 }
 
+/* KCORE (default /proc/kcore) opened, its program headers in *PH, *NPH,
+ * and room for WC_WALKOPS_MAX ops in *V: the fd, or -1 with ERR (what was
+ * got is the caller's to free). */
+static int open_kcore(const char *kcore, Elf64_Phdr **ph, int *nph, struct wc_walkops **v,
+		      char *err, size_t errlen)
+{
+	const char *path = kcore ? kcore : "/proc/kcore";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !(*ph = read_phdrs(fd, nph))) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 fd < 0 ? strerror(errno) : "not an ELF core file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*v = calloc(WC_WALKOPS_MAX, sizeof(**v));
+	if (!*v) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int wc_walkops_read(const struct ksyms *ks, const char *kcore,
 		    bool (*is_callback)(const char *member, const char *func, void *ctx), void *ctx,
 		    struct wc_walkops **out, char *err, size_t errlen)
@@ -133,17 +158,8 @@ int wc_walkops_read(const struct ksyms *ks, const char *kcore,
 		snprintf(err, errlen, "no struct mm_walk_ops in the kernel's BTF");
 		goto out;
 	}
-	fd = open(kcore ? kcore : "/proc/kcore", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !(ph = read_phdrs(fd, &nph))) {
-		snprintf(err, errlen, "cannot read %s: %s", kcore ? kcore : "/proc/kcore",
-			 fd < 0 ? strerror(errno) : "not an ELF core file");
+	if ((fd = open_kcore(kcore, &ph, &nph, &v, err, errlen)) < 0)
 		goto out;
-	}
-	v = calloc(WC_WALKOPS_MAX, sizeof(*v));
-	if (!v) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
 	for (size_t i = 0; n < WC_WALKOPS_MAX; i++) {
 		const struct ksym *s = ksyms_nth(ks, i);
 
@@ -225,17 +241,8 @@ int wc_walkops_read_modules(const struct ksyms *ks, const char *kcore, const str
 		snprintf(err, errlen, "no struct mm_walk_ops in the kernel's BTF");
 		goto out;
 	}
-	fd = open(kcore ? kcore : "/proc/kcore", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !(ph = read_phdrs(fd, &nph))) {
-		snprintf(err, errlen, "cannot read %s: %s", kcore ? kcore : "/proc/kcore",
-			 fd < 0 ? strerror(errno) : "not an ELF core file");
+	if ((fd = open_kcore(kcore, &ph, &nph, &v, err, errlen)) < 0)
 		goto out;
-	}
-	v = calloc(WC_WALKOPS_MAX, sizeof(*v));
-	if (!v) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
 	for (size_t i = 0; n < WC_WALKOPS_MAX; i++) {
 		const struct ksym *s = ksyms_nth(ks, i), *next = ksyms_nth(ks, i + 1);
 		uint64_t end;
