@@ -766,8 +766,8 @@ static struct bpf_link *tracefs_kretprobe(struct wc_tracer *t, int slot, const c
 				     .sample_period = 1, .wakeup_events = 1 };
 	const char *path = kprobe_events_path();
 	char line[300], idpath[200], id[32] = "";
-	struct bpf_link *l;
-	int fd, pfd, err;
+	struct bpf_link *l = NULL;
+	int fd, pfd = -1, err;
 	ssize_t n;
 
 	if (!path) {
@@ -786,30 +786,24 @@ static struct bpf_link *tracefs_kretprobe(struct wc_tracer *t, int slot, const c
 		 (int)(strrchr(path, '/') - path), path, (int)getpid(), slot);
 	fd = open(idpath, O_RDONLY | O_CLOEXEC);
 	n = fd < 0 ? -1 : read(fd, id, sizeof(id) - 1);
-	err = n > 0 ? 0 : fd < 0 ? -errno : -EIO;
+	err = n > 0 ? 0 : fd < 0 ? errno : EIO;
 	if (fd >= 0)
 		close(fd);
-	if (err) {
-		tracefs_ret_remove(t, slot);
-		errno = -err;
-		return NULL;
-	}
+	if (err)
+		goto fail;
 	a.config = strtoull(id, NULL, 10);
 	pfd = (int)syscall(__NR_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0) {
+	if (pfd < 0 || !(l = bpf_program__attach_perf_event(t->skel->progs.kretprobe_exit, pfd))) {
 		err = errno;
-		tracefs_ret_remove(t, slot);
-		errno = err;
-		return NULL;
-	}
-	l = bpf_program__attach_perf_event(t->skel->progs.kretprobe_exit, pfd);
-	if (!l) {
-		err = errno;
-		close(pfd);
-		tracefs_ret_remove(t, slot);
-		errno = err;
+		goto fail;
 	}
 	return l;
+fail:
+	if (pfd >= 0)
+		close(pfd);
+	tracefs_ret_remove(t, slot);	/* the event we made, not left in tracefs */
+	errno = err;
+	return NULL;
 }
 
 static int attach_kprobe_pair(struct wc_tracer *t, int slot)
